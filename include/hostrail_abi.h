@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * hostrail_abi.h - the one contract between the BPF programs and the agent.
+ *
+ * Everything the kernel side sends up the ring buffer, and every map the
+ * agent writes down, is declared here and nowhere else. Fixed-width types,
+ * explicit padding, enum values never reused. Both sides include this file:
+ * the BPF side after vmlinux.h, user space after <linux/types.h>.
+ */
+#ifndef HOSTRAIL_ABI_H
+#define HOSTRAIL_ABI_H
+
+#define HR_COMM_LEN     16
+#define HR_MAX_ARGS     6
+/* One string argument (a path, a module name...) is read up to this many
+ * bytes including its NUL; longer ones arrive cut and are marked truncated. */
+#define HR_STR_MAX      4096
+/* At most three string arguments per call (mount: source, target, fstype). */
+#define HR_MAX_STRS     3
+#define HR_STRS_SIZE    (HR_MAX_STRS * HR_STR_MAX)
+/* A user buffer passed with its length (sethostname) is read up to this. */
+#define HR_BUF_MAX      256
+/* Largest system call number the per-call spec map covers. */
+#define HR_MAX_SYSCALL_NR 512
+
+/* What the ring buffer carries. Values are part of the ABI: never reuse. */
+enum hr_event_type {
+	HR_EV_SYSCALL = 1,	/* one recorded system call, entry and result */
+	HR_EV_EXEC    = 2,	/* a process image was replaced (exe cache) */
+	HR_EV_EXIT    = 3,	/* a thread group ended (exe cache eviction) */
+};
+
+/*
+ * How the entry program reads each argument of a recorded call. Every kind
+ * but VALUE copies caller memory into one of the HR_MAX_STRS slots.
+ */
+enum hr_arg_kind {
+	HR_ARG_VALUE   = 0,	/* plain integer, pointer value or fd */
+	HR_ARG_STR     = 1,	/* NUL-terminated user string (a path, a name) */
+	HR_ARG_BUFLEN  = 2,	/* buffer whose byte length is the next argument,
+				 * read up to arg_size (sethostname, bpf attr) */
+	HR_ARG_MEM     = 3,	/* fixed-size struct of arg_size bytes (timespec) */
+	HR_ARG_COUNT32 = 4,	/* array of 32-bit values whose count is the
+				 * previous argument, up to arg_size bytes (setgroups) */
+};
+
+/* hr_syscall_spec.flags */
+#define HR_SPEC_F_ARG0_FILTER	0x01	/* record only if arg0 < 64 and its bit is in
+					 * arg0_mask, or arg0 == arg0_extra */
+#define HR_SPEC_F_SKIP_MODES0	0x02	/* the first memory slot starts with a u32 modes
+					 * word; 0 is a read-only query (adjtimex): skip */
+
+/* Per-CPU counters of everything the kernel side could not deliver. */
+enum hr_drop_reason {
+	HR_DROP_RINGBUF  = 0,	/* ring buffer full: event lost */
+	HR_DROP_INFLIGHT = 1,	/* in-flight table full: call not recorded */
+	HR_DROP_STR      = 2,	/* a string argument could not be read */
+	HR_DROP_NR       = 3,	/* number of counters */
+};
+
+/* Entry i of the spec map: how to capture system call number i. */
+struct hr_syscall_spec {
+	__u8 recorded;		/* 1: record this call */
+	__u8 nargs;
+	__u8 arg_kind[HR_MAX_ARGS];	/* enum hr_arg_kind */
+	__u16 arg_size[HR_MAX_ARGS];	/* max bytes for BUFLEN, MEM, COUNT32 */
+	__u8 flags;		/* HR_SPEC_F_* */
+	__u8 _pad0[3];
+	__u32 arg0_extra;	/* with ARG0_FILTER: one more accepted value */
+	__u32 _pad1;
+	__u64 arg0_mask;	/* with ARG0_FILTER: accepted values below 64 */
+};
+
+/* Who made the call, taken at entry. */
+struct hr_task {
+	__u32 pid;		/* thread id */
+	__u32 tgid;		/* process id */
+	__u32 ppid;		/* real parent's process id */
+	__u32 uid, euid, gid, egid;
+	__u32 loginuid;		/* (__u32)-1 when the task has no login session */
+	__u32 sessionid;	/* audit session id, (__u32)-1 when unset */
+	__u32 _pad0;
+	__u64 cgroup_id;
+	char comm[HR_COMM_LEN];
+};
+
+/* Every event starts with this. */
+struct hr_header {
+	__u16 type;		/* enum hr_event_type */
+	__u16 _pad0;
+	__u32 size;		/* bytes of this event, header included */
+	__u64 boot_ns;		/* CLOCK_BOOTTIME at entry */
+	struct hr_task task;
+};
+
+/*
+ * HR_EV_SYSCALL. Variable length: strs holds the string arguments back to
+ * back, string k at the sum of the lengths before it; only the used part
+ * of strs is sent, so size = offsetof(strs) + sum(str_len).
+ */
+struct hr_syscall_event {
+	struct hr_header hdr;
+	__s32 nr;		/* system call number */
+	__u8 nargs;
+	__u8 str_truncated;	/* bit k: slot k was cut at its bound */
+	__u16 _pad0;
+	__s64 ret;		/* return value, -errno on failure */
+	__u64 args[HR_MAX_ARGS];
+	__u16 str_len[HR_MAX_STRS];	/* bytes read (strings: incl. NUL); 0 = none */
+	__u16 str_arg[HR_MAX_STRS];	/* which argument filled slot k */
+	__u16 _pad1[2];
+	char strs[HR_STRS_SIZE];
+};
+
+/* HR_EV_EXEC: the path given to execve and the new image's identity. */
+struct hr_exec_event {
+	struct hr_header hdr;
+	__u32 filename_len;	/* bytes incl. NUL */
+	__u32 _pad0;
+	char filename[HR_STR_MAX];
+};
+
+/* HR_EV_EXIT: only the header; task.tgid has left. */
+struct hr_exit_event {
+	struct hr_header hdr;
+};
+
+#define HR_SYSCALL_EVENT_FIXED_SIZE ((__u32)__builtin_offsetof(struct hr_syscall_event, strs))
+#define HR_EXEC_EVENT_FIXED_SIZE    ((__u32)__builtin_offsetof(struct hr_exec_event, filename))
+
+_Static_assert(sizeof(struct hr_task) == 64, "hr_task layout changed");
+_Static_assert(sizeof(struct hr_header) == 80, "hr_header layout changed");
+_Static_assert(__builtin_offsetof(struct hr_syscall_event, strs) == 160,
+	       "hr_syscall_event layout changed");
+_Static_assert(sizeof(struct hr_syscall_spec) == 40, "hr_syscall_spec layout changed");
+
+#endif /* HOSTRAIL_ABI_H */

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * capture.c - open -> configure -> load -> attach -> poll -> destroy.
+ *
+ * Probes features, not kernel versions: a recorded call whose tracepoint
+ * this kernel lacks (no CONFIG_MODULES, no CONFIG_KEXEC) is reported as
+ * not recordable and the rest go on.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "hostrail.skel.h"
+#include "capture/capture.h"
+#include "common/log.h"
+#include "decode/syscall_table.h"
+
+#define DEFAULT_RINGBUF_BYTES (32u << 20)
+
+struct hr_capture {
+	struct hr_capture_opts opts;
+	struct hostrail_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **links;
+	int n_links;
+	int n_attached;
+	char unavailable[1024];
+};
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	hr_log(level == LIBBPF_WARN ? HR_LOG_WARN : HR_LOG_DEBUG, "libbpf: %s", line);
+	return 0;
+}
+
+static bool is_fs(const char *path, long magic)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == magic;
+}
+
+/* libbpf finds tracepoint ids under /sys/kernel/tracing; mount it there. */
+static int ensure_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events/syscalls", F_OK) == 0)
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) && errno != EBUSY) {
+		hr_err("failed to mount tracefs on /sys/kernel/tracing: %s", strerror(errno));
+		return -errno;
+	}
+	if (access("/sys/kernel/tracing/events/syscalls", F_OK) != 0) {
+		hr_err("this kernel has no system call tracepoints "
+		       "(/sys/kernel/tracing/events/syscalls): it needs CONFIG_FTRACE_SYSCALLS");
+		return -ENOTSUP;
+	}
+	hr_info("mounted tracefs on /sys/kernel/tracing");
+	return 0;
+}
+
+static void ensure_bpffs(void)
+{
+	if (is_fs("/sys/fs/bpf", BPF_FS_MAGIC))
+		return;
+	/* Nothing is pinned yet; later features pin here. Not fatal. */
+	if (mount("bpf", "/sys/fs/bpf", "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700"))
+		hr_warn("failed to mount bpffs on /sys/fs/bpf: %s", strerror(errno));
+	else
+		hr_info("mounted bpffs on /sys/fs/bpf");
+}
+
+static int check_environment(void)
+{
+	if (geteuid() != 0) {
+		hr_err("hostraild must run as root: it loads BPF programs and reads "
+		       "every process's identity");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		hr_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): hostrail needs a "
+		       "kernel built with CONFIG_DEBUG_INFO_BTF");
+		return -ENOTSUP;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		hr_err("this kernel has no BPF ring buffer (Linux 5.8 or later is needed)");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static bool tracepoint_exists(const char *category, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s/id", category, name);
+	return access(path, F_OK) == 0;
+}
+
+static struct bpf_program *enter_prog(struct hostrail_bpf *skel, int nargs)
+{
+	struct bpf_program *by_nargs[] = {
+		skel->progs.hr_sys_enter0, skel->progs.hr_sys_enter1, skel->progs.hr_sys_enter2,
+		skel->progs.hr_sys_enter3, skel->progs.hr_sys_enter4, skel->progs.hr_sys_enter5,
+		skel->progs.hr_sys_enter6,
+	};
+
+	return nargs >= 0 && nargs <= HR_MAX_ARGS ? by_nargs[nargs] : NULL;
+}
+
+static int keep_link(struct hr_capture *c, struct bpf_link *link)
+{
+	c->links[c->n_links++] = link;
+	return 0;
+}
+
+static bool name_attached(const struct hr_capture *c, const char *event_name, const bool *ok)
+{
+	for (size_t i = 0; i < hr_syscall_table_len; i++)
+		if (ok[i] && !strcmp(hr_syscall_table[i].event_name, event_name))
+			return true;
+	return false;
+}
+
+/* Fill the spec map and attach entry/exit for every row the kernel has. */
+static int attach_syscalls(struct hr_capture *c)
+{
+	int spec_fd = bpf_map__fd(c->skel->maps.hr_specs);
+	bool *ok = calloc(hr_syscall_table_len, sizeof(bool));
+	size_t used = 0;
+
+	if (!ok)
+		return -ENOMEM;
+	/*
+	 * bpf(2) goes last: attaching is itself a series of bpf(LINK_CREATE)
+	 * calls, and the agent's own start-up is not worth a page of records.
+	 */
+	for (size_t n = 0; n < 2 * hr_syscall_table_len; n++) {
+		size_t i = n % hr_syscall_table_len;
+		const struct hr_syscall_desc *d = &hr_syscall_table[i];
+		char enter[96], exit_[96];
+		struct hr_syscall_spec spec;
+		struct bpf_link *link;
+		__u32 nr = d->nr;
+		int err;
+
+		if ((d->nr == SYS_bpf) != (n >= hr_syscall_table_len))
+			continue;
+		snprintf(enter, sizeof(enter), "sys_enter_%s", d->syscall);
+		snprintf(exit_, sizeof(exit_), "sys_exit_%s", d->syscall);
+		if (d->nr < 0 || d->nr >= HR_MAX_SYSCALL_NR ||
+		    !tracepoint_exists("syscalls", enter) || !tracepoint_exists("syscalls", exit_))
+			continue;
+
+		hr_syscall_spec_fill(d, &spec);
+		err = bpf_map_update_elem(spec_fd, &nr, &spec, BPF_ANY);
+		if (err) {
+			hr_err("failed to configure %s: %s", d->syscall, strerror(errno));
+			free(ok);
+			return -errno;
+		}
+		link = bpf_program__attach_tracepoint(enter_prog(c->skel, d->nargs), "syscalls",
+						      enter);
+		if (!link) {
+			err = -errno;
+			hr_err("failed to attach to syscalls/%s: %s", enter, strerror(-err));
+			free(ok);
+			return err;
+		}
+		keep_link(c, link);
+		link = bpf_program__attach_tracepoint(c->skel->progs.hr_sys_exit, "syscalls", exit_);
+		if (!link) {
+			err = -errno;
+			hr_err("failed to attach to syscalls/%s: %s", exit_, strerror(-err));
+			free(ok);
+			return err;
+		}
+		keep_link(c, link);
+		ok[i] = true;
+		c->n_attached++;
+	}
+
+	/* Say once, clearly, what this kernel cannot give us. */
+	c->unavailable[0] = '\0';
+	for (size_t i = 0; i < hr_syscall_table_len; i++) {
+		const char *name = hr_syscall_table[i].event_name;
+
+		if (ok[i] || name_attached(c, name, ok) || strstr(c->unavailable, name))
+			continue;
+		used += snprintf(c->unavailable + used, sizeof(c->unavailable) - used, "%s%s",
+				 used ? "," : "", name);
+		if (used >= sizeof(c->unavailable))
+			break;
+	}
+	free(ok);
+	if (c->unavailable[0])
+		hr_warn("not recordable on this kernel (no such system call tracepoint): %s",
+			c->unavailable);
+	return 0;
+}
+
+static int on_ringbuf(void *ctx, void *data, size_t size)
+{
+	const struct hr_capture_opts *o = ctx;
+
+	return o->on_event(o->ctx, data, size);
+}
+
+int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out)
+{
+	size_t rb_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : DEFAULT_RINGBUF_BYTES;
+	struct hr_capture *c;
+	int err;
+
+	*out = NULL;
+	libbpf_set_print(libbpf_log);
+	err = check_environment();
+	if (err)
+		return err;
+	err = ensure_tracefs();
+	if (err)
+		return err;
+	ensure_bpffs();
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->links = calloc(2 * hr_syscall_table_len + 2, sizeof(*c->links));
+	if (!c->links) {
+		err = -ENOMEM;
+		goto fail;
+	}
+
+	/* open */
+	c->skel = hostrail_bpf__open();
+	if (!c->skel) {
+		err = -errno;
+		hr_err("failed to open the BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	/* configure */
+	err = bpf_map__set_max_entries(c->skel->maps.hr_events, rb_bytes);
+	if (err) {
+		hr_err("failed to size the ring buffer to %zu bytes: %s", rb_bytes, strerror(-err));
+		goto fail;
+	}
+	c->skel->rodata->hr_wakeup_bytes = rb_bytes / 64;
+	/* load */
+	err = hostrail_bpf__load(c->skel);
+	if (err) {
+		hr_err("failed to load the BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	/* attach: process lifecycle first, so the exe cache never misses an exec */
+	err = hostrail_bpf__attach(c->skel);
+	if (err) {
+		hr_err("failed to attach the process lifecycle programs: %s", strerror(-err));
+		goto fail;
+	}
+	err = attach_syscalls(c);
+	if (err)
+		goto fail;
+
+	c->opts = *opts;
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.hr_events), on_ringbuf, &c->opts,
+				 NULL);
+	if (!c->rb) {
+		err = -errno;
+		hr_err("failed to open the ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	hr_capture_close(c);
+	return err;
+}
+
+int hr_capture_poll(struct hr_capture *c, int timeout_ms)
+{
+	int n = ring_buffer__poll(c->rb, timeout_ms);
+
+	if (n < 0 && n != -EINTR)
+		return n;
+	/* Events sent without a wake-up are only seen by consuming. */
+	n = ring_buffer__consume(c->rb);
+	return n < 0 && n != -EINTR ? n : 0;
+}
+
+int hr_capture_drops(struct hr_capture *c, uint64_t totals[HR_DROP_NR])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(c->skel->maps.hr_drops);
+	__u64 *vals;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < HR_DROP_NR; k++) {
+		totals[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			totals[k] += vals[cpu];
+	}
+	free(vals);
+	return 0;
+}
+
+const char *hr_capture_unavailable(const struct hr_capture *c)
+{
+	return c->unavailable;
+}
+
+int hr_capture_attached(const struct hr_capture *c)
+{
+	return c->n_attached;
+}
+
+void hr_capture_detach(struct hr_capture *c)
+{
+	for (int i = 0; i < c->n_links; i++)
+		bpf_link__destroy(c->links[i]);
+	c->n_links = 0;
+	hostrail_bpf__detach(c->skel);
+}
+
+void hr_capture_close(struct hr_capture *c)
+{
+	if (!c)
+		return;
+	ring_buffer__free(c->rb);
+	for (int i = 0; i < c->n_links; i++)
+		bpf_link__destroy(c->links[i]);
+	free(c->links);
+	hostrail_bpf__destroy(c->skel);
+	free(c);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * capture.h - load the BPF programs, attach them, and read their events.
+ */
+#ifndef HOSTRAIL_CAPTURE_H
+#define HOSTRAIL_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hostrail_abi.h"
+
+struct hr_capture;
+
+/* Called for each event, in ring-buffer order; data is valid only during
+ * the call. A non-zero return stops the current poll. */
+typedef int (*hr_capture_event_fn)(void *ctx, const void *data, size_t size);
+
+struct hr_capture_opts {
+	size_t ringbuf_bytes;	/* power of two; 0: 32 MiB */
+	hr_capture_event_fn on_event;
+	void *ctx;
+};
+
+/*
+ * Check the environment (root, BTF, ring buffers), mount tracefs and bpffs
+ * if missing, load the programs and attach one entry and one exit program
+ * per recorded system call. Fails with a message already logged.
+ */
+int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out);
+
+/* Wait up to timeout_ms for events, then drain whatever is waiting. */
+int hr_capture_poll(struct hr_capture *c, int timeout_ms);
+
+/* Totals of the kernel-side drop counters (enum hr_drop_reason). */
+int hr_capture_drops(struct hr_capture *c, uint64_t totals[HR_DROP_NR]);
+
+/* Comma-separated eventNames this kernel cannot record ("" if none). */
+const char *hr_capture_unavailable(const struct hr_capture *c);
+
+/* Number of system calls attached. */
+int hr_capture_attached(const struct hr_capture *c);
+
+/* Detach every program: no new events after this; the ring buffer can
+ * still be drained with hr_capture_poll(). */
+void hr_capture_detach(struct hr_capture *c);
+
+void hr_capture_close(struct hr_capture *c);
+
+#endif

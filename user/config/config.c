@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* config.c - the configuration file, checked field by field. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "config/config.h"
+
+void hr_config_region_from_hostname(char *buf, size_t len)
+{
+	char host[256] = "";
+	size_t o = 0;
+
+	gethostname(host, sizeof(host) - 1);
+	for (const char *p = host; *p && *p != '.' && o + 1 < len; p++) {
+		unsigned char ch = tolower((unsigned char)*p);
+
+		buf[o++] = (isalnum(ch) && ch < 0x80) ? (char)ch : '-';
+	}
+	buf[o] = '\0';
+	if (!o)
+		snprintf(buf, len, "localhost");
+}
+
+void hr_config_default(struct hr_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->source, sizeof(c->source), "embedded default");
+	snprintf(c->account_id, sizeof(c->account_id), HR_DEFAULT_ACCOUNT_ID);
+	snprintf(c->state_dir, sizeof(c->state_dir), HR_DEFAULT_STATE_DIR);
+	c->n_trails = 1;
+	snprintf(c->trails[0].name, sizeof(c->trails[0].name), HR_DEFAULT_TRAIL_NAME);
+	snprintf(c->trails[0].bucket_dir, sizeof(c->trails[0].bucket_dir), HR_DEFAULT_BUCKET_DIR);
+	c->trails[0].batch_seconds = HR_DEFAULT_PERIOD_S;
+}
+
+/* Refusal helper: "FILE: $.path: reason". */
+static int refuse(char *err, size_t errlen, const char *file, const char *path,
+		  const char *reason)
+{
+	snprintf(err, errlen, "%s: %s: %s", file, path, reason);
+	return -EINVAL;
+}
+
+static int get_string(json_t *v, char *dst, size_t dstlen, const char *file, const char *path,
+		      char *err, size_t errlen)
+{
+	if (!json_is_string(v))
+		return refuse(err, errlen, file, path, "expected a string");
+	if (json_string_length(v) >= dstlen || strlen(json_string_value(v)) != json_string_length(v))
+		return refuse(err, errlen, file, path, "string too long or contains NUL");
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+static int get_seconds(json_t *v, unsigned *dst, const char *file, const char *path,
+		       char *err, size_t errlen)
+{
+	if (!json_is_integer(v))
+		return refuse(err, errlen, file, path, "expected a whole number of seconds");
+	if (json_integer_value(v) < 1 || json_integer_value(v) > 86400)
+		return refuse(err, errlen, file, path, "must be between 1 and 86400 seconds");
+	*dst = (unsigned)json_integer_value(v);
+	return 0;
+}
+
+static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, int idx,
+		      char *err, size_t errlen)
+{
+	char path[96];
+	const char *key;
+	json_t *v;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "$.trails[%d]", idx);
+	if (!json_is_object(t))
+		return refuse(err, errlen, file, path, "expected an object");
+	json_object_foreach(t, key, v) {
+		snprintf(path, sizeof(path), "$.trails[%d].%.40s", idx, key);
+		if (!strcmp(key, "name"))
+			rc = get_string(v, tc->name, sizeof(tc->name), file, path, err, errlen);
+		else if (!strcmp(key, "bucketDir"))
+			rc = get_string(v, tc->bucket_dir, sizeof(tc->bucket_dir), file, path, err,
+					errlen);
+		else if (!strcmp(key, "s3BucketName"))
+			rc = get_string(v, tc->s3_bucket_name, sizeof(tc->s3_bucket_name), file,
+					path, err, errlen);
+		else if (!strcmp(key, "batchSeconds"))
+			rc = get_seconds(v, &tc->batch_seconds, file, path, err, errlen);
+		else if (!strcmp(key, "digestSeconds"))
+			rc = get_seconds(v, &tc->digest_seconds, file, path, err, errlen);
+		else
+			rc = refuse(err, errlen, file, path, "unknown field");
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int hr_config_load_file(struct hr_config *c, const char *file, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	const char *key;
+	json_t *root, *v;
+	char path[96];
+	int rc = 0;
+
+	root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (jerr.line < 0 || access(file, R_OK))
+			snprintf(err, errlen, "%s: cannot read: %s", file, strerror(errno));
+		else
+			snprintf(err, errlen, "%s: line %d column %d: %s", file, jerr.line,
+				 jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		rc = refuse(err, errlen, file, "$", "expected an object");
+		goto out;
+	}
+	snprintf(c->source, sizeof(c->source), "%s", file);
+	json_object_foreach(root, key, v) {
+		snprintf(path, sizeof(path), "$.%.60s", key);
+		if (!strcmp(key, "accountId")) {
+			rc = get_string(v, c->account_id, sizeof(c->account_id), file, path, err,
+					errlen);
+		} else if (!strcmp(key, "region")) {
+			rc = get_string(v, c->region, sizeof(c->region), file, path, err, errlen);
+		} else if (!strcmp(key, "stateDir")) {
+			rc = get_string(v, c->state_dir, sizeof(c->state_dir), file, path, err,
+					errlen);
+		} else if (!strcmp(key, "trails")) {
+			size_t i;
+			json_t *t;
+
+			if (!json_is_array(v) || json_array_size(v) < 1) {
+				rc = refuse(err, errlen, file, path, "expected a non-empty array");
+				break;
+			}
+			if (json_array_size(v) > HR_MAX_TRAILS) {
+				rc = refuse(err, errlen, file, path, "too many trails (at most 8)");
+				break;
+			}
+			c->n_trails = (int)json_array_size(v);
+			json_array_foreach(v, i, t) {
+				struct hr_trail_config *tc = &c->trails[i];
+
+				memset(tc, 0, sizeof(*tc));
+				tc->batch_seconds = HR_DEFAULT_PERIOD_S;
+				rc = load_trail(t, tc, file, (int)i, err, errlen);
+				if (rc)
+					break;
+			}
+		} else {
+			rc = refuse(err, errlen, file, path, "unknown field");
+		}
+		if (rc)
+			break;
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+static bool all_chars(const char *s, const char *allowed_punct, bool lower_only)
+{
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		if (ch >= 0x80 || !(isdigit(ch) || (islower(ch)) || (!lower_only && isupper(ch)) ||
+				    strchr(allowed_punct, ch)))
+			return false;
+	}
+	return true;
+}
+
+static const char *base_name(const char *path)
+{
+	size_t n = strlen(path);
+	const char *p;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	for (p = path + n; p > path && p[-1] != '/'; p--)
+		;
+	return p;
+}
+
+int hr_config_finish(struct hr_config *c, char *err, size_t errlen)
+{
+	const char *f = c->source;
+
+	if (strlen(c->account_id) != 12 || !all_chars(c->account_id, "", true) ||
+	    strspn(c->account_id, "0123456789") != 12)
+		return refuse(err, errlen, f, "$.accountId", "must be 12 digits");
+	if (!c->region[0])
+		hr_config_region_from_hostname(c->region, sizeof(c->region));
+	if (!all_chars(c->region, "-", true))
+		return refuse(err, errlen, f, "$.region", "only a-z, 0-9 and '-' are allowed");
+	if (c->state_dir[0] != '/')
+		return refuse(err, errlen, f, "$.stateDir", "must be an absolute path");
+	for (int i = 0; i < c->n_trails; i++) {
+		struct hr_trail_config *t = &c->trails[i];
+		char path[64];
+
+		snprintf(path, sizeof(path), "$.trails[%d].name", i);
+		if (!t->name[0] || !all_chars(t->name, "._-", false))
+			return refuse(err, errlen, f, path,
+				      "must be non-empty: letters, digits, '.', '_' and '-'");
+		for (int j = 0; j < i; j++)
+			if (!strcmp(c->trails[j].name, t->name))
+				return refuse(err, errlen, f, path, "two trails have this name");
+		snprintf(path, sizeof(path), "$.trails[%d].bucketDir", i);
+		if (t->bucket_dir[0] != '/')
+			return refuse(err, errlen, f, path, "must be an absolute path");
+		if (!t->s3_bucket_name[0])
+			snprintf(t->s3_bucket_name, sizeof(t->s3_bucket_name), "%s",
+				 base_name(t->bucket_dir));
+		snprintf(path, sizeof(path), "$.trails[%d].s3BucketName", i);
+		/* S3's own rule, so a bucket can later be mirrored under this name. */
+		if (strlen(t->s3_bucket_name) < 3 || strlen(t->s3_bucket_name) > 63 ||
+		    !all_chars(t->s3_bucket_name, ".-", true))
+			return refuse(err, errlen, f, path,
+				      "must be 3 to 63 characters: a-z, 0-9, '.' and '-' "
+				      "(set s3BucketName when the directory's name is not one)");
+		if (!t->digest_seconds)
+			t->digest_seconds = t->batch_seconds;
+	}
+	return 0;
+}

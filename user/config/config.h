@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * config.h - what the agent records and where it delivers it.
+ *
+ * One JSON file (docs/configuration.md), or the embedded default when there
+ * is none. Refusals name the file, the JSON path and the reason.
+ */
+#ifndef HOSTRAIL_CONFIG_H
+#define HOSTRAIL_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define HR_DEFAULT_CONFIG_PATH "/etc/hostrail/hostrail.json"
+#define HR_DEFAULT_STATE_DIR   "/var/lib/hostrail"
+#define HR_DEFAULT_BUCKET_DIR  "/var/lib/hostrail/bucket"
+#define HR_DEFAULT_ACCOUNT_ID  "000000000000"
+#define HR_DEFAULT_TRAIL_NAME  "hostrail"
+#define HR_DEFAULT_PERIOD_S    300
+#define HR_MAX_TRAILS          8
+
+struct hr_trail_config {
+	char name[128];
+	char bucket_dir[PATH_MAX];
+	char s3_bucket_name[256];	/* "" until resolved: bucket_dir's base name */
+	unsigned batch_seconds;
+	unsigned digest_seconds;	/* 0 until resolved: batch_seconds */
+};
+
+struct hr_config {
+	char source[PATH_MAX];		/* the file read, or "embedded default" */
+	char account_id[16];
+	char region[64];		/* "" until resolved: the host name */
+	char state_dir[PATH_MAX];
+	struct hr_trail_config trails[HR_MAX_TRAILS];
+	int n_trails;
+};
+
+/* The embedded default: one trail, everything under /var/lib/hostrail. */
+void hr_config_default(struct hr_config *c);
+
+/* Read a JSON file over the defaults. Unknown fields and wrong types are
+ * refused; err gets "FILE: $.json.path: reason". */
+int hr_config_load_file(struct hr_config *c, const char *path, char *err, size_t errlen);
+
+/* Fill what depends on other fields (region from the host name, bucket name,
+ * digest period) and check every value. */
+int hr_config_finish(struct hr_config *c, char *err, size_t errlen);
+
+/* The host's short name as a region: lower-case, [a-z0-9-] only. */
+void hr_config_region_from_hostname(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,176 @@
+"""hostrail benchmarks. Figures are reported as ratios against a baseline
+measured in the same run: absolute numbers drift between machines, ratios carry.
+
+1. System-call cost: no agent, hostraild, auditd with equivalent rules.
+2. A burst of 100,000 recorded calls: every call accounted for
+   (records + counted losses = calls), collector throughput, peak RSS.
+3. Further sections from other stages (validate-logs, ...) when built.
+"""
+import glob
+import gzip
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+BENCH = os.path.join(BUILD, "bench", "syscall_bench")
+HOSTRAILD = os.path.join(BUILD, "hostraild")
+ITER = {"getppid": 2_000_000, "setuid": 200_000, "openclose": 300_000}
+BURST = 100_000
+
+# auditd rules equivalent to hostrail's management table, grouped as an
+# administrator would write them.
+AUDIT_RULES = [
+    "setuid,setgid,setreuid,setregid,setresuid,setresgid",
+    "setfsuid,setfsgid,setgroups,capset",
+    "init_module,finit_module,delete_module",
+    "bpf,reboot,swapon,swapoff,iopl,ioperm,acct",
+    "sethostname,setdomainname,settimeofday,clock_settime,adjtimex,clock_adjtime",
+    "mount,umount2,pivot_root,chroot",
+    "move_mount,fsmount,mount_setattr",
+    "ptrace,process_vm_writev",
+    "unshare,setns",
+    "chmod,fchmod,fchmodat",
+    "chown,fchown,lchown,fchownat",
+]
+
+
+def run_workloads():
+    out = {}
+    for w, n in ITER.items():
+        r = subprocess.run([BENCH, w, str(n)], capture_output=True, text=True, check=True)
+        out[w] = float(r.stdout.split()[1])
+    return out
+
+
+def start_hostraild(tmp):
+    sock = os.path.join(tmp, "notify.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(sock)
+    s.settimeout(60)
+    env = dict(os.environ, NOTIFY_SOCKET=sock)
+    log = open(os.path.join(tmp, "hostraild.log"), "wb")
+    p = subprocess.Popen([HOSTRAILD, "--bucket-dir", os.path.join(tmp, "bucket"),
+                          "--state-dir", os.path.join(tmp, "state"), "--batch-seconds", "3600",
+                          "--region", "bench"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    while True:
+        msg = s.recv(4096).decode()
+        if "READY=1" in msg.split("\n"):
+            break
+    s.close()
+    return p
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def records(bucket):
+    recs = []
+    for path in sorted(glob.glob(os.path.join(bucket, "AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz"))):
+        with open(path, "rb") as f:
+            recs.extend(json.loads(gzip.decompress(f.read()))["Records"])
+    return recs
+
+
+def bench_hostraild():
+    tmp = tempfile.mkdtemp(prefix="hostrail-bench-")
+    try:
+        p = start_hostraild(tmp)
+        costs = run_workloads()
+        r = subprocess.run([BENCH, "burst", str(BURST)], capture_output=True, text=True,
+                           check=True)
+        _, n, pid, secs = r.stdout.split()
+        t0 = time.monotonic()
+        rss = peak_rss_kib(p.pid)
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=600)
+        drain = time.monotonic() - t0
+        recs = records(os.path.join(tmp, "bucket"))
+        got = sum(1 for x in recs if x.get("eventName") == "Setuid"
+                  and x["additionalEventData"]["process"]["pid"] == int(pid))
+        lost = sum(x["serviceEventDetails"]["lostEvents"] for x in recs
+                   if x.get("eventName") == "LostEvents")
+        return {"costs": costs, "rc": rc, "burst": int(n), "burst_s": float(secs),
+                "burst_records": got, "lost": lost, "rss_kib": rss,
+                "total_records": len(recs), "drain_s": drain}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_auditd():
+    if not shutil.which("auditd"):
+        return None
+    subprocess.run(["auditctl", "-D"], capture_output=True)
+    d = subprocess.Popen(["auditd", "-n", "-s", "nochange"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    try:
+        for group in AUDIT_RULES:
+            args = ["auditctl", "-a", "always,exit", "-F", "arch=b64"]
+            for sc in group.split(","):
+                args += ["-S", sc]
+            subprocess.run(args + ["-k", "hostrail-bench"], check=True, capture_output=True)
+        subprocess.run(["auditctl", "-e", "1"], capture_output=True)
+        return run_workloads()
+    finally:
+        subprocess.run(["auditctl", "-D"], capture_output=True)
+        subprocess.run(["auditctl", "-e", "0"], capture_output=True)
+        d.send_signal(signal.SIGTERM)
+        d.wait(timeout=30)
+
+
+def verdict(ok):
+    return "meets target" if ok else "MISSES target"
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("bench: run as root (it loads BPF programs and starts auditd)")
+    base = run_workloads()
+    hr = bench_hostraild()
+    aud = bench_auditd()
+    print("\n== system-call cost (ns per call, median of 5 rounds) ==")
+    print(f"{'workload':<12}{'no agent':>10}{'hostraild':>12}{'ratio':>8}"
+          f"{'auditd':>10}{'ratio':>8}")
+    for w in ITER:
+        a = aud[w] if aud else float("nan")
+        print(f"{w:<12}{base[w]:>10.0f}{hr['costs'][w]:>12.0f}{hr['costs'][w] / base[w]:>8.2f}"
+              f"{a:>10.0f}{a / base[w]:>8.2f}")
+    unrec = hr["costs"]["getppid"] / base["getppid"] - 1
+    print(f"\nunrecorded call (getppid): hostraild +{unrec * 100:.1f}% "
+          f"(target <= +10%): {verdict(unrec <= 0.10)}")
+    added_hr = hr["costs"]["setuid"] - base["setuid"]
+    if aud:
+        added_aud = aud["setuid"] - base["setuid"]
+        print(f"recorded call (setuid): hostraild adds {added_hr:.0f} ns, auditd adds "
+              f"{added_aud:.0f} ns, ratio {added_hr / added_aud:.3f} (target <= 0.100): "
+              f"{verdict(added_hr <= added_aud / 10)}")
+    oc = hr["costs"]["openclose"] / base["openclose"] - 1
+    print(f"open+close (unrecorded): hostraild +{oc * 100:.1f}%")
+    print("\n== burst of recorded calls ==")
+    acc = hr["burst_records"] + hr["lost"]
+    print(f"calls {hr['burst']} in {hr['burst_s']:.3f}s; records {hr['burst_records']}, "
+          f"counted losses {hr['lost']}: records + losses = calls: "
+          f"{verdict(acc == hr['burst'] and hr['lost'] == 0)}")
+    print(f"collector: {hr['total_records'] / (hr['burst_s'] + hr['drain_s']):.0f} records/s "
+          f"delivered end to end (burst + drain + final batch)")
+    print(f"hostraild peak RSS: {hr['rss_kib'] / 1024:.1f} MiB; clean stop exit {hr['rc']}")
+    for extra in sorted(glob.glob(os.path.join(BUILD, "bench", "bench_*"))):
+        print(f"\n== {os.path.basename(extra)} ==", flush=True)
+        subprocess.run([extra], check=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Fixtures for the root tests: the real daemon, real system calls, real files.
+
+Policy: a test that needs root, BPF, sshd or journald FAILS when it is missing,
+always under CI=true. Skipping is only for a machine where the user chose it,
+by setting HOSTRAIL_ALLOW_SKIP=1 outside CI.
+"""
+import glob
+import gzip
+import json
+import os
+import pathlib
+import pwd
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("HOSTRAIL_BUILD", ROOT / "build"))
+HOSTRAILD = str(BUILD / "hostraild")
+HOSTRAIL = str(BUILD / "hostrail")
+
+
+def require(condition, what):
+    """Fail (or, where the user allowed it, skip) when a requirement is missing."""
+    if condition:
+        return
+    if os.environ.get("CI") != "true" and os.environ.get("HOSTRAIL_ALLOW_SKIP") == "1":
+        pytest.skip(f"{what} (HOSTRAIL_ALLOW_SKIP=1)")
+    pytest.fail(f"required for this test: {what}")
+
+
+@pytest.fixture(autouse=True)
+def _needs_root_and_bpf():
+    require(os.geteuid() == 0, "running as root")
+    require(os.path.exists("/sys/kernel/btf/vmlinux"), "kernel BTF (/sys/kernel/btf/vmlinux)")
+    require(os.access(HOSTRAILD, os.X_OK), f"a built daemon at {HOSTRAILD} (run make)")
+
+
+class Agent:
+    """One running hostraild, started as a user would, on its own directories."""
+
+    def __init__(self, proc, bucket, state, log_path, notify_sock):
+        self.proc = proc
+        self.bucket = bucket
+        self.state = state
+        self.log_path = log_path
+        self._notify = notify_sock
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout=60):
+        """SIGTERM: the agent flushes, writes its final digest and exits 0."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("hostraild did not stop within %ss:\n%s" % (timeout, self.log()))
+        self._notify.close()
+        assert rc == 0, "hostraild exited %s:\n%s" % (rc, self.log())
+        return rc
+
+    def kill(self):
+        """SIGKILL: a crash, as far as the agent can tell."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._notify.close()
+
+
+_running = []
+
+
+def start_agent(tmp_path, bucket=None, state=None, extra_args=(), ready_timeout=60):
+    """Start build/hostraild as root and wait for its READY=1 (sd_notify)."""
+    tmp_path = pathlib.Path(tmp_path)
+    bucket = pathlib.Path(bucket) if bucket else tmp_path / "bucket"
+    state = pathlib.Path(state) if state else tmp_path / "state"
+    n = len(list(tmp_path.glob("hostraild-*.log")))
+    log_path = tmp_path / f"hostraild-{n}.log"
+    sock_path = str(tmp_path / f"notify-{n}.sock")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(sock_path)
+    notify.settimeout(0.5)
+    env = dict(os.environ, NOTIFY_SOCKET=sock_path)
+    env.pop("JOURNAL_STREAM", None)
+    args = [HOSTRAILD, "--bucket-dir", str(bucket), "--state-dir", str(state),
+            "--account-id", "123456789012", "--region", "testhost"] + list(extra_args)
+    logf = open(log_path, "wb")
+    proc = subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT, env=env,
+                            stdin=subprocess.DEVNULL)
+    logf.close()
+    agent = Agent(proc, bucket, state, log_path, notify)
+    deadline = time.monotonic() + ready_timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            notify.close()
+            raise AssertionError("hostraild exited %s before READY=1:\n%s"
+                                 % (proc.returncode, agent.log()))
+        try:
+            msg = notify.recv(4096).decode(errors="replace")
+        except socket.timeout:
+            continue
+        if "READY=1" in msg.split("\n"):
+            _running.append(agent)
+            return agent
+    agent.kill()
+    raise AssertionError("hostraild sent no READY=1 within %ss:\n%s" % (ready_timeout, agent.log()))
+
+
+@pytest.fixture(autouse=True)
+def _no_agent_left_behind():
+    yield
+    while _running:
+        a = _running.pop()
+        if a.proc.poll() is None:
+            a.kill()
+
+
+def log_files(bucket):
+    """Delivered log files (not digests), oldest key first."""
+    pattern = os.path.join(str(bucket), "AWSLogs", "*", "CloudTrail", "*", "*", "*", "*",
+                           "*.json.gz")
+    return sorted(glob.glob(pattern), key=os.path.basename)
+
+
+def read_records(bucket):
+    """Every record of every delivered log file, in delivery order."""
+    records = []
+    for path in log_files(bucket):
+        with open(path, "rb") as f:
+            doc = json.loads(gzip.decompress(f.read()))
+        assert list(doc.keys()) == ["Records"], path
+        records.extend(doc["Records"])
+    return records
+
+
+def records_where(records, **fields):
+    return [r for r in records if all(r.get(k) == v for k, v in fields.items())]
+
+
+@pytest.fixture
+def unprivileged_user():
+    """A throwaway account for calls made as someone other than root."""
+    name = "hrtest%d" % (os.getpid() % 100000)
+    subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                   check=True, capture_output=True)
+    try:
+        yield pwd.getpwnam(name)
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)

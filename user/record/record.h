@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * record.h - CloudTrail records, as the rest of the pipeline sees them.
+ *
+ * The recorder turns one captured event (plus what enrichment knows about
+ * the task) into one compact CloudTrail record. Sinks (the batch spool,
+ * journald, the history) take the JSON bytes as they are and the few fields
+ * they index on from struct hr_record, never by re-parsing the JSON.
+ */
+#ifndef HOSTRAIL_RECORD_H
+#define HOSTRAIL_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "hostrail_abi.h"
+
+/* Where this agent records: CloudTrail's account, region and trail. */
+struct hr_frame {
+	char account_id[16];	/* 12 digits */
+	char region[64];	/* the host: lower-case [a-z0-9-] */
+	char trail_name[128];
+	char bucket_name[256];	/* s3BucketName as written in records/digests */
+};
+
+#define HR_RECORD_MAX_RESOURCES 3
+
+struct hr_resource {
+	const char *type;	/* "Linux::File" (static string) */
+	char *arn;		/* owned */
+	char *name;		/* owned: the path, module, user... */
+};
+
+/* One finished record. All char* fields are owned by the record. */
+struct hr_record {
+	char *json;		/* one compact JSON object, valid UTF-8, no newline */
+	size_t len;
+	int64_t event_time_ns;	/* wall clock (UTC) of the event */
+	char event_id[37];	/* lower-case UUID */
+	const char *event_name;	/* static strings */
+	const char *event_source;
+	const char *event_category;	/* "Management", "Data" */
+	const char *event_type;		/* "AwsApiCall", "AwsServiceEvent", ... */
+	bool read_only;
+	char *user_name;	/* userIdentity.userName (or the issuer's), may be NULL */
+	char *user_arn;		/* userIdentity.arn, may be NULL */
+	char *access_key_id;	/* the login session id, may be NULL */
+	char *source_ip;	/* "localhost" or the client's address */
+	char *error_code;	/* errno name, NULL on success */
+	int n_resources;
+	struct hr_resource resources[HR_RECORD_MAX_RESOURCES];
+};
+
+void hr_record_free(struct hr_record *rec);	/* NULL-safe; leaves *rec zeroed */
+
+struct hr_recorder;	/* frame + caches (users, processes) + clock */
+
+struct hr_recorder_opts {
+	struct hr_frame frame;
+	size_t user_cache_max;	/* 0: default */
+	size_t proc_cache_max;	/* 0: default */
+	const char *proc_root;	/* "/proc" unless testing */
+};
+
+int hr_recorder_new(const struct hr_recorder_opts *opts, struct hr_recorder **out);
+void hr_recorder_free(struct hr_recorder *r);
+
+/* Feed the process cache from the exec/exit events of the ring buffer. */
+void hr_recorder_exec(struct hr_recorder *r, const struct hr_exec_event *ev, size_t size);
+void hr_recorder_exit(struct hr_recorder *r, const struct hr_exit_event *ev);
+
+/* One captured system call into one record. size = bytes received.
+ * Returns 0, or -EINVAL for an event that is malformed (size, nr). */
+int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
+		      size_t size, struct hr_record *out);
+
+/*
+ * The agent's own control-plane events (eventSource hostrail.linux):
+ * StartLogging / StopLogging with {"name": <trail>}. caller may be NULL
+ * (the agent itself, as root). extra_json, if not NULL, is a JSON object
+ * text placed as additionalEventData (e.g. what the kernel cannot record).
+ */
+int hr_record_control(struct hr_recorder *r, const char *event_name,
+		      const struct hr_task *caller, const char *extra_json,
+		      struct hr_record *out);
+
+/*
+ * LostEvents (hostrail.linux, AwsServiceEvent): count events that never
+ * became records, between from_ns and to_ns (wall clock), and why
+ * ("ringBufferFull", "inFlightTableFull", "stringUnreadable", ...).
+ * sink names where they were lost ("kernel", "journald", ...).
+ */
+int hr_record_lost(struct hr_recorder *r, uint64_t count, int64_t from_ns, int64_t to_ns,
+		   const char *reason, const char *sink, struct hr_record *out);
+
+/* Boot-time to wall-clock: set once at start, refreshed by the daemon. */
+void hr_recorder_set_clock(struct hr_recorder *r, int64_t realtime_minus_boottime_ns);
+
+#endif

@@ -17,6 +17,12 @@
 
 /* Set by the loader between open and load. */
 const volatile __u64 hr_wakeup_bytes __weak = 256 * 1024;
+/*
+ * The agent's own process. Its calls are not recorded: writing the trail
+ * (fchmod of each file it publishes) would otherwise record itself, batch
+ * after batch, forever. auditd excludes itself the same way.
+ */
+const volatile __u32 hr_agent_tgid __weak = 0;
 
 /* Events up to user space; size set by the loader. */
 struct {

@@ -98,6 +98,8 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	spec = bpf_map_lookup_elem(&hr_specs, &nr);
 	if (!spec || !spec->recorded)
 		return 0;
+	if (hr_agent_tgid && bpf_get_current_pid_tgid() >> 32 == hr_agent_tgid)
+		return 0;
 
 	/* Read exactly nargs arguments: nargs is a constant per program. */
 	for (int i = 0; i < HR_MAX_ARGS; i++)

@@ -232,11 +232,14 @@ def test_chmod_succeeds_and_fails(agent, tmp_path):
 def test_hostile_file_name_is_valid_json_and_preserved(agent, tmp_path):
     name = b"evil\nline \"quoted\" back\\slash \x01\x7f \xff\xfe bad-utf8 " + b"n" * 200
     d = tempfile.mkdtemp(dir=tmp_path)
-    # a long path: nested directories up to ~4,000 bytes
+    # a long path: nested directories up to just under PATH_MAX (4,096 with its NUL)
     parts = os.fsencode(d)
-    while len(parts) < 3700:
+    while len(parts) + 201 + 1 + len(name) < 4095:
         parts += b"/" + b"d" * 200
         os.mkdir(parts)
+    pad = 4094 - len(parts) - 1 - len(name)
+    parts += b"/" + b"p" * max(pad - 1, 1)
+    os.mkdir(parts)
     path = parts + b"/" + name
     with open(path, "wb") as fh:
         fh.write(b"x")
@@ -248,7 +251,7 @@ def test_hostile_file_name_is_valid_json_and_preserved(agent, tmp_path):
     rp = rec["requestParameters"]
     assert bytes.fromhex(rp["pathHex"]) == path
     assert rp["path"] == path.decode("utf-8", errors="replace")
-    assert len(path) > 3900
+    assert len(path) >= 4000
 
 
 def test_sethostname_to_current_name(agent):
@@ -264,8 +267,9 @@ def test_sethostname_to_current_name(agent):
 
 
 def test_settimeofday_by_unprivileged_user_fails(agent, unprivileged_user):
+    # the raw call: glibc's settimeofday() is implemented with clock_settime
     code = ("import ctypes\nl=ctypes.CDLL(None,use_errno=True)\n"
-            "tv=(ctypes.c_long*2)(0,0)\nprint(l.settimeofday(ctypes.byref(tv),None), "
+            "tv=(ctypes.c_long*2)(0,0)\nprint(l.syscall(164,ctypes.byref(tv),None), "
             "ctypes.get_errno())")
     r = as_user(unprivileged_user, code)
     assert r.stdout.split() == ["-1", str(errno.EPERM)], r
@@ -347,8 +351,9 @@ def test_kernel_calls_bpf_map_create_and_bad_reboot(agent):
     bpf = only(records_where(recs, eventName="Bpf"), "Bpf")
     check_common(bpf, "kernel.linux", "Bpf")
     assert bpf["requestParameters"]["cmd"] == "BPF_MAP_CREATE"
-    assert bpf["requestParameters"]["mapType"] == "BPF_MAP_TYPE_ARRAY"
-    assert bpf["requestParameters"]["mapName"] == "hrtest"
+    assert bpf["requestParameters"]["attr"]["mapType"] == "BPF_MAP_TYPE_ARRAY"
+    assert bpf["requestParameters"]["attr"]["mapName"] == "hrtest"
+    assert bpf["requestParameters"]["attr"]["maxEntries"] == 1
     assert "errorCode" not in bpf
     reboot = only(records_where(recs, eventName="Reboot"), "Reboot")
     check_common(reboot, "kernel.linux", "Reboot")

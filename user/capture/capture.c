@@ -263,6 +263,7 @@ int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out)
 		goto fail;
 	}
 	c->skel->rodata->hr_wakeup_bytes = rb_bytes / 64;
+	c->skel->rodata->hr_agent_tgid = getpid();
 	/* load */
 	err = hostrail_bpf__load(c->skel);
 	if (err) {

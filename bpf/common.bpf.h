@@ -38,19 +38,21 @@ struct {
 	__type(value, struct hr_syscall_spec);
 } hr_specs SEC(".maps") __weak;
 
-/* Calls between entry and exit, by thread. Allocated on use: only threads
- * inside a recorded call hold an entry. */
+/*
+ * The call between entry and exit, per thread, in task-local storage: the
+ * slot is created on a thread's first recorded call, filled in place (no
+ * per-call allocation or copy), and freed by the kernel when the thread
+ * exits. hdr.type == HR_EV_SYSCALL marks a call in flight.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u64);
+	__type(key, int);
 	__type(value, struct hr_syscall_event);
 } hr_inflight SEC(".maps") __weak;
 
 /* Per-CPU build area: an event is too big for the 512-byte BPF stack. */
 union hr_scratch {
-	struct hr_syscall_event sys;
 	struct hr_exec_event exec;
 };
 

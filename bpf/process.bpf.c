@@ -3,8 +3,7 @@
  * process.bpf.c - process lifecycle, for the agent's executable cache.
  *
  * exec tells the agent which image a process now runs (the userAgent of
- * its later records); exit lets it forget the process and frees the
- * in-flight slot of a thread that died inside a recorded call.
+ * its later records); exit lets it forget the process.
  */
 #include "common.bpf.h"
 
@@ -43,10 +42,8 @@ int hr_exit(struct trace_event_raw_sched_process_template *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct hr_exit_event *e;
 
-	/* A thread that dies inside a recorded call (exit_group from another
-	 * thread, a fatal signal) never reaches sys_exit. */
-	bpf_map_delete_elem(&hr_inflight, &id);
-
+	/* A thread that dies inside a recorded call never reaches sys_exit;
+	 * its task storage goes with it. */
 	if ((__u32)id != id >> 32)
 		return 0;	/* not the thread-group leader */
 	e = bpf_ringbuf_reserve(&hr_events, sizeof(*e), 0);

@@ -89,9 +89,7 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	__u32 nr = (__u32)(int)ctx->id;	/* int __syscall_nr; the rest is padding */
 	const struct hr_syscall_spec *spec;
 	struct hr_syscall_event *e;
-	union hr_scratch *scratch;
 	__u64 args[HR_MAX_ARGS] = {};
-	__u64 key;
 	__u32 off = 0;
 	int slot = 0;
 
@@ -108,11 +106,14 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	if (!arg0_accepted(spec, args[0]))
 		return 0;
 
-	scratch = hr_scratch_get();
-	if (!scratch)
+	e = bpf_task_storage_get(&hr_inflight, bpf_get_current_task_btf(), NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!e) {
+		hr_count_drop(HR_DROP_INFLIGHT);
 		return 0;
-	e = &scratch->sys;
-	hr_fill_header(&e->hdr, HR_EV_SYSCALL);
+	}
+	/* Marked in flight only once complete: see the end of this function. */
+	hr_fill_header(&e->hdr, 0);
 	e->nr = nr;
 	e->nargs = nargs;
 	e->str_truncated = 0;
@@ -144,9 +145,7 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 		return 0;
 
 	e->hdr.size = HR_SYSCALL_EVENT_FIXED_SIZE + off;
-	key = bpf_get_current_pid_tgid();
-	if (bpf_map_update_elem(&hr_inflight, &key, e, BPF_ANY))
-		hr_count_drop(HR_DROP_INFLIGHT);
+	e->hdr.type = HR_EV_SYSCALL;
 	return 0;
 }
 
@@ -168,12 +167,11 @@ HR_ENTER_PROG(6)
 SEC("tp")
 int hr_sys_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	__u64 key = bpf_get_current_pid_tgid();
 	struct hr_syscall_event *e;
 	__u32 size;
 
-	e = bpf_map_lookup_elem(&hr_inflight, &key);
-	if (!e)
+	e = bpf_task_storage_get(&hr_inflight, bpf_get_current_task_btf(), NULL, 0);
+	if (!e || e->hdr.type != HR_EV_SYSCALL)
 		return 0;	/* entered before we attached, or filtered */
 	e->ret = ctx->ret;
 	/* Only an upper bound: a fused two-sided check is opaque to the
@@ -183,6 +181,6 @@ int hr_sys_exit(struct trace_event_raw_sys_exit *ctx)
 		size = sizeof(*e);
 	if (bpf_ringbuf_output(&hr_events, e, size, hr_wakeup_flags()))
 		hr_count_drop(HR_DROP_RINGBUF);
-	bpf_map_delete_elem(&hr_inflight, &key);
+	e->hdr.type = 0;
 	return 0;
 }

@@ -53,7 +53,7 @@ enum hr_arg_kind {
 /* Per-CPU counters of everything the kernel side could not deliver. */
 enum hr_drop_reason {
 	HR_DROP_RINGBUF  = 0,	/* ring buffer full: event lost */
-	HR_DROP_INFLIGHT = 1,	/* in-flight table full: call not recorded */
+	HR_DROP_INFLIGHT = 1,	/* no in-flight slot for the thread: call not recorded */
 	HR_DROP_STR      = 2,	/* a string argument could not be read */
 	HR_DROP_NR       = 3,	/* number of counters */
 };

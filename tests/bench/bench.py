@@ -21,7 +21,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, "build")
 BENCH = os.path.join(BUILD, "bench", "syscall_bench")
-HOSTRAILD = os.path.join(BUILD, "hostraild")
+HOSTRAILD = os.environ.get("HOSTRAILD", os.path.join(BUILD, "hostraild"))
 ITER = {"getppid": 2_000_000, "setuid": 200_000, "openclose": 300_000}
 BURST = 100_000
 

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* chain.c - the digest chain's durable state (see chain.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <jansson.h>
+
+#include "sign/chain.h"
+#include "sign/util.h"
+
+#define STATE_MAX (64 << 20)
+
+void hr_chain_link_clear(struct hr_chain_link *l)
+{
+	free(l->signature);
+	memset(l, 0, sizeof(*l));
+}
+
+int hr_chain_link_copy(struct hr_chain_link *dst, const struct hr_chain_link *src)
+{
+	char *sig = src->signature ? strdup(src->signature) : NULL;
+
+	if (src->signature && !sig)
+		return -ENOMEM;
+	hr_chain_link_clear(dst);
+	*dst = *src;
+	dst->signature = sig;
+	return 0;
+}
+
+void hr_chain_free(struct hr_chain_state *st)
+{
+	if (!st)
+		return;
+	free(st->bucket_dir);
+	hr_chain_link_clear(&st->last);
+	hr_chain_link_clear(&st->inflight);
+	for (size_t i = 0; i < st->n_inflight_listed; i++)
+		free(st->inflight_listed[i]);
+	free(st->inflight_listed);
+	free(st->pending);
+	memset(st, 0, sizeof(*st));
+}
+
+int hr_chain_add_pending(struct hr_chain_state *st, const struct hr_chain_pending *p)
+{
+	for (size_t i = 0; i < st->n_pending; i++) {
+		/* a crashed delivery redone under the same key: the new one counts */
+		if (!strcmp(st->pending[i].log.key, p->log.key)) {
+			st->pending[i] = *p;
+			return 0;
+		}
+	}
+	if (st->n_pending == st->cap_pending) {
+		size_t cap = st->cap_pending ? 2 * st->cap_pending : 16;
+		struct hr_chain_pending *np = realloc(st->pending, cap * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		st->pending = np;
+		st->cap_pending = cap;
+	}
+	st->pending[st->n_pending++] = *p;
+	return 0;
+}
+
+static char *state_dir_path(const char *state_dir)
+{
+	char *p;
+
+	return asprintf(&p, "%s/chain", state_dir) < 0 ? NULL : p;
+}
+
+/* ---- writing ---- */
+
+static json_t *link_json(const struct hr_chain_link *l)
+{
+	char end[HR_CT_TIME_LEN + 1];
+
+	hr_ct_time_fmt(l->end, end);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "bucket", l->bucket, "key", l->key,
+			 "hashValue", l->sha256_hex, "signature",
+			 l->signature ? l->signature : "", "endTime", end);
+}
+
+static json_t *state_json(const struct hr_chain_state *st)
+{
+	char start[HR_CT_TIME_LEN + 1];
+	json_t *doc, *pend, *v;
+
+	hr_ct_time_fmt(st->period_start, start);
+	doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
+			"version", 1, "accountId", st->frame.account_id,
+			"region", st->frame.region, "trailName", st->frame.trail_name,
+			"bucketName", st->frame.bucket_name,
+			"bucketDir", st->bucket_dir ? st->bucket_dir : "",
+			"status", st->stopped ? "stopped" : "logging",
+			"linkPrevious", st->link_previous, "periodStart", start);
+	if (!doc)
+		return NULL;
+	v = st->have_last ? link_json(&st->last) : json_null();
+	if (!v || json_object_set_new(doc, "last", v))
+		goto fail;
+	if (st->have_inflight) {
+		char s2[HR_CT_TIME_LEN + 1];
+		json_t *listed = json_array();
+
+		hr_ct_time_fmt(st->inflight_start, s2);
+		v = link_json(&st->inflight);
+		if (!v || !listed) {
+			json_decref(v);
+			json_decref(listed);
+			goto fail;
+		}
+		for (size_t i = 0; i < st->n_inflight_listed; i++)
+			json_array_append_new(listed, json_string(st->inflight_listed[i]));
+		json_object_set_new(v, "startTime", json_string(s2));
+		json_object_set_new(v, "final", json_boolean(st->inflight_final));
+		json_object_set_new(v, "listed", listed);
+	} else {
+		v = json_null();
+	}
+	if (json_object_set_new(doc, "inflight", v))
+		goto fail;
+	pend = json_array();
+	if (!pend || json_object_set_new(doc, "pending", pend))
+		goto fail;
+	for (size_t i = 0; i < st->n_pending; i++) {
+		const struct hr_chain_pending *p = &st->pending[i];
+
+		v = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "key", p->log.key,
+			      "hashValue", p->log.sha256_hex,
+			      "oldestEventNs", (json_int_t)p->log.oldest_ns,
+			      "newestEventNs", (json_int_t)p->log.newest_ns,
+			      "records", (json_int_t)p->log.n_records,
+			      "bytes", (json_int_t)p->bytes,
+			      "deliveredNs", (json_int_t)p->delivered_ns);
+		if (!v || json_array_append_new(pend, v))
+			goto fail;
+	}
+	return doc;
+fail:
+	json_decref(doc);
+	return NULL;
+}
+
+int hr_chain_save(const char *state_dir, const struct hr_chain_state *st, char *err,
+		  size_t errlen)
+{
+	char *dir = state_dir_path(state_dir), *text = NULL, name[160];
+	json_t *doc = NULL;
+	int ret;
+
+	if (!dir) {
+		ret = -ENOMEM;
+		goto nomem;
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		ret = -errno;
+		snprintf(err, errlen, "failed to create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	doc = state_json(st);
+	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	if (!text) {
+		ret = -ENOMEM;
+		goto nomem;
+	}
+	snprintf(name, sizeof(name), "%s.json", st->frame.trail_name);
+	ret = hr_write_file_atomic(dir, name, text, strlen(text), 0600, false, err, errlen);
+	goto out;
+nomem:
+	snprintf(err, errlen, "failed to save the digest chain state: out of memory");
+out:
+	free(text);
+	json_decref(doc);
+	free(dir);
+	return ret;
+}
+
+/* ---- reading ---- */
+
+static int get_str(json_t *o, const char *k, char *dst, size_t n)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_string(v) || json_string_length(v) >= n)
+		return -EINVAL;
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+static int get_time(json_t *o, const char *k, int64_t *t)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_string(v))
+		return -EINVAL;
+	return hr_ct_time_parse(json_string_value(v), json_string_length(v), t);
+}
+
+static int get_int(json_t *o, const char *k, int64_t *i)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_integer(v))
+		return -EINVAL;
+	*i = (int64_t)json_integer_value(v);
+	return 0;
+}
+
+static int read_link(json_t *o, struct hr_chain_link *l)
+{
+	json_t *sig = json_object_get(o, "signature");
+
+	if (!json_is_object(o) || get_str(o, "bucket", l->bucket, sizeof(l->bucket)) ||
+	    get_str(o, "key", l->key, sizeof(l->key)) ||
+	    get_str(o, "hashValue", l->sha256_hex, sizeof(l->sha256_hex)) ||
+	    get_time(o, "endTime", &l->end) || !json_is_string(sig))
+		return -EINVAL;
+	l->signature = strdup(json_string_value(sig));
+	return l->signature ? 0 : -ENOMEM;
+}
+
+static int read_state(json_t *doc, struct hr_chain_state *st)
+{
+	json_t *v, *e;
+	const char *status;
+	size_t i;
+	int ret;
+
+	if (!json_is_object(doc) || !json_is_integer(json_object_get(doc, "version")) ||
+	    json_integer_value(json_object_get(doc, "version")) != 1)
+		return -EINVAL;
+	if (get_str(doc, "accountId", st->frame.account_id, sizeof(st->frame.account_id)) ||
+	    get_str(doc, "region", st->frame.region, sizeof(st->frame.region)) ||
+	    get_str(doc, "trailName", st->frame.trail_name, sizeof(st->frame.trail_name)) ||
+	    get_str(doc, "bucketName", st->frame.bucket_name, sizeof(st->frame.bucket_name)) ||
+	    !json_is_string(json_object_get(doc, "bucketDir")) ||
+	    !json_is_boolean(json_object_get(doc, "linkPrevious")) ||
+	    get_time(doc, "periodStart", &st->period_start))
+		return -EINVAL;
+	st->bucket_dir = strdup(json_string_value(json_object_get(doc, "bucketDir")));
+	if (!st->bucket_dir)
+		return -ENOMEM;
+	status = json_string_value(json_object_get(doc, "status"));
+	if (!status || (strcmp(status, "logging") && strcmp(status, "stopped")))
+		return -EINVAL;
+	st->stopped = !strcmp(status, "stopped");
+	st->link_previous = json_is_true(json_object_get(doc, "linkPrevious"));
+
+	v = json_object_get(doc, "last");
+	if (v && !json_is_null(v)) {
+		ret = read_link(v, &st->last);
+		if (ret)
+			return ret;
+		st->have_last = true;
+	}
+	v = json_object_get(doc, "inflight");
+	if (v && !json_is_null(v)) {
+		json_t *listed = json_object_get(v, "listed");
+
+		ret = read_link(v, &st->inflight);
+		if (ret)
+			return ret;
+		st->have_inflight = true;
+		if (get_time(v, "startTime", &st->inflight_start) ||
+		    !json_is_boolean(json_object_get(v, "final")) || !json_is_array(listed))
+			return -EINVAL;
+		st->inflight_final = json_is_true(json_object_get(v, "final"));
+		st->inflight_listed = calloc(json_array_size(listed) + 1, sizeof(char *));
+		if (!st->inflight_listed)
+			return -ENOMEM;
+		json_array_foreach(listed, i, e) {
+			if (!json_is_string(e))
+				return -EINVAL;
+			st->inflight_listed[i] = strdup(json_string_value(e));
+			if (!st->inflight_listed[i])
+				return -ENOMEM;
+			st->n_inflight_listed = i + 1;
+		}
+	}
+	v = json_object_get(doc, "pending");
+	if (!json_is_array(v))
+		return -EINVAL;
+	json_array_foreach(v, i, e) {
+		struct hr_chain_pending p = { .inherited = true };
+		int64_t n, bytes;
+
+		if (!json_is_object(e) || get_str(e, "key", p.log.key, sizeof(p.log.key)) ||
+		    get_str(e, "hashValue", p.log.sha256_hex, sizeof(p.log.sha256_hex)) ||
+		    get_int(e, "oldestEventNs", &p.log.oldest_ns) ||
+		    get_int(e, "newestEventNs", &p.log.newest_ns) || get_int(e, "records", &n) ||
+		    get_int(e, "bytes", &bytes) || get_int(e, "deliveredNs", &p.delivered_ns) ||
+		    n < 0 || bytes < 0)
+			return -EINVAL;
+		p.log.n_records = (uint64_t)n;
+		p.bytes = (uint64_t)bytes;
+		ret = hr_chain_add_pending(st, &p);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int hr_chain_load(const char *state_dir, const char *trail, struct hr_chain_state *st,
+		  char *err, size_t errlen)
+{
+	char *dir = state_dir_path(state_dir), *path = NULL, *buf = NULL;
+	json_error_t jerr;
+	json_t *doc = NULL;
+	size_t len;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	if (!dir || asprintf(&path, "%s/%s.json", dir, trail) < 0) {
+		path = NULL;
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	ret = hr_read_file(path, STATE_MAX, &buf, &len);
+	if (ret) {
+		snprintf(err, errlen, "failed to read %s: %s", path, strerror(-ret));
+		goto out;
+	}
+	doc = json_loadb(buf, len, 0, &jerr);
+	ret = doc ? read_state(doc, st) : -EINVAL;
+	if (ret) {
+		snprintf(err, errlen, "failed to read %s: %s", path,
+			 ret == -EINVAL ? "not a digest chain state" : strerror(-ret));
+		hr_chain_free(st);
+	}
+out:
+	json_decref(doc);
+	free(buf);
+	free(path);
+	free(dir);
+	return ret;
+}

@@ -157,12 +157,11 @@ static int set_err(struct hr_publish *p, const char *verb, const char *object, i
 	return -errnum;
 }
 
-/* Relative, no empty, "." or ".." component: it cannot leave the bucket. */
-static bool valid_key(const char *key)
+bool hr_key_is_plain(const char *key)
 {
 	const char *s = key;
 
-	if (!*key)
+	if (!key || !*key)
 		return false;
 	for (;;) {
 		size_t n = strcspn(s, "/");
@@ -290,7 +289,7 @@ int hr_publish_begin(struct hr_publish *p, const char *bucket_dir, const char *k
 	p->active = true;
 	p->dir_fd = -1;
 	p->fd = -1;
-	if (!bucket_dir || !*bucket_dir || !key || !valid_key(key) ||
+	if (!bucket_dir || !*bucket_dir || !key || !hr_key_is_plain(key) ||
 	    strlen(key) >= sizeof(p->key)) {
 		err = set_err(p, "publish", key ? key : "(null)", EINVAL);
 		goto out;
@@ -503,7 +502,7 @@ int hr_publish_exists(const char *bucket_dir, const char *key)
 	char *path = NULL, *dir = NULL;
 	int ret;
 
-	if (!bucket_dir || !key || !valid_key(key))
+	if (!bucket_dir || !key || !hr_key_is_plain(key))
 		return -EINVAL;
 	if (asprintf(&path, "%s/%s", bucket_dir, key) < 0)
 		return -ENOMEM;
@@ -528,7 +527,7 @@ void hr_publish_discard_tmp(const char *bucket_dir, const char *key)
 	const char *slash;
 	char *path;
 
-	if (!bucket_dir || !key || !valid_key(key))
+	if (!bucket_dir || !key || !hr_key_is_plain(key))
 		return;
 	slash = strrchr(key, '/');
 	if (asprintf(&path, "%s/%.*s.%s.tmp", bucket_dir,

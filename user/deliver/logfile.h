@@ -111,4 +111,9 @@ void hr_publish_discard_tmp(const char *bucket_dir, const char *key);
  * (its parent fsynced). On failure err gets "failed to ...: <reason>". */
 int hr_make_dirs(const char *path, char *err, size_t errlen);
 
+/* A relative object key with no empty, "." or ".." component: it cannot
+ * leave the bucket directory. Every key read from disk or a user is
+ * checked with this before it is opened. */
+bool hr_key_is_plain(const char *key);
+
 #endif

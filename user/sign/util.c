@@ -385,23 +385,6 @@ out:
 	return ret;
 }
 
-bool hr_key_is_plain(const char *key)
-{
-	const char *s = key;
-
-	if (!key || !*key)
-		return false;
-	for (;;) {
-		size_t n = strcspn(s, "/");
-
-		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-			return false;
-		if (!s[n])
-			return true;
-		s += n + 1;
-	}
-}
-
 /* Without openat2 (before Linux 5.6, some sandboxes): one component at a
  * time, never following a link. The key is plain, so no ".." either. */
 static int open_beneath_slow(int bucket_fd, const char *key, int last_flags)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "deliver/logfile.h"	/* hr_key_is_plain */
 
 /* "YYYY-MM-DDTHH:MM:SSZ": CloudTrail's eventTime/digest time format. */
 #define HR_CT_TIME_LEN 20
@@ -64,7 +65,6 @@ int hr_read_file(const char *path, size_t max, char **out, size_t *len);
  * no leading '/', no NUL? Keys that fail can never name an object in a
  * bucket directory.
  */
-bool hr_key_is_plain(const char *key);
 
 /*
  * Open the regular file <bucket_fd>/key for reading without leaving the

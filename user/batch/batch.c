@@ -59,6 +59,7 @@
 #include "batch/spool.h"
 #include "common/log.h"
 #include "deliver/logfile.h"
+#include "common/clock.h"
 
 #define NSEC_PER_SEC	1000000000LL
 #define BUF_SIZE	(64 * 1024)
@@ -108,14 +109,6 @@ struct hr_batcher {
 
 	struct hr_batcher_stats st;
 };
-
-static int64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
 
 /* Keep the error for stats; log it once, not on every retry. */
 static void note_error(struct hr_batcher *b, int64_t now, const char *text)
@@ -180,11 +173,11 @@ static int64_t next_period_end(int64_t now, int64_t period)
 static int start_spool(struct hr_batcher *b)
 {
 	struct spool *s = calloc(1, sizeof(*s));
-	int64_t t = realtime_ns();
+	int64_t t = hr_wall_ns();
 	int fd = -1, err;
 
 	if (!s) {
-		note_errno(b, realtime_ns(), "create spool in", b->spool_dir, ENOMEM);
+		note_errno(b, hr_wall_ns(), "create spool in", b->spool_dir, ENOMEM);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < 1000; i++, t++) {
@@ -197,7 +190,7 @@ static int start_spool(struct hr_batcher *b)
 	}
 	if (fd < 0) {
 		err = -errno;
-		note_errno(b, realtime_ns(), "create spool", s->name, -err);
+		note_errno(b, hr_wall_ns(), "create spool", s->name, -err);
 		free(s);
 		return err;
 	}
@@ -248,7 +241,7 @@ static int spool_write(struct hr_batcher *b, struct iovec *iov, int cnt,
 		if (done && ftruncate(b->open_fd, (off_t)s->size))
 			b->open_broken = true;	/* roll over to a new spool */
 		b->st.lost += n;
-		note_errno(b, realtime_ns(), "write spool", s->name, -err);
+		note_errno(b, hr_wall_ns(), "write spool", s->name, -err);
 		return err;
 	}
 	s->size += total;
@@ -559,7 +552,7 @@ static int recover(struct hr_batcher *b)
 
 	err = list_spools(b, &names, &count);
 	if (err) {
-		note_errno(b, realtime_ns(), "list spools in", b->spool_dir, -err);
+		note_errno(b, hr_wall_ns(), "list spools in", b->spool_dir, -err);
 		return err;
 	}
 	for (size_t i = 0; i < count; i++) {
@@ -568,7 +561,7 @@ static int recover(struct hr_batcher *b)
 		struct spool *s;
 
 		if (sealed && hr_spool_sealed_key(key, sizeof(key), name)) {
-			note_errno(b, realtime_ns(), "recover spool", name, EINVAL);
+			note_errno(b, hr_wall_ns(), "recover spool", name, EINVAL);
 			continue;
 		}
 		if (sealed && hr_publish_exists(b->bucket_dir, key) == 1) {
@@ -578,7 +571,7 @@ static int recover(struct hr_batcher *b)
 		}
 		err = hr_spool_recover(b->dir_fd, name, &info);
 		if (err) {
-			note_errno(b, realtime_ns(), "recover spool", name, -err);
+			note_errno(b, hr_wall_ns(), "recover spool", name, -err);
 			continue;
 		}
 		b->st.lost += info.dropped;
@@ -591,7 +584,7 @@ static int recover(struct hr_batcher *b)
 		}
 		s = calloc(1, sizeof(*s));
 		if (!s) {
-			note_errno(b, realtime_ns(), "recover spool", name, ENOMEM);
+			note_errno(b, hr_wall_ns(), "recover spool", name, ENOMEM);
 			continue;
 		}
 		snprintf(s->name, sizeof(s->name), "%s", name);
@@ -692,7 +685,7 @@ int hr_batcher_open(const struct hr_batcher_opts *o, struct hr_batcher **out)
 	if (err)
 		goto fail;
 	if (b->queue)
-		deliver_queue(b, realtime_ns());	/* failures stay pending */
+		deliver_queue(b, hr_wall_ns());	/* failures stay pending */
 	*out = b;
 	return 0;
 fail:
@@ -710,11 +703,11 @@ int hr_batcher_add(struct hr_batcher *b, const struct hr_record *rec)
 		return -EINVAL;
 	if (!rec || !rec->json || !rec->len || memchr(rec->json, '\n', rec->len)) {
 		b->st.lost++;
-		note_error(b, realtime_ns(), "failed to spool a record: not one line of JSON");
+		note_error(b, hr_wall_ns(), "failed to spool a record: not one line of JSON");
 		return -EINVAL;
 	}
 	if (b->open && b->open_broken)
-		close_open(b, realtime_ns());
+		close_open(b, hr_wall_ns());
 	if (!b->open) {
 		err = start_spool(b);
 		if (err) {
@@ -784,7 +777,7 @@ int hr_batcher_tick(struct hr_batcher *b, int64_t now)
 
 int hr_batcher_flush(struct hr_batcher *b)
 {
-	int64_t now = realtime_ns();
+	int64_t now = hr_wall_ns();
 
 	if (!b)
 		return -EINVAL;
@@ -809,7 +802,7 @@ void hr_batcher_close(struct hr_batcher *b)
 		return;
 	if (b->open) {
 		flush_buf(b);
-		sync_open(b, realtime_ns());
+		sync_open(b, hr_wall_ns());
 		if (!b->open->n)
 			unlinkat(b->dir_fd, b->open->name, 0);
 	}

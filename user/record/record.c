@@ -20,6 +20,7 @@
 #include "decode/syscall_table.h"
 #include "enrich/procs.h"
 #include "enrich/users.h"
+#include "common/clock.h"
 
 _Static_assert(HR_DECODE_MAX_RES == HR_RECORD_MAX_RESOURCES, "resource bounds differ");
 
@@ -52,14 +53,6 @@ struct ident {
 	char *user_arn;
 	char *access_key_id;
 };
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 void hr_recorder_set_clock(struct hr_recorder *r, int64_t realtime_minus_boottime_ns)
 {
@@ -158,7 +151,7 @@ int hr_recorder_new(const struct hr_recorder_opts *opts, struct hr_recorder **ou
 	r->env.proc_root = r->proc_root;
 	r->env.users = r->users;
 	r->env.procs = r->procs;
-	r->clock_off = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	r->clock_off = hr_clock_ns(CLOCK_REALTIME) - hr_clock_ns(CLOCK_BOOTTIME);
 	r->last_sec = INT64_MIN;
 	r->rnd_off = RND_POOL;
 	snprintf(r->arn_tail, sizeof(r->arn_tail), "%s:%s:", r->frame.region,
@@ -707,7 +700,7 @@ int hr_record_control(struct hr_recorder *r, const char *event_name,
 	struct ident id = { 0 };
 	struct jsonw *w = &r->w;
 	struct hr_task root = { .loginuid = NO_ID, .sessionid = NO_ID };
-	int64_t wall_ns = clock_ns(CLOCK_REALTIME);
+	int64_t wall_ns = hr_clock_ns(CLOCK_REALTIME);
 	size_t xlen = 0;
 	char rid[48];
 	int rc;
@@ -754,7 +747,7 @@ int hr_record_control(struct hr_recorder *r, const char *event_name,
 		jw_key(w, "additionalEventData");
 		jw_raw(w, extra_json, xlen);
 	}
-	request_id(r, (uint64_t)clock_ns(CLOCK_BOOTTIME),
+	request_id(r, (uint64_t)hr_clock_ns(CLOCK_BOOTTIME),
 		   caller ? caller->pid : (uint32_t)getpid(), rid);
 	jw_kstrz(w, "requestID", rid);
 	rc = make_uuid(r, out->event_id);
@@ -794,7 +787,7 @@ int hr_record_lost(struct hr_recorder *r, uint64_t count, int64_t from_ns, int64
 		   const char *reason, const char *sink, struct hr_record *out)
 {
 	struct jsonw *w = &r->w;
-	int64_t wall_ns = clock_ns(CLOCK_REALTIME);
+	int64_t wall_ns = hr_clock_ns(CLOCK_REALTIME);
 	char t[32];
 	int rc;
 

@@ -25,6 +25,7 @@
 #include "sign/keys.h"
 #include "sign/signer.h"
 #include "sign/util.h"
+#include "common/clock.h"
 
 #define NS			1000000000LL
 #define RETRY_NS		(5 * NS)
@@ -45,19 +46,11 @@ struct hr_signer {
 	struct hr_signer_stats stats;
 };
 
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-}
-
 static void note_error(struct hr_signer *s, int err, const char *msg)
 {
 	hr_err("%s", msg);
 	snprintf(s->stats.last_error, sizeof(s->stats.last_error), "%s", msg);
-	s->stats.last_error_ns = wall_ns();
+	s->stats.last_error_ns = hr_wall_ns();
 	(void)err;
 }
 
@@ -300,7 +293,7 @@ int hr_signer_open(const struct hr_signer_opts *o, struct hr_signer **out)
 {
 	struct hr_signer *s;
 	char err[ERRBUF];
-	int64_t now = wall_ns();
+	int64_t now = hr_wall_ns();
 	int ret;
 
 	*out = NULL;
@@ -494,7 +487,7 @@ static int write_digest(struct hr_signer *s, int64_t end, bool final, int64_t no
 	if (!ret) {
 		save(s);
 		s->stats.digests++;
-		s->stats.last_digest_ns = wall_ns();
+		s->stats.last_digest_ns = hr_wall_ns();
 		snprintf(s->stats.last_digest_key, sizeof(s->stats.last_digest_key), "%s", key);
 		hr_debug("delivered digest %s listing %zu log files", key, n_logs);
 	}
@@ -552,7 +545,7 @@ int hr_signer_stop(struct hr_signer *s, int64_t now_ns)
 			struct timespec ts = { 0, NS - now_ns % NS };
 
 			nanosleep(&ts, NULL);
-			now_ns = wall_ns();
+			now_ns = hr_wall_ns();
 			end = hr_ns_to_sec(now_ns);
 		}
 		if (end <= s->st.last.end)

@@ -88,7 +88,7 @@ static void ensure_bpffs(void)
 		hr_info("mounted bpffs on /sys/fs/bpf");
 }
 
-static int check_environment(void)
+int hr_capture_check_environment(void)
 {
 	if (geteuid() != 0) {
 		hr_err("hostraild must run as root: it loads BPF programs and reads "
@@ -232,7 +232,7 @@ int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out)
 
 	*out = NULL;
 	libbpf_set_print(libbpf_log);
-	err = check_environment();
+	err = hr_capture_check_environment();
 	if (err)
 		return err;
 	err = ensure_tracefs();

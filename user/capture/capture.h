@@ -21,8 +21,12 @@ struct hr_capture_opts {
 	void *ctx;
 };
 
+/* Root, kernel BTF and BPF ring buffers: what the agent cannot work around.
+ * Logs one sentence and returns -errno when something is missing. */
+int hr_capture_check_environment(void);
+
 /*
- * Check the environment (root, BTF, ring buffers), mount tracefs and bpffs
+ * Check the environment (as above), mount tracefs and bpffs
  * if missing, load the programs and attach one entry and one exit program
  * per recorded system call. Fails with a message already logged.
  */

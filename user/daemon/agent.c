@@ -22,6 +22,7 @@
 #include "daemon/agent.h"
 #include "record/record.h"
 #include "sign/signer.h"
+#include "common/clock.h"
 
 #define POLL_MS 100
 
@@ -47,18 +48,10 @@ static const char *const drop_reason_names[HR_DROP_NR] = {
 	[HR_DROP_STR] = "argumentUnreadable",
 };
 
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Events carry CLOCK_BOOTTIME; records need wall-clock time. */
 static void refresh_clock(struct agent *a)
 {
-	hr_recorder_set_clock(a->rec, clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME));
+	hr_recorder_set_clock(a->rec, hr_clock_ns(CLOCK_REALTIME) - hr_clock_ns(CLOCK_BOOTTIME));
 }
 
 /* Every record goes through here to every sink. */
@@ -224,11 +217,11 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 
 	a->cfg = cfg;
 	a->trail = t;
-	if (geteuid() != 0) {
-		hr_err("hostraild must run as root: it loads BPF programs and reads "
-		       "every process's identity");
-		return -EPERM;
-	}
+	/* Before anything is created on disk: a start that cannot succeed
+	 * leaves nothing behind. */
+	err = hr_capture_check_environment();
+	if (err)
+		return err;
 	if (check_writable_dir("state directory", cfg->state_dir, 0700) ||
 	    check_writable_dir("bucket directory", t->bucket_dir, 0750))
 		return -EACCES;
@@ -311,7 +304,7 @@ static int agent_stop(struct agent *a)
 	/* No new events after this; then take everything already queued. */
 	hr_capture_detach(a->cap);
 	hr_capture_poll(a->cap, 0);
-	now = clock_ns(CLOCK_REALTIME);
+	now = hr_clock_ns(CLOCK_REALTIME);
 	account_losses(a, now);
 	if (hr_record_control(a->rec, "StopLogging", NULL, NULL, &rec) == 0)
 		emit(a, &rec);
@@ -321,7 +314,7 @@ static int agent_stop(struct agent *a)
 		       "delivered at the next start): %s", strerror(-err));
 		return 1;
 	}
-	err = hr_signer_stop(a->signer, clock_ns(CLOCK_REALTIME));
+	err = hr_signer_stop(a->signer, hr_clock_ns(CLOCK_REALTIME));
 	if (err) {
 		hr_err("failed to write the final digest: %s", strerror(-err));
 		return 1;
@@ -338,7 +331,7 @@ int hr_agent_run(const struct hr_config *cfg, volatile int *stop)
 
 	if (agent_open(&a, cfg))
 		goto out;
-	a.loss_window_start_ns = clock_ns(CLOCK_REALTIME);
+	a.loss_window_start_ns = hr_clock_ns(CLOCK_REALTIME);
 	record_start(&a);
 	hr_info("recording %d system calls on %s into %s (trail %s, batches every %us)",
 		hr_capture_attached(a.cap), cfg->region, a.trail->bucket_dir, a.trail->name,
@@ -353,7 +346,7 @@ int hr_agent_run(const struct hr_config *cfg, volatile int *stop)
 			hr_err("failed to read the ring buffer: %s", strerror(-err));
 			goto out;
 		}
-		now = clock_ns(CLOCK_REALTIME);
+		now = hr_clock_ns(CLOCK_REALTIME);
 		if (now - last_second >= 1000000000LL) {
 			refresh_clock(&a);
 			account_losses(&a, now);

@@ -51,17 +51,13 @@ struct {
 	__type(value, struct hr_syscall_event);
 } hr_inflight SEC(".maps") __weak;
 
-/* Per-CPU build area: an event is too big for the 512-byte BPF stack. */
-union hr_scratch {
-	struct hr_exec_event exec;
-};
-
+/* Per-CPU build area for exec events: too big for the 512-byte BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, union hr_scratch);
-} hr_scratch SEC(".maps") __weak;
+	__type(value, struct hr_exec_event);
+} hr_exec_scratch SEC(".maps") __weak;
 
 /* enum hr_drop_reason -> count, per CPU; the agent sums and reports them. */
 struct {
@@ -77,13 +73,6 @@ static __always_inline void hr_count_drop(__u32 reason)
 
 	if (n)
 		*n += 1;	/* per-CPU slot: no other writer */
-}
-
-static __always_inline union hr_scratch *hr_scratch_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&hr_scratch, &zero);
 }
 
 /*

@@ -10,14 +10,13 @@
 SEC("tp/sched/sched_process_exec")
 int hr_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
-	union hr_scratch *scratch = hr_scratch_get();
+	__u32 zero = 0, loc, size;
 	struct hr_exec_event *e;
-	__u32 loc, size;
 	long n;
 
-	if (!scratch)
+	e = bpf_map_lookup_elem(&hr_exec_scratch, &zero);
+	if (!e)
 		return 0;
-	e = &scratch->exec;
 	hr_fill_header(&e->hdr, HR_EV_EXEC);
 	e->_pad0 = 0;
 	/* __data_loc: low 16 bits offset from the record start, high 16 length */

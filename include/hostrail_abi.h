@@ -28,6 +28,9 @@ enum hr_event_type {
 	HR_EV_SYSCALL = 1,	/* one recorded system call, entry and result */
 	HR_EV_EXEC    = 2,	/* a process image was replaced (exe cache) */
 	HR_EV_EXIT    = 3,	/* a thread group ended (exe cache eviction) */
+	/* Reserved so that work in flight does not collide:
+	 *   4      login events from the PAM/libaudit uprobes (logins)
+	 *   5..7   file and exec data events (selectors) */
 };
 
 /*

@@ -31,7 +31,9 @@ void hr_config_default(struct hr_config *c)
 	snprintf(c->source, sizeof(c->source), "embedded default");
 	snprintf(c->account_id, sizeof(c->account_id), HR_DEFAULT_ACCOUNT_ID);
 	snprintf(c->state_dir, sizeof(c->state_dir), HR_DEFAULT_STATE_DIR);
+	c->history_retention_days = HR_DEFAULT_HISTORY_DAYS;
 	c->n_trails = 1;
+	c->trails[0].forward_to_journald = true;
 	snprintf(c->trails[0].name, sizeof(c->trails[0].name), HR_DEFAULT_TRAIL_NAME);
 	snprintf(c->trails[0].bucket_dir, sizeof(c->trails[0].bucket_dir), HR_DEFAULT_BUCKET_DIR);
 	c->trails[0].batch_seconds = HR_DEFAULT_PERIOD_S;
@@ -67,6 +69,15 @@ static int get_seconds(json_t *v, unsigned *dst, const char *file, const char *p
 	return 0;
 }
 
+static int get_bool(json_t *v, bool *dst, const char *file, const char *path, char *err,
+		    size_t errlen)
+{
+	if (!json_is_boolean(v))
+		return refuse(err, errlen, file, path, "expected true or false");
+	*dst = json_is_true(v);
+	return 0;
+}
+
 static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, int idx,
 		      char *err, size_t errlen)
 {
@@ -92,6 +103,8 @@ static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, i
 			rc = get_seconds(v, &tc->batch_seconds, file, path, err, errlen);
 		else if (!strcmp(key, "digestSeconds"))
 			rc = get_seconds(v, &tc->digest_seconds, file, path, err, errlen);
+		else if (!strcmp(key, "forwardToJournald"))
+			rc = get_bool(v, &tc->forward_to_journald, file, path, err, errlen);
 		else
 			rc = refuse(err, errlen, file, path, "unknown field");
 		if (rc)
@@ -132,6 +145,13 @@ int hr_config_load_file(struct hr_config *c, const char *file, char *err, size_t
 		} else if (!strcmp(key, "stateDir")) {
 			rc = get_string(v, c->state_dir, sizeof(c->state_dir), file, path, err,
 					errlen);
+		} else if (!strcmp(key, "historyRetentionDays")) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    json_integer_value(v) > 3650)
+				rc = refuse(err, errlen, file, path,
+					    "expected a whole number of days, 1 to 3650");
+			else
+				c->history_retention_days = (unsigned)json_integer_value(v);
 		} else if (!strcmp(key, "trails")) {
 			size_t i;
 			json_t *t;
@@ -150,6 +170,7 @@ int hr_config_load_file(struct hr_config *c, const char *file, char *err, size_t
 
 				memset(tc, 0, sizeof(*tc));
 				tc->batch_seconds = HR_DEFAULT_PERIOD_S;
+				tc->forward_to_journald = true;
 				rc = load_trail(t, tc, file, (int)i, err, errlen);
 				if (rc)
 					break;

@@ -9,6 +9,7 @@
 #define HOSTRAIL_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HR_DEFAULT_CONFIG_PATH "/etc/hostrail/hostrail.json"
@@ -18,6 +19,7 @@
 #define HR_DEFAULT_TRAIL_NAME  "hostrail"
 #define HR_DEFAULT_PERIOD_S    300
 #define HR_MAX_TRAILS          8
+#define HR_DEFAULT_HISTORY_DAYS 90
 
 struct hr_trail_config {
 	char name[128];
@@ -25,6 +27,7 @@ struct hr_trail_config {
 	char s3_bucket_name[256];	/* "" until resolved: bucket_dir's base name */
 	unsigned batch_seconds;
 	unsigned digest_seconds;	/* 0 until resolved: batch_seconds */
+	bool forward_to_journald;	/* "forwardToJournald", default true */
 };
 
 struct hr_config {
@@ -32,6 +35,7 @@ struct hr_config {
 	char account_id[16];
 	char region[64];		/* "" until resolved: the host name */
 	char state_dir[PATH_MAX];
+	unsigned history_retention_days;	/* "historyRetentionDays", default 90 */
 	struct hr_trail_config trails[HR_MAX_TRAILS];
 	int n_trails;
 };

@@ -28,8 +28,8 @@ enum hr_event_type {
 	HR_EV_SYSCALL = 1,	/* one recorded system call, entry and result */
 	HR_EV_EXEC    = 2,	/* a process image was replaced (exe cache) */
 	HR_EV_EXIT    = 3,	/* a thread group ended (exe cache eviction) */
+	HR_EV_LOGIN   = 4,	/* a PAM or libaudit call of a login program (logins) */
 	/* Reserved so that work in flight does not collide:
-	 *   4      login events from the PAM/libaudit uprobes (logins)
 	 *   5..7   file and exec data events (selectors) */
 };
 
@@ -128,6 +128,55 @@ struct hr_exit_event {
 	struct hr_header hdr;
 };
 
+/*
+ * HR_EV_LOGIN: one call into libpam or libaudit, seen by a uprobe. Only
+ * the items named here are ever read: never PAM_AUTHTOK, PAM_OLDAUTHTOK
+ * or a conversation reply (the BPF side filters before reading).
+ */
+enum hr_login_op {
+	HR_LOGIN_PAM_START         = 1,	/* str 0 service, 1 user; ret; handle */
+	HR_LOGIN_PAM_SET_ITEM      = 2,	/* item; str 0 the value */
+	HR_LOGIN_PAM_AUTHENTICATE  = 3,	/* ret */
+	HR_LOGIN_PAM_ACCT_MGMT     = 4,	/* ret */
+	HR_LOGIN_PAM_OPEN_SESSION  = 5,	/* ret; hdr.task taken at return: the
+					 * session's new loginuid/sessionid */
+	HR_LOGIN_PAM_CLOSE_SESSION = 6,	/* ret */
+	HR_LOGIN_PAM_END           = 7,	/* ret = the pam_status argument */
+	HR_LOGIN_AUDIT_ACCT        = 8,	/* audit_log_acct_message: audit_type,
+					 * str 0 op, 1 name, 2 host, 3 addr,
+					 * 4 tty; audit_id; ret = result */
+	HR_LOGIN_AUDIT_CMD         = 9,	/* audit_log_user_command: audit_type,
+					 * str 0 command, 4 tty, 5 the caller's
+					 * argv (NUL-separated); ret = result */
+};
+
+/* The PAM items a login event may carry (values of <security/_pam_types.h>). */
+#define HR_PAM_SERVICE	1
+#define HR_PAM_USER	2
+#define HR_PAM_TTY	3
+#define HR_PAM_RHOST	4
+#define HR_PAM_RUSER	8
+
+#define HR_LOGIN_STRS		6
+#define HR_LOGIN_STR_MAX	256
+#define HR_LOGIN_ARGV_MAX	1024	/* slot 5: argv can be longer than a name */
+
+struct hr_login_event {
+	struct hr_header hdr;
+	__u8 op;		/* enum hr_login_op */
+	__u8 item;		/* PAM_SET_ITEM: the item type */
+	__u16 _pad0;
+	__s32 ret;		/* the call's result (see enum hr_login_op) */
+	__u64 handle;		/* pam_handle_t address: ties one transaction's
+				 * calls together (not dereferenced) */
+	__s32 audit_type;	/* AUDIT_USER_LOGIN, AUDIT_USER_CMD... */
+	__u32 audit_id;		/* audit_log_acct_message's id (a uid or -1) */
+	__u16 str_len[HR_LOGIN_STRS];	/* bytes read incl. NUL; 0 = none */
+	__u16 _pad1[2];
+	char strs[HR_LOGIN_STRS - 1][HR_LOGIN_STR_MAX];
+	char argv[HR_LOGIN_ARGV_MAX];	/* slot 5 */
+};
+
 #define HR_SYSCALL_EVENT_FIXED_SIZE ((__u32)__builtin_offsetof(struct hr_syscall_event, strs))
 #define HR_EXEC_EVENT_FIXED_SIZE    ((__u32)__builtin_offsetof(struct hr_exec_event, filename))
 
@@ -135,6 +184,8 @@ _Static_assert(sizeof(struct hr_task) == 64, "hr_task layout changed");
 _Static_assert(sizeof(struct hr_header) == 80, "hr_header layout changed");
 _Static_assert(__builtin_offsetof(struct hr_syscall_event, strs) == 160,
 	       "hr_syscall_event layout changed");
+_Static_assert(sizeof(struct hr_login_event) == 120 + 5 * HR_LOGIN_STR_MAX + HR_LOGIN_ARGV_MAX,
+	       "hr_login_event layout changed");
 _Static_assert(sizeof(struct hr_syscall_spec) == 40, "hr_syscall_spec layout changed");
 
 #endif /* HOSTRAIL_ABI_H */

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include "hostrail.skel.h"
 #include "capture/capture.h"
+#include "capture/uprobes.h"
 #include "common/log.h"
 #include "decode/syscall_table.h"
 
@@ -279,6 +280,8 @@ int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out)
 	err = attach_syscalls(c);
 	if (err)
 		goto fail;
+	/* logins: a missing library is reported, not fatal */
+	hr_uprobes_attach(c->skel, c->unavailable, sizeof(c->unavailable));
 
 	c->opts = *opts;
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.hr_events), on_ringbuf, &c->opts,

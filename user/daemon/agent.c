@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "daemon/agent.h"
 #include "record/record.h"
+#include "record/signin.h"
 #include "sign/signer.h"
 #include "common/clock.h"
 
@@ -63,6 +64,11 @@ static void emit(struct agent *a, struct hr_record *rec)
 	hr_record_free(rec);
 }
 
+static void emit_login(void *ctx, struct hr_record *rec)
+{
+	emit(ctx, rec);
+}
+
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	const struct hr_header *h = data;
@@ -83,6 +89,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 		break;
 	case HR_EV_EXEC:
 		hr_recorder_exec(a->rec, data, size);
+		break;
+	case HR_EV_LOGIN:
+		if (hr_record_login(a->rec, data, size, emit_login, a))
+			a->malformed++;
 		break;
 	case HR_EV_EXIT:
 		if (size >= sizeof(struct hr_exit_event))

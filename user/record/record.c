@@ -14,12 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <utmp.h>
 #include "record.h"
+#include "record_int.h"
 #include "jsonw.h"
 #include "decode/decode.h"
 #include "decode/syscall_table.h"
 #include "enrich/procs.h"
 #include "enrich/users.h"
+#include "enrich/sessions.h"
+#include "enrich/logins.h"
 #include "common/clock.h"
 
 _Static_assert(HR_DECODE_MAX_RES == HR_RECORD_MAX_RESOURCES, "resource bounds differ");
@@ -45,13 +49,8 @@ struct hr_recorder {
 	size_t rnd_off;
 	unsigned char rnd[RND_POOL];
 	struct hr_proc_info pi;		/* scratch: the caller's process */
-};
-
-/* What userIdentity said, for struct hr_record's index fields. */
-struct ident {
-	char *user_name;
-	char *user_arn;
-	char *access_key_id;
+	struct hr_sessions *sessions;	/* login sessions (enrich/sessions.h) */
+	struct hr_logins *logins;	/* PAM transactions (enrich/logins.h) */
 };
 
 void hr_recorder_set_clock(struct hr_recorder *r, int64_t realtime_minus_boottime_ns)
@@ -148,6 +147,12 @@ int hr_recorder_new(const struct hr_recorder_opts *opts, struct hr_recorder **ou
 	rc = jw_init(&r->w, 8192);
 	if (rc)
 		goto fail;
+	rc = hr_sessions_new(0, &r->sessions);
+	if (rc)
+		goto fail;
+	rc = hr_logins_new(0, &r->logins);
+	if (rc)
+		goto fail;
 	r->env.proc_root = r->proc_root;
 	r->env.users = r->users;
 	r->env.procs = r->procs;
@@ -157,6 +162,9 @@ int hr_recorder_new(const struct hr_recorder_opts *opts, struct hr_recorder **ou
 	snprintf(r->arn_tail, sizeof(r->arn_tail), "%s:%s:", r->frame.region,
 		 r->frame.account_id);
 	load_boot_id(r);
+	/* Sessions opened before the agent: from the processes and utmp. */
+	hr_sessions_rebuild(r->sessions, r->proc_root,
+			    strcmp(r->proc_root, "/proc") ? NULL : _PATH_UTMP, r->clock_off);
 	*out = r;
 	return 0;
 fail:
@@ -169,6 +177,8 @@ void hr_recorder_free(struct hr_recorder *r)
 	if (!r)
 		return;
 	jw_free(&r->w);
+	hr_logins_free(r->logins);
+	hr_sessions_free(r->sessions);
 	hr_procs_free(r->procs);
 	hr_users_free(r->users);
 	free(r->proc_root);
@@ -305,24 +315,48 @@ static char *user_name(struct hr_recorder *r, uint32_t uid)
 /* ---- userIdentity ---- */
 
 /*
- * Hook for login tracking (a later stage): when the session's start is
- * known, it becomes sessionContext.attributes.creationDate. Until then
- * the attribute is omitted, as CloudTrail allows.
+ * The login session's start becomes sessionContext.attributes.creationDate;
+ * a session the table does not know (evicted) omits it, as CloudTrail
+ * allows. Audit session ids are never reused within a boot, so the id
+ * alone names the session here.
  */
 static bool session_creation_time(struct hr_recorder *r, uint32_t sessionid, int64_t *ns)
 {
-	(void)r;
-	(void)sessionid;
-	(void)ns;
-	return false;
+	const struct hr_session *s = hr_sessions_get(r->sessions, sessionid, NO_ID);
+
+	if (!s || !s->created_ns)
+		return false;
+	*ns = s->created_ns;
+	return true;
 }
 
-/* Hook for login tracking: the session's remote address. */
+/* The session's remote address: "localhost" for a local login or none. */
 static const char *session_source_ip(struct hr_recorder *r, const struct hr_task *t)
 {
-	(void)r;
-	(void)t;
-	return "localhost";
+	const struct hr_session *s;
+
+	if (t->loginuid == NO_ID)
+		return "localhost";
+	s = hr_sessions_get(r->sessions, t->sessionid, t->loginuid);
+	return s && s->source_ip[0] ? s->source_ip : "localhost";
+}
+
+static bool session_mfa(struct hr_recorder *r, uint32_t sessionid)
+{
+	const struct hr_session *s = hr_sessions_get(r->sessions, sessionid, NO_ID);
+
+	return s && s->mfa;
+}
+
+/* How the task's session logged in (struct hr_record.via), or NULL. */
+static const char *session_via(struct hr_recorder *r, const struct hr_task *t)
+{
+	const struct hr_session *s;
+
+	if (t->loginuid == NO_ID)
+		return NULL;
+	s = hr_sessions_get(r->sessions, t->sessionid, t->loginuid);
+	return s ? s->via : NULL;
 }
 
 static void w_session_attributes(struct hr_recorder *r, uint32_t sessionid)
@@ -336,7 +370,7 @@ static void w_session_attributes(struct hr_recorder *r, uint32_t sessionid)
 	if (session_creation_time(r, sessionid, &ns) &&
 	    hr_format_utc(ns / 1000000000LL, t, sizeof(t)))
 		jw_kstrz(w, "creationDate", t);
-	jw_kstrz(w, "mfaAuthenticated", "false");
+	jw_kstrz(w, "mfaAuthenticated", session_mfa(r, sessionid) ? "true" : "false");
 	jw_obj_end(w);
 }
 
@@ -674,6 +708,7 @@ int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
 	out->event_type = "AwsApiCall";
 	out->read_only = false;
 	out->source_ip = strdup(session_source_ip(r, t));
+	out->via = session_via(r, t);
 	out->error_code = failed ? strdup(ecode) : NULL;
 	if (!out->source_ip || (failed && !out->error_code)) {
 		rc = -ENOMEM;
@@ -854,4 +889,81 @@ int hr_record_lost(struct hr_recorder *r, uint64_t count, int64_t from_ns, int64
 fail:
 	hr_record_free(out);
 	return rc;
+}
+
+/* ---- for the builders beside this file (record_int.h) ---- */
+
+struct jsonw *hr_rec_writer(struct hr_recorder *r)
+{
+	return &r->w;
+}
+
+const struct hr_frame *hr_rec_frame(const struct hr_recorder *r)
+{
+	return &r->frame;
+}
+
+struct hr_sessions *hr_rec_sessions(struct hr_recorder *r)
+{
+	return r->sessions;
+}
+
+struct hr_logins *hr_rec_logins(struct hr_recorder *r)
+{
+	return r->logins;
+}
+
+int64_t hr_rec_wall_ns(const struct hr_recorder *r, uint64_t boot_ns)
+{
+	return (int64_t)boot_ns + r->clock_off;
+}
+
+int hr_rec_uuid(struct hr_recorder *r, char out[37])
+{
+	return make_uuid(r, out);
+}
+
+const char *hr_rec_event_time(struct hr_recorder *r, int64_t wall_ns)
+{
+	return event_time(r, wall_ns);
+}
+
+void hr_rec_request_id(const struct hr_recorder *r, uint64_t boot_ns, uint32_t tid, char out[48])
+{
+	request_id(r, boot_ns, tid, out);
+}
+
+char *hr_rec_arn(const struct hr_recorder *r, const char *service, const char *tail)
+{
+	return make_arn(r, service, tail);
+}
+
+int hr_rec_identity(struct hr_recorder *r, const struct hr_task *t, struct ident *id)
+{
+	return w_identity(r, t, id);
+}
+
+void hr_rec_principal(struct hr_recorder *r, uint32_t uid, const char *name, char **arn)
+{
+	w_principal(r, uid, name, arn);
+}
+
+void hr_rec_ident_clear(struct ident *id)
+{
+	ident_clear(id);
+}
+
+void hr_rec_ident_move(struct ident *id, struct hr_record *out)
+{
+	ident_move(id, out);
+}
+
+int hr_rec_finish(struct hr_recorder *r, struct hr_record *out)
+{
+	return finish(r, out);
+}
+
+const char *hr_rec_source_ip(struct hr_recorder *r, const struct hr_task *t)
+{
+	return session_source_ip(r, t);
 }

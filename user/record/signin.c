@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * signin.c - sign-in records (see signin.h and docs/logins.md).
+ *
+ * The login tracker (enrich/logins.c) says what happened; this file says
+ * it the way CloudTrail says a console sign-in or an AssumeRole, with the
+ * writer helpers of record.c (record_int.h), in the same key order.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "signin.h"
+#include "record_int.h"
+#include "jsonw.h"
+#include "enrich/logins.h"
+#include "enrich/sessions.h"
+#include "enrich/users.h"
+
+#define EVENT_VERSION "1.11"
+#define NO_ID 0xffffffffu
+
+struct signin_ctx {
+	struct hr_recorder *r;
+	hr_record_fn emit;
+	void *ctx;
+	int err;
+};
+
+/* The uid of an account name through NSS; false when there is none. A
+ * name that is not an account is often a password typed one field too
+ * early: it is never written anywhere (HR_HIDDEN_USER instead). */
+static bool account_uid(const char *name, uint32_t *uid)
+{
+	char buf[4096];
+	struct passwd pw, *pwp = NULL;
+
+	if (!name[0] || getpwnam_r(name, &pw, buf, sizeof(buf), &pwp) || !pwp)
+		return false;
+	*uid = pwp->pw_uid;
+	return true;
+}
+
+static const char *event_name(enum hr_signin_kind k)
+{
+	switch (k) {
+	case HR_SIGNIN_LOGIN: return "ConsoleLogin";
+	case HR_SIGNIN_LOGOUT: return "ConsoleLogout";
+	case HR_SIGNIN_SWITCH: return "SwitchRole";
+	default: return "AssumeRole";
+	}
+}
+
+/* userIdentity of the person signing in (ConsoleLogin/Logout). */
+static int w_login_identity(struct hr_recorder *r, const struct hr_signin *si, struct ident *id)
+{
+	struct jsonw *w = hr_rec_writer(r);
+	struct hr_task t = { .loginuid = NO_ID, .sessionid = NO_ID };
+	uint32_t uid;
+
+	if (!account_uid(si->user, &uid)) {
+		jw_key(w, "userIdentity");
+		jw_obj_begin(w);
+		jw_kstrz(w, "type", "IAMUser");
+		jw_kstrz(w, "principalId", "");
+		jw_kstrz(w, "accountId", hr_rec_frame(r)->account_id);
+		jw_kstrz(w, "userName", HR_HIDDEN_USER);
+		jw_obj_end(w);
+		id->user_name = strdup(HR_HIDDEN_USER);
+		return id->user_name ? 0 : -ENOMEM;
+	}
+	t.uid = t.euid = uid;
+	if (si->sessionid != NO_ID && si->loginuid == uid) {
+		t.loginuid = si->loginuid;
+		t.sessionid = si->sessionid;
+	}
+	return hr_rec_identity(r, &t, id);
+}
+
+/* userIdentity of whoever ran su or sudo: the real uid (both are
+ * set-uid root), in the caller's own session. */
+static int w_caller_identity(struct hr_recorder *r, const struct hr_signin *si, struct ident *id)
+{
+	struct hr_task t = *si->caller;
+
+	t.euid = t.uid;
+	t.egid = t.gid;
+	return hr_rec_identity(r, &t, id);
+}
+
+/* The ARN a target account is known by: its IAM identity. */
+static char *target_arn(struct hr_recorder *r, const char *name, uint32_t *uid, bool *known)
+{
+	char tail[HR_LOGIN_STR_MAX + 8];
+
+	*known = account_uid(name, uid);
+	if (*known && *uid == 0)
+		return hr_rec_arn(r, "iam", "root");
+	snprintf(tail, sizeof(tail), "user/%s", name);
+	return hr_rec_arn(r, "iam", tail);
+}
+
+static void w_additional(struct hr_recorder *r, const struct hr_signin *si, int64_t wall_ns,
+			 const char *from_arn, const char *to_arn)
+{
+	struct jsonw *w = hr_rec_writer(r);
+	const struct hr_task *t = si->caller;
+
+	jw_key(w, "additionalEventData");
+	jw_obj_begin(w);
+	jw_key(w, "LoginTo");
+	jw_strf(w, "%s://%s", hr_session_via(si->service), hr_rec_frame(r)->region);
+	jw_kstrz(w, "MobileVersion", "No");
+	jw_kstrz(w, "MFAUsed", "No");
+	jw_kstrz(w, "authMethod", si->method);
+	if (from_arn)
+		jw_kstrz(w, "SwitchFrom", from_arn);
+	if (to_arn)
+		jw_kstrz(w, "SwitchTo", to_arn);
+	jw_kstr(w, "pamService", si->service, strlen(si->service));
+	if (si->tty[0])
+		jw_kstr(w, "tty", si->tty, strlen(si->tty));
+	if (si->sessionid != NO_ID)
+		jw_kuint(w, "sessionId", si->sessionid);
+	if (!si->success && si->failed_attempts)
+		jw_kuint(w, "failedAttempts", si->failed_attempts);
+	if (si->pam_result >= 0) {
+		jw_key(w, "reason");
+		jw_strf(w, "%s: %s", hr_pam_code_name(si->pam_result),
+			hr_pam_code_text(si->pam_result));
+	}
+	jw_kint(w, "eventTimeNanos", wall_ns);
+	jw_key(w, "process");
+	jw_obj_begin(w);
+	jw_kuint(w, "pid", t->tgid);
+	jw_kuint(w, "ppid", t->ppid);
+	jw_kstr(w, "comm", t->comm, strnlen(t->comm, HR_COMM_LEN));
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+static int build(struct hr_recorder *r, const struct hr_signin *si, struct hr_record *out)
+{
+	struct jsonw *w = hr_rec_writer(r);
+	const struct hr_frame *f = hr_rec_frame(r);
+	bool sts = si->kind == HR_SIGNIN_ASSUME, login = si->kind == HR_SIGNIN_LOGIN ||
+						     si->kind == HR_SIGNIN_LOGOUT;
+	int64_t wall_ns = hr_rec_wall_ns(r, si->boot_ns);
+	char *to_arn = NULL, *role_arn = NULL, *source = NULL;
+	const char *name = event_name(si->kind), *src;
+	struct ident id = { 0 };
+	bool target_known = false;
+	uint32_t target_uid = NO_ID;
+	char rid[48];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	jw_reset(w);
+	jw_obj_begin(w);
+	jw_kstrz(w, "eventVersion", EVENT_VERSION);
+	rc = login ? w_login_identity(r, si, &id) : w_caller_identity(r, si, &id);
+	if (rc)
+		goto fail;
+	jw_kstrz(w, "eventTime", hr_rec_event_time(r, wall_ns));
+	jw_kstrz(w, "eventSource", sts ? "sts.linux" : "signin.linux");
+	jw_kstrz(w, "eventName", name);
+	jw_kstrz(w, "awsRegion", f->region);
+	/* ssh: the client (PAM_RHOST); su/sudo: the caller's session */
+	src = login ? (si->rhost[0] ? si->rhost : "localhost") : hr_rec_source_ip(r, si->caller);
+	source = hr_utf8_sanitize(src, strlen(src));
+	if (!source) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	jw_kstrz(w, "sourceIPAddress", source);
+	jw_kstr(w, "userAgent", si->service, strlen(si->service));
+	if (!si->success && si->kind != HR_SIGNIN_LOGOUT) {
+		if (sts)
+			jw_kstrz(w, "errorCode", "AccessDenied");
+		jw_kstrz(w, "errorMessage", si->not_allowed ? "Not allowed by the sudoers policy"
+							    : "Failed authentication");
+	}
+	if (si->kind == HR_SIGNIN_SWITCH || sts) {
+		to_arn = target_arn(r, si->user, &target_uid, &target_known);
+		if (!to_arn) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
+	jw_key(w, "requestParameters");
+	if (sts) {
+		jw_obj_begin(w);
+		jw_kstrz(w, "roleArn", to_arn);
+		jw_kstrz(w, "roleSessionName", id.user_name);
+		jw_kstr(w, "targetUser", si->user, strlen(si->user));
+		jw_kstr(w, "command", si->command, strlen(si->command));
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "responseElements");
+	if (sts && si->success) {
+		char tail[2 * HR_LOGIN_STR_MAX + 32];
+
+		snprintf(tail, sizeof(tail), "assumed-role/%s/%s", si->user,
+			 id.user_name ? id.user_name : "");
+		role_arn = hr_rec_arn(r, "sts", tail);
+		if (!role_arn) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		jw_obj_begin(w);
+		jw_key(w, "assumedRoleUser");
+		jw_obj_begin(w);
+		jw_key(w, "assumedRoleId");
+		if (target_known)
+			jw_strf(w, "%u:%s", target_uid, id.user_name ? id.user_name : "");
+		else
+			jw_str(w, id.user_name);
+		jw_kstrz(w, "arn", role_arn);
+		jw_obj_end(w);
+		jw_obj_end(w);
+	} else if (sts) {
+		jw_null(w);
+	} else {
+		jw_obj_begin(w);
+		jw_kstrz(w, name, si->success ? "Success" : "Failure");
+		jw_obj_end(w);
+	}
+	w_additional(r, si, wall_ns, si->kind == HR_SIGNIN_SWITCH ? id.user_arn : NULL,
+		     si->kind == HR_SIGNIN_SWITCH ? to_arn : NULL);
+	hr_rec_request_id(r, si->boot_ns, si->caller->pid, rid);
+	jw_kstrz(w, "requestID", rid);
+	rc = hr_rec_uuid(r, out->event_id);
+	if (rc)
+		goto fail;
+	jw_kstrz(w, "eventID", out->event_id);
+	jw_kbool(w, "readOnly", false);
+	jw_kstrz(w, "eventType", sts ? "AwsApiCall" : "AwsConsoleSignIn");
+	jw_kbool(w, "managementEvent", true);
+	jw_kstrz(w, "recipientAccountId", f->account_id);
+	jw_kstrz(w, "eventCategory", "Management");
+	jw_obj_end(w);
+	rc = hr_rec_finish(r, out);
+	if (rc)
+		goto fail;
+
+	out->event_time_ns = wall_ns;
+	out->event_name = name;
+	out->event_source = sts ? "sts.linux" : "signin.linux";
+	out->event_category = "Management";
+	out->event_type = sts ? "AwsApiCall" : "AwsConsoleSignIn";
+	out->read_only = false;
+	out->source_ip = source;
+	source = NULL;
+	if (si->sessionid != NO_ID)
+		out->via = hr_session_via(si->service);
+	if (sts && !si->success) {
+		out->error_code = strdup("AccessDenied");
+		if (!out->error_code) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
+	hr_rec_ident_move(&id, out);
+	free(to_arn);
+	free(role_arn);
+	return 0;
+fail:
+	free(source);
+	free(to_arn);
+	free(role_arn);
+	hr_rec_ident_clear(&id);
+	hr_record_free(out);
+	return rc;
+}
+
+static void on_signin(void *arg, const struct hr_signin *si)
+{
+	struct signin_ctx *c = arg;
+	struct hr_record rec;
+	int rc;
+
+	/* The session first, so that the ConsoleLogin record already
+	 * carries its creationDate like every later record of it. */
+	if (si->kind == HR_SIGNIN_LOGIN && si->success && si->sessionid != NO_ID) {
+		struct hr_session s = {
+			.sessionid = si->sessionid,
+			.loginuid = si->loginuid,
+			.created_ns = hr_rec_wall_ns(c->r, si->boot_ns),
+			.via = hr_session_via(si->service),
+			.method = si->method,
+		};
+		const char *ip = si->rhost[0] ? si->rhost : "localhost";
+
+		if (strlen(ip) < sizeof(s.source_ip) && hr_utf8_valid(ip, strlen(ip)))
+			memcpy(s.source_ip, ip, strlen(ip) + 1);
+		else
+			snprintf(s.source_ip, sizeof(s.source_ip), "localhost");
+		snprintf(s.user, sizeof(s.user), "%s", si->user);
+		hr_sessions_put(hr_rec_sessions(c->r), &s);
+	}
+	rc = build(c->r, si, &rec);
+	if (rc) {
+		if (!c->err)
+			c->err = rc;
+	} else {
+		c->emit(c->ctx, &rec);
+	}
+	if (si->kind == HR_SIGNIN_LOGOUT && si->sessionid != NO_ID)
+		hr_sessions_close(hr_rec_sessions(c->r), si->sessionid);
+}
+
+int hr_record_login(struct hr_recorder *r, const struct hr_login_event *ev, size_t size,
+		    hr_record_fn emit, void *ctx)
+{
+	struct signin_ctx c = { .r = r, .emit = emit, .ctx = ctx };
+	int rc = hr_logins_event(hr_rec_logins(r), ev, size, on_signin, &c);
+
+	return rc ? rc : c.err;
+}

@@ -209,9 +209,9 @@ static bool env_client(const char *proc_root, long pid, char *ip, size_t size)
 
 struct found {
 	struct hr_session s;
-	long member;		/* a process of the session */
 	unsigned long long first_tick;
 	bool from_utmp;
+	bool from_env;		/* an SSH_CONNECTION was found */
 };
 
 static struct found *found_get(struct found *f, size_t n, uint32_t sid)
@@ -277,10 +277,18 @@ int hr_sessions_rebuild(struct hr_sessions *s, const char *proc_root, const char
 			x->s.loginuid = luid;
 			x->s.via = "console";
 			snprintf(x->s.source_ip, sizeof(x->s.source_ip), "localhost");
-			x->member = pid;
 			x->first_tick = t;
 		} else if (t && t < x->first_tick) {
 			x->first_tick = t;
+		}
+		/* sshd's own processes in the session have no SSH_CONNECTION;
+		 * the user's shell and its children do */
+		if (!x->from_env && env_client(proc_root, pid, x->s.source_ip,
+					       sizeof(x->s.source_ip))) {
+			x->from_env = true;
+			x->s.via = "ssh";
+		} else if (!x->from_env) {
+			snprintf(x->s.source_ip, sizeof(x->s.source_ip), "localhost");
 		}
 	}
 	closedir(d);
@@ -293,6 +301,7 @@ int hr_sessions_rebuild(struct hr_sessions *s, const char *proc_root, const char
 			if (u->ut_type != USER_PROCESS || u->ut_pid <= 0)
 				continue;
 			x = found_get(f, n, read_id(proc_root, u->ut_pid, "sessionid"));
+			/* the utmp address of a session is the one sshd wrote */
 			if (!x || x->from_utmp)
 				continue;
 			x->from_utmp = true;
@@ -313,9 +322,6 @@ int hr_sessions_rebuild(struct hr_sessions *s, const char *proc_root, const char
 
 		x = &f[i];
 		if (!x->from_utmp) {
-			if (env_client(proc_root, x->member, x->s.source_ip,
-				       sizeof(x->s.source_ip)))
-				x->s.via = "ssh";
 			if (x->first_tick && hz > 0)
 				x->s.created_ns = boot_wall_ns +
 					(int64_t)(x->first_tick * (1000000000ULL / (unsigned long)hz));

@@ -347,13 +347,8 @@ def test_ssh_wrong_password_is_a_failed_login(world, agent):
     assert_nowhere([wrong] + world.secrets(), secret_places(agent))
 
 
-def test_ssh_keyboard_interactive_right_and_wrong(world, agent):
-    user = pwd.getpwnam(world.login)
-    r = world.ssh(world.login, "keyboard-interactive", password=world.pw[world.login])
-    assert r.returncode == 0, r.stderr
-    wrong = "Hr-Wrong-" + secrets.token_hex(6)
-    r = world.ssh(world.login, "keyboard-interactive", password=wrong)
-    assert r.returncode != 0
+def success_and_failure(agent, user):
+    """The one successful and the one failed ConsoleLogin of user."""
     recs = wait_records(agent, lambda rs: len(of_user(signins(rs, "ConsoleLogin"),
                                                       user.pw_name)) >= 2, "two ConsoleLogins")
     got = of_user(signins(recs, "ConsoleLogin"), user.pw_name)
@@ -361,8 +356,19 @@ def test_ssh_keyboard_interactive_right_and_wrong(world, agent):
     ok = [x for x in got if x["responseElements"]["ConsoleLogin"] == "Success"]
     bad = [x for x in got if x["responseElements"]["ConsoleLogin"] == "Failure"]
     assert len(ok) == 1 and len(bad) == 1, got
-    check_console_login(ok[0], user, True, "keyboard-interactive")
-    check_console_login(bad[0], user, False, "keyboard-interactive",
+    return ok[0], bad[0]
+
+
+def test_ssh_keyboard_interactive_right_and_wrong(world, agent):
+    user = pwd.getpwnam(world.login)
+    r = world.ssh(world.login, "keyboard-interactive", password=world.pw[world.login])
+    assert r.returncode == 0, r.stderr
+    wrong = "Hr-Wrong-" + secrets.token_hex(6)
+    r = world.ssh(world.login, "keyboard-interactive", password=wrong)
+    assert r.returncode != 0
+    ok, bad = success_and_failure(agent, user)
+    check_console_login(ok, user, True, "keyboard-interactive")
+    check_console_login(bad, user, False, "keyboard-interactive",
                         "PAM_AUTH_ERR: Authentication failure")
     agent.stop()
     assert_nowhere([wrong] + world.secrets(), secret_places(agent))
@@ -374,14 +380,7 @@ def test_ssh_public_key_right_and_wrong(world, agent):
     assert r.returncode == 0, r.stderr
     r = world.ssh(world.login, "publickey", key="bad")
     assert r.returncode != 0
-    recs = wait_records(agent, lambda rs: len(of_user(signins(rs, "ConsoleLogin"),
-                                                      user.pw_name)) >= 2, "two ConsoleLogins")
-    got = of_user(signins(recs, "ConsoleLogin"), user.pw_name)
-    assert len(got) == 2, got
-    ok = [x for x in got if x["responseElements"]["ConsoleLogin"] == "Success"]
-    bad = [x for x in got if x["responseElements"]["ConsoleLogin"] == "Failure"]
-    assert len(ok) == 1 and len(bad) == 1, got
-    ok, bad = ok[0], bad[0]
+    ok, bad = success_and_failure(agent, user)
     check_console_login(ok, user, True, "publickey")
     # a refused key makes no PAM call: sshd's own audit report marks it
     check_console_login(bad, user, False, "publickey")

@@ -52,6 +52,7 @@ struct ident {
 	char *user_name;
 	char *user_arn;
 	char *access_key_id;
+	char *acting_as;
 };
 
 void hr_recorder_set_clock(struct hr_recorder *r, int64_t realtime_minus_boottime_ns)
@@ -184,6 +185,7 @@ void hr_record_free(struct hr_record *rec)
 	free(rec->user_arn);
 	free(rec->access_key_id);
 	free(rec->source_ip);
+	free(rec->acting_as);
 	free(rec->error_code);
 	for (int i = 0; i < rec->n_resources && i < HR_RECORD_MAX_RESOURCES; i++) {
 		free(rec->resources[i].arn);
@@ -435,6 +437,8 @@ static int w_identity(struct hr_recorder *r, const struct hr_task *t, struct ide
 		/* Index on the person: "alice, acting as root" is alice's. */
 		id->user_name = lname;
 		lname = NULL;
+		id->acting_as = ename;
+		ename = NULL;
 	}
 	jw_obj_end(w);
 	free(ename);
@@ -453,6 +457,7 @@ static void ident_clear(struct ident *id)
 	free(id->user_name);
 	free(id->user_arn);
 	free(id->access_key_id);
+	free(id->acting_as);
 	memset(id, 0, sizeof(*id));
 }
 
@@ -462,6 +467,7 @@ static void ident_move(struct ident *id, struct hr_record *out)
 	out->user_name = id->user_name;
 	out->user_arn = id->user_arn;
 	out->access_key_id = id->access_key_id;
+	out->acting_as = id->acting_as;
 	memset(id, 0, sizeof(*id));
 }
 

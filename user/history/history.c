@@ -666,6 +666,11 @@ void hr_history_maybe_prune(void *arg)
 	hr_history_prune(h, now);
 }
 
+uint64_t hr_history_duplicates(const struct hr_history *h)
+{
+	return h->duplicates;
+}
+
 int64_t hr_history_count(struct hr_history *h)
 {
 	sqlite3_stmt *st;

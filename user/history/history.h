@@ -41,7 +41,7 @@ struct hr_history;
 
 enum hr_history_mode {
 	HR_HISTORY_WRITE,	/* the agent: create; a corrupt file is moved aside */
-	HR_HISTORY_REBUILD,	/* rebuild-history: a new file, swapped in at the end */
+	HR_HISTORY_REBUILD,	/* rebuild-history: WRITE, skipping eventIDs already stored */
 	HR_HISTORY_READ,	/* lookup-events: must exist, read-only */
 };
 
@@ -52,9 +52,8 @@ enum hr_history_mode {
  */
 int hr_history_open(const char *state_dir, enum hr_history_mode mode,
 		    unsigned retention_days, struct hr_history **out, char *err, size_t errlen);
-/* REBUILD mode: move the new database into place (the old one, if any,
- * is kept beside it as history.db.old-<time>). */
-int hr_history_commit_rebuild(struct hr_history *h, char *err, size_t errlen);
+/* REBUILD mode: records skipped because their eventID was already stored. */
+uint64_t hr_history_duplicates(const struct hr_history *h);
 void hr_history_close(struct hr_history *h);	/* NULL-safe */
 
 /* Store rows in one transaction. Returns how many were not stored. */

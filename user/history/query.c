@@ -241,12 +241,19 @@ int hr_lookup_token_check(const unsigned char key[32], const struct hr_lookup *q
 	size_t n = 0;
 	int64_t issued;
 
+	char *canon = NULL;
+
+	/* Canonical base64 only: otherwise the unused bits of the last digit
+	 * would let one token be spelled several ways. */
 	if (strlen(token) > 256 || hr_b64_decode(token, strlen(token), &tok, &n) ||
-	    n != TOKEN_LEN || tok[0] != TOKEN_VERSION) {
+	    n != TOKEN_LEN || tok[0] != TOKEN_VERSION || !(canon = hr_b64_encode(tok, n)) ||
+	    strcmp(canon, token)) {
 		free(tok);
+		free(canon);
 		snprintf(err, errlen, "invalid --next-token: not a token this history issued");
 		return -EINVAL;
 	}
+	free(canon);
 	if (token_mac(key, q, tok, mac) || CRYPTO_memcmp(mac, tok + 25, TOKEN_MAC_LEN)) {
 		free(tok);
 		snprintf(err, errlen, "invalid --next-token: it was altered, or it belongs to "

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 #include "common/log.h"
@@ -21,6 +22,7 @@
 
 #define NAME_MAX_SHOWN 256	/* bytes of one name in MESSAGE */
 #define N_FIELDS 17
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 struct hr_journal {
 	int last_err;		/* 0 while journald takes records */
@@ -190,9 +192,12 @@ size_t hr_journal_write(void *arg, const struct hr_record *const *recs, size_t n
 {
 	struct hr_journal *j = arg;
 	size_t refused = 0;
+	/* sd_journal_sendv reports success when journald's socket does not
+	 * exist at all ("fail silently"): look first, once per batch. */
+	int absent = access(JOURNAL_SOCKET, F_OK) ? -errno : 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int err = send_one(recs[i]);
+		int err = absent ?: send_one(recs[i]);
 
 		if (err) {
 			refused++;

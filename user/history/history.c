@@ -408,7 +408,7 @@ int hr_history_open(const char *state_dir, enum hr_history_mode mode,
 		return -ENAMETOOLONG;
 	}
 	if (mode == HR_HISTORY_READ) {
-		if (access(h->path, F_OK)) {
+		if (access(h->path, F_OK) && errno == ENOENT) {
 			e = -errno;
 			snprintf(err, errlen, "no event history at %s: %s (the agent creates it; "
 				 "`hostrail rebuild-history` restores it from the bucket)",

@@ -56,7 +56,9 @@ int hr_history_open(const char *state_dir, enum hr_history_mode mode,
 uint64_t hr_history_duplicates(const struct hr_history *h);
 void hr_history_close(struct hr_history *h);	/* NULL-safe */
 
-/* Store rows in one transaction. Returns how many were not stored. */
+/* Store rows in one transaction (the worker hands over up to 4096: fewer
+ * commits write each index page fewer times). Returns how many were not
+ * stored. */
 size_t hr_history_add(struct hr_history *h, const struct hr_history_row *rows, size_t n);
 /* The same for records: the sink worker's write function. */
 size_t hr_history_write(void *h, const struct hr_record *const *recs, size_t n);

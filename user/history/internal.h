@@ -18,7 +18,6 @@ struct hr_history {
 	unsigned retention_days;
 	int64_t last_prune;
 	sqlite3_stmt *ins_event, *ins_res, *has_id, *begin, *commit, *rollback;
-	sqlite3_stmt *savepoint, *release, *rollback_to;
 	z_stream zd, zi;
 	bool zd_ok, zi_ok;
 	unsigned char *zbuf;

@@ -53,7 +53,7 @@ int hr_sinks_open(const struct hr_sinks_opts *o, struct hr_sinks **out)
 		hr_err("%s; recording goes on into the bucket, and the records the history "
 		       "misses are counted (LostEvents, sink history)", err);
 	else
-		rc = hr_sink_worker_start(HR_SINK_HISTORY, q, 512, hr_history_write,
+		rc = hr_sink_worker_start(HR_SINK_HISTORY, q, 4096, hr_history_write,
 					  hr_history_maybe_prune, s->hist, &s->history.w);
 	if (rc && s->hist)
 		hr_err("failed to start the event history: %s", strerror(-rc));

@@ -84,21 +84,9 @@ int hr_lookup_parse_attribute(const char *arg, struct hr_lookup *q, char *err, s
 	return 0;
 }
 
-static int num(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 int hr_lookup_time_parse(const char *s, int64_t *sec)
 {
-	char full[HR_CT_TIME_LEN + 1];
+	char full[64];
 	int hh = 0, mm = 0, ss = 0, off = 0;
 	size_t n, i;
 	const char *p;
@@ -122,11 +110,11 @@ int hr_lookup_time_parse(const char *s, int64_t *sec)
 	p = s + 10;
 	if (*p == 'T' || *p == 't' || *p == ' ') {
 		p++;
-		if (strlen(p) < 5 || (hh = num(p, 2)) < 0 || p[2] != ':' || (mm = num(p + 3, 2)) < 0)
+		if (strlen(p) < 5 || (hh = hr_digits(p, 2)) < 0 || p[2] != ':' || (mm = hr_digits(p + 3, 2)) < 0)
 			return -EINVAL;
 		p += 5;
 		if (*p == ':') {
-			if ((ss = num(p + 1, 2)) < 0)
+			if ((ss = hr_digits(p + 1, 2)) < 0)
 				return -EINVAL;
 			p += 3;
 			if (*p == '.' || *p == ',') {
@@ -145,22 +133,22 @@ int hr_lookup_time_parse(const char *s, int64_t *sec)
 	} else if (*p == '+' || *p == '-') {
 		int sign = *p == '-' ? -1 : 1, oh, om = 0;
 
-		if ((oh = num(p + 1, 2)) < 0 || oh > 23)
+		if ((oh = hr_digits(p + 1, 2)) < 0 || oh > 23)
 			return -EINVAL;
 		p += 3;
 		if (*p == ':')
 			p++;
 		if (*p) {
-			if ((om = num(p, 2)) < 0 || om > 59)
+			if ((om = hr_digits(p, 2)) < 0 || om > 59)
 				return -EINVAL;
 			p += 2;
 		}
 		off = sign * (oh * 3600 + om * 60);
 	}
-	if (*p)
+	if (*p || hh > 23 || mm > 59 || ss > 59)
 		return -EINVAL;
 	snprintf(full, sizeof(full), "%.10sT%02d:%02d:%02dZ", s, hh, mm, ss);
-	if (hr_ct_time_parse(full, HR_CT_TIME_LEN, sec))
+	if (hr_ct_time_parse(full, strlen(full), sec))
 		return -EINVAL;
 	*sec -= off;
 	return 0;

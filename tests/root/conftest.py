@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -77,8 +78,9 @@ class Agent:
 _running = []
 
 
-def start_agent(tmp_path, bucket=None, state=None, extra_args=(), ready_timeout=60):
-    """Start build/hostraild as root and wait for its READY=1 (sd_notify)."""
+def start_agent(tmp_path, bucket=None, state=None, extra_args=(), ready_timeout=60, wrap=()):
+    """Start build/hostraild as root and wait for its READY=1 (sd_notify).
+    wrap: a command prefix, e.g. to run it in its own mount namespace."""
     tmp_path = pathlib.Path(tmp_path)
     bucket = pathlib.Path(bucket) if bucket else tmp_path / "bucket"
     state = pathlib.Path(state) if state else tmp_path / "state"
@@ -90,7 +92,7 @@ def start_agent(tmp_path, bucket=None, state=None, extra_args=(), ready_timeout=
     notify.settimeout(0.5)
     env = dict(os.environ, NOTIFY_SOCKET=sock_path)
     env.pop("JOURNAL_STREAM", None)
-    args = [HOSTRAILD, "--bucket-dir", str(bucket), "--state-dir", str(state),
+    args = list(wrap) + [HOSTRAILD, "--bucket-dir", str(bucket), "--state-dir", str(state),
             "--account-id", "123456789012", "--region", "testhost"] + list(extra_args)
     logf = open(log_path, "wb")
     proc = subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT, env=env,
@@ -155,3 +157,59 @@ def unprivileged_user():
         yield pwd.getpwnam(name)
     finally:
         subprocess.run(["userdel", name], capture_output=True)
+
+
+JOURNAL_SOCKET = "/run/systemd/journal/socket"
+JOURNALD = "/lib/systemd/systemd-journald"
+
+
+def journald_running():
+    """True if something answers on journald's native socket."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        s.connect(JOURNAL_SOCKET)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def journald():
+    """A real systemd-journald: the one running, or one started here (and
+    stopped afterwards) when there is none, as on hosts without systemd."""
+    if journald_running():
+        yield None
+        return
+    require(os.access(JOURNALD, os.X_OK), f"systemd-journald at {JOURNALD}")
+    require(shutil.which("journalctl"), "journalctl")
+    proc = subprocess.Popen([JOURNALD], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while not journald_running() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    require(journald_running(), "a systemd-journald that starts")
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def journal_entries(timeout=15, want=1, **fields):
+    """Entries matching FIELD=value (journalctl -o json), waiting until at
+    least `want` are there or the timeout passes."""
+    args = ["journalctl", "-o", "json", "--no-pager", "--all"] + \
+        [f"{k}={v}" for k, v in fields.items()]
+    deadline = time.monotonic() + timeout
+    while True:
+        r = subprocess.run(args, capture_output=True, text=True)
+        entries = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+        if len(entries) >= want or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.2)

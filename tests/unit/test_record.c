@@ -221,7 +221,7 @@ static bool is_uuid4(const char *s)
 			return false;
 		}
 	}
-	return s[14] == '4' && strchr("89ab", s[19]);
+	return s[14] == '7' && strchr("89ab", s[19]);
 }
 
 static bool is_event_time(const char *s)

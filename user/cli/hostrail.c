@@ -14,6 +14,10 @@ static const struct hr_cli_command commands[] = {
 	  "print the digest signing keys as CloudTrail's ListPublicKeys JSON" },
 	{ "rotate-key", hr_cmd_rotate_key,
 	  "start a new digest signing key; old keys stay listed and valid" },
+	{ "lookup-events", hr_cmd_lookup_events,
+	  "search the event history, as `aws cloudtrail lookup-events` does" },
+	{ "rebuild-history", hr_cmd_rebuild_history,
+	  "restore the event history from the delivered log files" },
 };
 
 static void usage(FILE *out)

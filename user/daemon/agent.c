@@ -23,6 +23,7 @@
 #include "record/record.h"
 #include "record/signin.h"
 #include "sign/signer.h"
+#include "sink/sinks.h"
 #include "common/clock.h"
 
 #define POLL_MS 100
@@ -34,6 +35,7 @@ struct agent {
 	struct hr_capture *cap;
 	struct hr_batcher *batch;
 	struct hr_signer *signer;
+	struct hr_sinks *sinks;		/* journald, history: off the loop */
 
 	/* Loss accounting: what was already reported as LostEvents. */
 	uint64_t kernel_reported[HR_DROP_NR];
@@ -55,13 +57,19 @@ static void refresh_clock(struct agent *a)
 	hr_recorder_set_clock(a->rec, hr_clock_ns(CLOCK_REALTIME) - hr_clock_ns(CLOCK_BOOTTIME));
 }
 
-/* Every record goes through here to every sink. */
-static void emit(struct agent *a, struct hr_record *rec)
+/* Every record goes through here to every sink (but not_to, if set). */
+static void emit_to(struct agent *a, struct hr_record *rec, const char *not_to)
 {
 	/* A failed append is counted by the batcher and reported as LostEvents. */
 	hr_batcher_add(a->batch, rec);
 	a->recorded++;
+	hr_sinks_add(a->sinks, rec, not_to);	/* takes rec; counts its own losses */
 	hr_record_free(rec);
+}
+
+static void emit(struct agent *a, struct hr_record *rec)
+{
+	emit_to(a, rec, NULL);
 }
 
 static void emit_login(void *ctx, struct hr_record *rec)
@@ -115,7 +123,8 @@ static void report_loss(struct agent *a, uint64_t count, int64_t now_ns, const c
 		hr_err("failed to build a LostEvents record");
 		return;
 	}
-	emit(a, &rec);
+	/* A sink's own losses are not sent to it: it would lose them again. */
+	emit_to(a, &rec, sink);
 }
 
 /* Nothing is lost silently: every counter that moved becomes a record. */
@@ -123,7 +132,9 @@ static void account_losses(struct agent *a, int64_t now_ns)
 {
 	uint64_t totals[HR_DROP_NR];
 	struct hr_batcher_stats bs;
+	struct hr_sink_loss sl[HR_SINKS_MAX_LOSSES];
 	bool reported = false;
+	int nsl;
 
 	if (a->cap && hr_capture_drops(a->cap, totals) == 0) {
 		for (int k = 0; k < HR_DROP_NR; k++) {
@@ -148,6 +159,11 @@ static void account_losses(struct agent *a, int64_t now_ns)
 		/* Count first: the report itself may fail the same way. */
 		a->spool_reported = bs.lost;
 		report_loss(a, n, now_ns, "spoolWriteFailed", "bucket");
+		reported = true;
+	}
+	nsl = hr_sinks_losses(a->sinks, sl);
+	for (int k = 0; k < nsl; k++) {
+		report_loss(a, sl[k].count, now_ns, sl[k].reason, sl[k].sink);
 		reported = true;
 	}
 	if (reported)
@@ -211,6 +227,7 @@ static void agent_close(struct agent *a)
 {
 	hr_capture_close(a->cap);
 	hr_batcher_close(a->batch);
+	hr_sinks_close(a->sinks);
 	hr_signer_close(a->signer);
 	hr_recorder_free(a->rec);
 }
@@ -276,6 +293,12 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 		return err;
 	}
 
+	err = hr_sinks_open(&(struct hr_sinks_opts){ .state_dir = cfg->state_dir,
+			    .retention_days = cfg->history_retention_days,
+			    .journald = t->forward_to_journald }, &a->sinks);
+	if (err)
+		return err;
+
 	co.on_event = on_event;
 	co.ctx = a;
 	return hr_capture_open(&co, &a->cap);
@@ -314,6 +337,7 @@ static int agent_stop(struct agent *a)
 	/* No new events after this; then take everything already queued. */
 	hr_capture_detach(a->cap);
 	hr_capture_poll(a->cap, 0);
+	hr_sinks_drain(a->sinks);	/* so that their losses are in this trail */
 	now = hr_clock_ns(CLOCK_REALTIME);
 	account_losses(a, now);
 	if (hr_record_control(a->rec, "StopLogging", NULL, NULL, &rec) == 0)

@@ -48,6 +48,7 @@ struct hr_record {
 	char *access_key_id;	/* the login session id, may be NULL */
 	char *source_ip;	/* "localhost" or the client's address */
 	const char *via;	/* how the session logged in: "ssh", "console", "su", "sudo"; NULL if not in a known session */
+	char *acting_as;	/* the effective user when it is not the login user (AssumedRole), else NULL */
 	char *error_code;	/* errno name, NULL on success */
 	int n_resources;
 	struct hr_resource resources[HR_RECORD_MAX_RESOURCES];

@@ -19,6 +19,7 @@ struct ident {
 	char *user_name;
 	char *user_arn;
 	char *access_key_id;
+	char *acting_as;	/* AssumedRole: the effective user */
 };
 
 struct jsonw *hr_rec_writer(struct hr_recorder *r);

@@ -84,7 +84,7 @@ void hr_ct_keytime_fmt(int64_t sec, char buf[HR_CT_KEYTIME_LEN + 1])
 	fmt(sec, buf, false);
 }
 
-static int digits(const char *s, int n)
+int hr_digits(const char *s, int n)
 {
 	int v = 0;
 
@@ -123,16 +123,16 @@ int hr_ct_time_parse(const char *s, size_t len, int64_t *sec)
 	if (!s || len != HR_CT_TIME_LEN || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
 	    s[13] != ':' || s[16] != ':' || s[19] != 'Z')
 		return -EINVAL;
-	return make_time(digits(s, 4), digits(s + 5, 2), digits(s + 8, 2), digits(s + 11, 2),
-			 digits(s + 14, 2), digits(s + 17, 2), sec);
+	return make_time(hr_digits(s, 4), hr_digits(s + 5, 2), hr_digits(s + 8, 2), hr_digits(s + 11, 2),
+			 hr_digits(s + 14, 2), hr_digits(s + 17, 2), sec);
 }
 
 int hr_ct_keytime_parse(const char *s, size_t len, int64_t *sec)
 {
 	if (!s || len != HR_CT_KEYTIME_LEN || s[8] != 'T' || s[15] != 'Z')
 		return -EINVAL;
-	return make_time(digits(s, 4), digits(s + 4, 2), digits(s + 6, 2), digits(s + 9, 2),
-			 digits(s + 11, 2), digits(s + 13, 2), sec);
+	return make_time(hr_digits(s, 4), hr_digits(s + 4, 2), hr_digits(s + 6, 2), hr_digits(s + 9, 2),
+			 hr_digits(s + 11, 2), hr_digits(s + 13, 2), sec);
 }
 
 int hr_iso_time_parse(const char *s, int64_t *sec)
@@ -174,7 +174,7 @@ int hr_cli_time_parse(const char *s, int64_t *sec)
 		return 0;
 	}
 	if (n == 10 && s[4] == '-' && s[7] == '-')
-		return make_time(digits(s, 4), digits(s + 5, 2), digits(s + 8, 2), 0, 0, 0, sec);
+		return make_time(hr_digits(s, 4), hr_digits(s + 5, 2), hr_digits(s + 8, 2), 0, 0, 0, sec);
 	if (n == 19) {
 		char full[HR_CT_TIME_LEN + 1];
 

@@ -38,6 +38,9 @@ int hr_iso_time_parse(const char *s, int64_t *sec);
  */
 int hr_cli_time_parse(const char *s, int64_t *sec);
 
+/* n decimal digits as a number; -1 if any is not a digit. */
+int hr_digits(const char *s, int n);
+
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void hr_hex(const void *p, size_t n, char *out);
 /* Decode exactly 2n hex digits (either case) into n bytes; 0 or -EINVAL. */

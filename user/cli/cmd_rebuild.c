@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * hostrail rebuild-history - restore the event history from the log files
+ * the agent delivered (docs/history.md). Records already in the history are
+ * left as they are, so it can run beside the agent and be run again.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "cli/commands.h"
+#include "config/config.h"
+#include "history/history.h"
+#include "history/rows.h"
+#include "sign/util.h"
+
+#define LOG_MAX_BYTES (1ULL << 31)	/* inflated; a 5-minute batch is far smaller */
+#define BATCH 512
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hostrail rebuild-history [--state-dir DIR] [--bucket-dir DIR]\n"
+		"\n"
+		"Read every log file delivered under DIR/AWSLogs/*/CloudTrail/ and put each record\n"
+		"the event history does not hold yet back into it. A database SQLite cannot read\n"
+		"is moved aside (history.db.corrupt-*), never deleted.\n"
+		"  --state-dir DIR    the agent's state directory (default %s)\n"
+		"  --bucket-dir DIR   the bucket directory (default %s)\n"
+		"\n"
+		"Exit status: 0 done, 1 some log file could not be read, 2 bad usage.\n",
+		HR_DEFAULT_STATE_DIR, HR_DEFAULT_BUCKET_DIR);
+}
+
+struct keys {
+	char **v;
+	size_t n, cap;
+};
+
+static int keys_add(struct keys *k, const char *key)
+{
+	if (k->n == k->cap) {
+		size_t nc = k->cap ? 2 * k->cap : 256;
+		char **p = realloc(k->v, nc * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		k->v = p;
+		k->cap = nc;
+	}
+	k->v[k->n] = strdup(key);
+	return k->v[k->n] ? (k->n++, 0) : -ENOMEM;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Folders of AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/, walked
+ * without leaving the bucket or following links (hr_bucket_open_dir).
+ * depth counts the components still to go below rel.
+ */
+static int collect(int bucket, const char *rel, int depth, struct keys *out)
+{
+	int fd = hr_bucket_open_dir(bucket, rel), err = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while (!err && (de = readdir(d))) {
+		char sub[HR_LOG_KEY_MAX];
+		size_t n = strlen(de->d_name);
+
+		if (de->d_name[0] == '.')
+			continue;	/* ".", "..", and the publisher's temporary files */
+		if (snprintf(sub, sizeof(sub), "%s/%s", rel, de->d_name) >= (int)sizeof(sub))
+			continue;
+		if (depth == 0) {
+			if (n > 8 && !strcmp(de->d_name + n - 8, ".json.gz"))
+				err = keys_add(out, sub);
+		} else if (depth == 5) {
+			/* <account>/: only its CloudTrail/ folder (not -Digest, -Insight) */
+			char ct[HR_LOG_KEY_MAX];
+
+			if (snprintf(ct, sizeof(ct), "%s/CloudTrail", sub) < (int)sizeof(ct))
+				err = collect(bucket, ct, 4, out);
+		} else {
+			err = collect(bucket, sub, depth - 1, out);
+		}
+	}
+	closedir(d);
+	return err;
+}
+
+struct batch {
+	struct hr_history_row rows[BATCH];
+	char *text[BATCH];
+	size_t n;
+};
+
+static void flush(struct hr_history *h, struct batch *b, uint64_t *stored, uint64_t *failed)
+{
+	size_t f = b->n ? hr_history_add(h, b->rows, b->n) : 0;
+
+	*failed += f;
+	*stored += b->n - f;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->text[i]);
+	b->n = 0;
+}
+
+/* One log file's records into the batch. 0, or -errno / -EBADMSG. */
+static int restore_file(struct hr_history *h, int bucket, const char *key, struct batch *b,
+			uint64_t *stored, uint64_t *failed, uint64_t *bad_records)
+{
+	unsigned char *doc = NULL;
+	size_t len = 0, i;
+	json_error_t jerr;
+	json_t *root, *recs, *r;
+	int fd = hr_bucket_open(bucket, key), err;
+
+	if (fd < 0)
+		return fd;
+	err = hr_gz_inflate_fd_all(fd, LOG_MAX_BYTES, &doc, &len);
+	close(fd);
+	if (err)
+		return err;
+	root = json_loadb((const char *)doc, len, 0, &jerr);
+	free(doc);
+	recs = json_object_get(root, "Records");
+	if (!json_is_array(recs)) {
+		json_decref(root);
+		return -EBADMSG;
+	}
+	json_array_foreach(recs, i, r) {
+		char *text = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		if (!text || hr_history_row_from_json(r, text, strlen(text), &b->rows[b->n])) {
+			free(text);
+			(*bad_records)++;
+			continue;
+		}
+		b->text[b->n++] = text;
+		if (b->n == BATCH)
+			flush(h, b, stored, failed);
+	}
+	/* rows point into root: store them before it goes */
+	flush(h, b, stored, failed);
+	json_decref(root);
+	return 0;
+}
+
+int hr_cmd_rebuild_history(int argc, char **argv)
+{
+	enum { O_STATE = 256, O_BUCKET, O_HELP };
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "bucket-dir", required_argument, NULL, O_BUCKET },
+		{ "help", no_argument, NULL, O_HELP },
+		{ 0 },
+	};
+	const char *state = HR_DEFAULT_STATE_DIR, *bucket_dir = HR_DEFAULT_BUCKET_DIR;
+	uint64_t stored = 0, failed = 0, bad_records = 0, unreadable = 0;
+	static struct batch b;
+	struct keys keys = { 0 };
+	struct hr_history *h = NULL;
+	char err[PATH_MAX + 256];
+	int c, bucket, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_STATE: state = optarg; break;
+		case O_BUCKET: bucket_dir = optarg; break;
+		case O_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	bucket = open(bucket_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bucket < 0) {
+		fprintf(stderr, "hostrail rebuild-history: cannot open the bucket directory %s: %s\n",
+			bucket_dir, strerror(errno));
+		return 2;
+	}
+	rc = collect(bucket, "AWSLogs", 5, &keys);
+	if (rc) {
+		fprintf(stderr, "hostrail rebuild-history: failed to list %s: %s\n", bucket_dir,
+			strerror(-rc));
+		close(bucket);
+		return 1;
+	}
+	/* Delivery order: the history's arrival order follows time. */
+	qsort(keys.v, keys.n, sizeof(*keys.v), cmp_key);
+	rc = hr_history_open(state, HR_HISTORY_REBUILD, 0, &h, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "hostrail rebuild-history: %s\n", err);
+		close(bucket);
+		return 1;
+	}
+	for (size_t i = 0; i < keys.n; i++) {
+		rc = restore_file(h, bucket, keys.v[i], &b, &stored, &failed, &bad_records);
+		if (rc) {
+			char *p = hr_printable(keys.v[i]);
+
+			fprintf(stderr, "hostrail rebuild-history: cannot read %s: %s\n", p ? p : "?",
+				rc == -EBADMSG ? "not a gzip CloudTrail log file" : strerror(-rc));
+			free(p);
+			unreadable++;
+		}
+		free(keys.v[i]);
+	}
+	free(keys.v);
+	printf("restored %llu records from %zu log files (%llu were already in the history)\n",
+	       (unsigned long long)(stored - hr_history_duplicates(h)), keys.n - unreadable,
+	       (unsigned long long)hr_history_duplicates(h));
+	if (failed || bad_records || unreadable)
+		fprintf(stderr, "hostrail rebuild-history: %llu log files unreadable, %llu records "
+			"not CloudTrail records, %llu records not stored\n",
+			(unsigned long long)unreadable, (unsigned long long)bad_records,
+			(unsigned long long)failed);
+	hr_history_close(h);
+	close(bucket);
+	return failed || bad_records || unreadable ? 1 : 0;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * history.h - the event history: every record once, in an SQLite database
+ * at <stateDir>/history.db, indexed for the eight LookupEvents attributes
+ * and time, pruned to historyRetentionDays (docs/history.md).
+ *
+ * One writer (the agent's history sink worker) and any number of readers
+ * (`hostrail lookup-events`): WAL mode, synchronous=NORMAL, one transaction
+ * per batch of records. The record itself is kept deflated against a preset
+ * dictionary of what every record repeats.
+ */
+#ifndef HOSTRAIL_HISTORY_H
+#define HOSTRAIL_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "record/record.h"
+
+#define HR_HISTORY_FILE "history.db"
+
+/* What the history indexes, from a struct hr_record or a delivered record. */
+struct hr_history_row {
+	int64_t time_sec;		/* eventTime */
+	const char *event_id;
+	const char *event_name;
+	const char *event_source;
+	const char *category;		/* eventCategory: "Management", "Data", "Insight" */
+	const char *user_name;		/* may be NULL */
+	const char *access_key_id;	/* may be NULL */
+	bool read_only;
+	int n_resources;
+	struct { const char *type, *name; } resources[HR_RECORD_MAX_RESOURCES];
+	const char *json;
+	size_t len;
+};
+
+void hr_history_row_from_record(const struct hr_record *rec, struct hr_history_row *row);
+
+struct hr_history;
+
+enum hr_history_mode {
+	HR_HISTORY_WRITE,	/* the agent: create; a corrupt file is moved aside */
+	HR_HISTORY_REBUILD,	/* rebuild-history: WRITE, skipping eventIDs already stored */
+	HR_HISTORY_READ,	/* lookup-events: must exist, read-only */
+};
+
+/*
+ * Open <state_dir>/history.db. retention_days prunes in WRITE mode (0:
+ * never). err gets one sentence on failure. Returns 0, -ENOENT (READ mode,
+ * no database), -EBADMSG (READ mode, not a usable database), or -errno.
+ */
+int hr_history_open(const char *state_dir, enum hr_history_mode mode,
+		    unsigned retention_days, struct hr_history **out, char *err, size_t errlen);
+/* REBUILD mode: records skipped because their eventID was already stored. */
+uint64_t hr_history_duplicates(const struct hr_history *h);
+void hr_history_close(struct hr_history *h);	/* NULL-safe */
+
+/* Store rows in one transaction (the worker hands over up to 4096: fewer
+ * commits write each index page fewer times). Returns how many were not
+ * stored. */
+size_t hr_history_add(struct hr_history *h, const struct hr_history_row *rows, size_t n);
+/* The same for records: the sink worker's write function. */
+size_t hr_history_write(void *h, const struct hr_record *const *recs, size_t n);
+/* Delete what is older than the retention, if due (at most hourly). */
+void hr_history_maybe_prune(void *h);
+int hr_history_prune(struct hr_history *h, int64_t now_sec);
+/* Rows stored (an exact count; a full scan on a large history). */
+int64_t hr_history_count(struct hr_history *h);
+
+/* ---- LookupEvents (query.c) ---- */
+
+enum hr_lookup_attr {
+	HR_ATTR_NONE = 0,
+	HR_ATTR_EVENT_ID, HR_ATTR_EVENT_NAME, HR_ATTR_READ_ONLY, HR_ATTR_USERNAME,
+	HR_ATTR_RESOURCE_TYPE, HR_ATTR_RESOURCE_NAME, HR_ATTR_EVENT_SOURCE,
+	HR_ATTR_ACCESS_KEY_ID,
+};
+
+#define HR_LOOKUP_MAX_RESULTS 50
+#define HR_LOOKUP_VALUE_MAX 2000
+
+struct hr_lookup {
+	enum hr_lookup_attr attr;
+	char value[HR_LOOKUP_VALUE_MAX + 1];
+	int64_t start_sec, end_sec;	/* inclusive */
+	bool insight;			/* --event-category insight */
+	int max_results;		/* 1..50 */
+	const char *next_token;		/* NULL: the first page */
+};
+
+/* One event of the answer; strings point into the history's buffers and
+ * stay valid until the next lookup. */
+struct hr_lookup_event {
+	int64_t time_sec;
+	const char *record;	/* the whole record, JSON */
+	size_t len;
+};
+
+struct hr_lookup_page {
+	struct hr_lookup_event events[HR_LOOKUP_MAX_RESULTS];
+	int n;
+	char next_token[128];	/* "" on the last page */
+};
+
+/* "AttributeKey=K,AttributeValue=V" (aws-cli shorthand) into q. 0 or -EINVAL
+ * with err saying what is wrong. */
+int hr_lookup_parse_attribute(const char *arg, struct hr_lookup *q, char *err, size_t errlen);
+/* A time as aws-cli accepts it: ISO 8601 (date, 'T' or ' ', fraction, Z or
+ * +-HH:MM offset, none = UTC) or epoch seconds (fraction allowed). */
+int hr_lookup_time_parse(const char *s, int64_t *sec);
+/* Run one page. -EINVAL with err for a bad, forged or stale next-token. */
+int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
+		      struct hr_lookup_page *page, char *err, size_t errlen);
+
+/* Token helpers, exposed for the unit tests. */
+int hr_lookup_token_make(const unsigned char key[32], const struct hr_lookup *q,
+			 int64_t t, int64_t id, int64_t now, char *out, size_t len);
+int hr_lookup_token_check(const unsigned char key[32], const struct hr_lookup *q,
+			  const char *token, int64_t now, int64_t *t, int64_t *id,
+			  char *err, size_t errlen);
+
+#endif

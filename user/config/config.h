@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "select/select.h"
 
 #define HR_DEFAULT_CONFIG_PATH "/etc/hostrail/hostrail.json"
 #define HR_DEFAULT_STATE_DIR   "/var/lib/hostrail"
@@ -28,6 +29,12 @@ struct hr_trail_config {
 	unsigned batch_seconds;
 	unsigned digest_seconds;	/* 0 until resolved: batch_seconds */
 	bool forward_to_journald;	/* "forwardToJournald", default true */
+	/* "eventSelectors" / "advancedEventSelectors" as read (json_t *,
+	 * owned), compiled by hr_config_finish() once region and account are
+	 * known. */
+	void *event_selectors_json;
+	void *advanced_selectors_json;
+	struct hr_selectors selectors;
 };
 
 struct hr_config {
@@ -50,6 +57,9 @@ int hr_config_load_file(struct hr_config *c, const char *path, char *err, size_t
 /* Fill what depends on other fields (region from the host name, bucket name,
  * digest period) and check every value. */
 int hr_config_finish(struct hr_config *c, char *err, size_t errlen);
+
+/* Release what load and finish allocated (selectors). NULL-safe. */
+void hr_config_free(struct hr_config *c);
 
 /* The host's short name as a region: lower-case, [a-z0-9-] only. */
 void hr_config_region_from_hostname(char *buf, size_t len);

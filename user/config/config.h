@@ -21,6 +21,7 @@
 #define HR_DEFAULT_PERIOD_S    300
 #define HR_MAX_TRAILS          8
 #define HR_DEFAULT_HISTORY_DAYS 90
+#define HR_DEFAULT_CONTROL_GROUP "hostrail"
 
 struct hr_trail_config {
 	char name[128];
@@ -43,6 +44,9 @@ struct hr_config {
 	char region[64];		/* "" until resolved: the host name */
 	char state_dir[PATH_MAX];
 	unsigned history_retention_days;	/* "historyRetentionDays", default 90 */
+	/* "controlGroup": members may read trail status over the control
+	 * socket when this group exists; default "hostrail" */
+	char control_group[64];
 	struct hr_trail_config trails[HR_MAX_TRAILS];
 	int n_trails;
 };

@@ -654,7 +654,8 @@ int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
 	if (rc)
 		goto fail;
 	jw_kstrz(w, "eventID", out->event_id);
-	jw_kbool(w, "readOnly", false);	/* every recorded call changes state */
+	/* every management call changes state; data events say */
+	jw_kbool(w, "readOnly", hr_decode_read_only(d, ev));
 	rc = w_resources(r, &dec, out);
 	if (rc)
 		goto fail;
@@ -672,7 +673,7 @@ int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
 	out->event_source = d->event_source;
 	out->event_category = d->category;
 	out->event_type = "AwsApiCall";
-	out->read_only = false;
+	out->read_only = hr_decode_read_only(d, ev);
 	out->source_ip = strdup(session_source_ip(r, t));
 	out->error_code = failed ? strdup(ecode) : NULL;
 	if (!out->source_ip || (failed && !out->error_code)) {

@@ -221,8 +221,9 @@ static __always_inline bool hr_has_dotdot(const char *p, __u32 len)
 }
 
 /*
- * Is this path argument under a selected prefix? 1: yes or undecidable
- * (let user space decide), 0: certainly not selected. A global function:
+ * Is this path argument under a selected prefix? HR_FILTER_PASSED: yes,
+ * HR_FILTER_UNDECIDED: cannot tell here (user space decides),
+ * HR_FILTER_SKIPPED: certainly not selected. A global function:
  * the verifier checks it once, not once per caller and argument count.
  */
 __noinline int hr_path_selected(__u8 kind, __u64 uptr_, int dirfd)
@@ -234,7 +235,7 @@ __noinline int hr_path_selected(__u8 kind, __u64 uptr_, int dirfd)
 
 	s = bpf_map_lookup_elem(&hr_path_scratch, &zero);
 	if (!s)
-		return 1;
+		return HR_FILTER_UNDECIDED;
 	/* Fast path: an absolute path is its own key, no walk needed. */
 	s->key.data[0] = kind;
 	len = 0;
@@ -242,25 +243,26 @@ __noinline int hr_path_selected(__u8 kind, __u64 uptr_, int dirfd)
 		long n = bpf_probe_read_user_str(&s->key.data[1], HR_PATH_KEY_MAX - 1, uptr);
 
 		if (n <= 0)
-			return 1;
+			return HR_FILTER_UNDECIDED;
 		len = n;
 	}
 	if (s->key.data[1] != '/') {
 		start = hr_abs_path(s, uptr, dirfd, &len);
 		if (start < 0 || start > HR_STR_MAX)
-			return 1;
+			return HR_FILTER_UNDECIDED;
 		if (len > HR_PATH_KEY_MAX - 1)
-			return 1;
+			return HR_FILTER_UNDECIDED;
 		if (bpf_probe_read_kernel(&s->key.data[1], HR_PATH_KEY_MAX - 1,
 					  hr_abs_start(s, start)))
-			return 1;
+			return HR_FILTER_UNDECIDED;
 	}
 	if (len >= HR_PATH_KEY_MAX - 1)
-		return 1;	/* longer than the key: cut, undecidable */
+		return HR_FILTER_UNDECIDED;	/* longer than the key: cut, undecidable */
 	if (hr_has_dotdot((const char *)&s->key.data[1], len))
-		return 1;
+		return HR_FILTER_UNDECIDED;
 	s->key.prefixlen = 8 * (1 + len);
-	return bpf_map_lookup_elem(&hr_path_filter, &s->key) != NULL;
+	return bpf_map_lookup_elem(&hr_path_filter, &s->key) ? HR_FILTER_PASSED :
+							       HR_FILTER_SKIPPED;
 }
 
 #endif

@@ -226,16 +226,16 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 		return 0;
 	/* Data events: an unselected path costs one lookup and sends nothing. */
 	if (spec->flags & HR_SPEC_F_PATH_FILTER) {
-		int selected = 0;
+		int verdict = HR_FILTER_SKIPPED;
 
-		for (int i = 0; i < HR_MAX_ARGS && !selected; i++) {
+		for (int i = 0; i < HR_MAX_ARGS && verdict == HR_FILTER_SKIPPED; i++) {
 			if (i >= nargs || spec->arg_kind[i] != HR_ARG_PATHAT)
 				continue;
-			selected = hr_path_selected(spec->filter_kind, args[i],
-						    pathat_dirfd(spec->arg_size[i], args));
+			verdict = hr_path_selected(spec->filter_kind, args[i],
+						   pathat_dirfd(spec->arg_size[i], args));
 		}
-		hr_count_filter(selected ? HR_FILTER_PASSED : HR_FILTER_SKIPPED);
-		if (!selected)
+		hr_count_filter(verdict);
+		if (verdict == HR_FILTER_SKIPPED)
 			return 0;
 	}
 

@@ -77,9 +77,11 @@ struct hr_path_key {
 
 /* Per-CPU counters of the kernel-side data event filter. */
 enum hr_filter_counter {
-	HR_FILTER_SKIPPED = 0,	/* not under a selected prefix: nothing sent */
-	HR_FILTER_PASSED  = 1,	/* selected (or undecidable): sent up */
-	HR_FILTER_NR      = 2,
+	HR_FILTER_SKIPPED   = 0,	/* not under a selected prefix: nothing sent */
+	HR_FILTER_PASSED    = 1,	/* under a selected prefix: sent up */
+	HR_FILTER_UNDECIDED = 2,	/* "..", too long, unreadable: sent up, user
+					 * space decides */
+	HR_FILTER_NR        = 3,
 };
 
 /* Per-CPU counters of everything the kernel side could not deliver. */

@@ -19,5 +19,7 @@ struct hr_cli_command {
 int hr_cmd_validate_logs(int argc, char **argv);
 int hr_cmd_list_public_keys(int argc, char **argv);
 int hr_cmd_rotate_key(int argc, char **argv);
+/* describe-trails ... update-trail: one function, argv[0] says which */
+int hr_cmd_trail(int argc, char **argv);
 
 #endif

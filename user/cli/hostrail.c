@@ -14,6 +14,14 @@ static const struct hr_cli_command commands[] = {
 	  "print the digest signing keys as CloudTrail's ListPublicKeys JSON" },
 	{ "rotate-key", hr_cmd_rotate_key,
 	  "start a new digest signing key; old keys stay listed and valid" },
+	{ "describe-trails", hr_cmd_trail, "the running trails (aws-cli's shape)" },
+	{ "get-trail-status", hr_cmd_trail, "--name N: logging, deliveries, counters" },
+	{ "get-event-selectors", hr_cmd_trail, "--trail-name N: the running selectors" },
+	{ "put-event-selectors", hr_cmd_trail,
+	  "--trail-name N --(advanced-)event-selectors JSON" },
+	{ "start-logging", hr_cmd_trail, "--name N: resume recording" },
+	{ "stop-logging", hr_cmd_trail, "--name N: stop recording (recorded)" },
+	{ "update-trail", hr_cmd_trail, "--name N: change a trail (see docs)" },
 };
 
 static void usage(FILE *out)

@@ -249,6 +249,19 @@ static void lost_counters(void *arg, void *obj)
 	json_object_set_new(obj, "kernel", json_integer((json_int_t)kernel));
 }
 
+/* What the kernel's path filter kept out of the ring buffer (all trails). */
+static void filter_counters(void *arg, void *obj)
+{
+	struct agent *a = arg;
+	uint64_t f[HR_FILTER_NR] = { 0 };
+
+	if (a->cap)
+		hr_capture_filter_stats(a->cap, f);
+	json_object_set_new(obj, "skipped", json_integer((json_int_t)f[HR_FILTER_SKIPPED]));
+	json_object_set_new(obj, "passed", json_integer((json_int_t)f[HR_FILTER_PASSED]));
+	json_object_set_new(obj, "undecided", json_integer((json_int_t)f[HR_FILTER_UNDECIDED]));
+}
+
 static char *on_control(void *arg, const char *request, const struct ucred *peer)
 {
 	struct agent *a = arg;
@@ -298,6 +311,7 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 	a->cmd = (struct hr_cmd_env){
 		.trails = &a->trails, .rec = a->rec, .agent = a, .emit = emit_cb,
 		.selection_changed = selection_changed, .lost_counters = lost_counters,
+		.filter_counters = filter_counters,
 	};
 
 	co.on_event = on_event;

@@ -154,6 +154,12 @@ static json_t *cmd_status(struct hr_cmd_env *env, struct hr_trail *t)
 	if (env->lost_counters)
 		env->lost_counters(env->agent, lost);
 	json_object_set_new(counters, "eventsLost", lost);
+	if (env->filter_counters) {
+		json_t *f = json_object();
+
+		env->filter_counters(env->agent, f);
+		json_object_set_new(counters, "dataEventFilter", f);
+	}
 	json_object_set_new(o, "HostrailCounters", counters);
 	return ok_reply(o);
 }

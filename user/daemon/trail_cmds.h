@@ -24,6 +24,8 @@ struct hr_cmd_env {
 	/* hostrail's own counters for get-trail-status: fills a JSON object
 	 * (json_t *) with what was lost, by sink */
 	void (*lost_counters)(void *agent, void *json_obj);
+	/* the kernel's data event filter: fills a JSON object (json_t *) */
+	void (*filter_counters)(void *agent, void *json_obj);
 };
 
 /* One request line in, one reply line out (malloc'd). */

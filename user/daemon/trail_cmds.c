@@ -189,6 +189,9 @@ static char *change_request(const char *key, const char *name, json_t *extra_key
 	return s;
 }
 
+static void selectors_change(struct hr_cmd_env *env, struct hr_trail *t, char **req,
+			     char **resp);
+
 /* The changes. Returns the reply; records the event (also on failure). */
 static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *params,
 			  const struct hr_task *caller, bool allowed)
@@ -276,22 +279,16 @@ static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *param
 
 	/* Record it: the response of a success, the errorCode of a refusal. */
 	{
-		json_t *ok = json_object_get(reply, "ok"), *res = json_object_get(reply, "result");
+		json_t *ok = json_object_get(reply, "ok");
 		json_t *e = json_object_get(reply, "error");
 		const char *code = json_is_true(ok) ? NULL :
 				   json_string_value(json_object_get(e, "Code"));
 		const char *msg = json_string_value(json_object_get(e, "Message"));
 
 		if (put && json_is_true(ok)) {
-			json_t *lower = json_object();
-
-			json_object_set(lower, "trailARN", json_object_get(res, "TrailARN"));
-			if (basic)
-				json_object_set(lower, "eventSelectors", basic);
-			if (adv)
-				json_object_set(lower, "advancedEventSelectors", adv);
-			resp = json_dumps(lower, JSON_COMPACT);
-			json_decref(lower);
+			/* as SIGHUP records it: from the selectors now running */
+			free(req);
+			selectors_change(env, t, &req, &resp);
 		}
 		hr_trail_record_change(env, event, caller, req, resp, code, msg);
 	}

@@ -67,6 +67,24 @@ struct {
 	__type(value, __u64);
 } hr_drops SEC(".maps") __weak;
 
+/* Data events: the selected path prefixes; filled by the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct hr_path_key);
+	__type(value, __u8);
+} hr_path_filter SEC(".maps") __weak;
+
+/* enum hr_filter_counter -> count, per CPU: proves what the filter kept
+ * out of the ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HR_FILTER_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} hr_filter_stats SEC(".maps") __weak;
+
 static __always_inline void hr_count_drop(__u32 reason)
 {
 	__u64 *n = bpf_map_lookup_elem(&hr_drops, &reason);

@@ -13,29 +13,148 @@
  * and a sys_enter record holds exactly the call's arguments.
  */
 #include "common.bpf.h"
+#include "paths.bpf.h"
+
+#define HR_ARGV_MAX 32	/* execve arguments captured; more are marked truncated */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* The dirfd a PATHAT argument is relative to: spec's arg_size is the
+ * dirfd argument's index + 1, 0 meaning the cwd. */
+static __always_inline int pathat_dirfd(__u16 dfa, const __u64 *args)
+{
+	__u32 k = (__u32)dfa - 1;
+
+	/* keep clang from folding the bound check into an unbounded index */
+	barrier_var(k);
+	if (k >= HR_MAX_ARGS)
+		return HR_AT_FDCWD;
+	return (int)args[k];
+}
+
+/*
+ * A PATHAT argument, made absolute, into e->strs at o. Falls back to the
+ * text as given when the kernel cannot decide (user space then resolves it
+ * through /proc, as for management calls). Returns the bytes written.
+ */
+__noinline long capture_pathat(struct hr_syscall_event *e, __u64 o, int slot, __u64 uptr_,
+			       int dirfd)
+{
+	const char *uptr = (const char *)uptr_;
+	struct hr_path_scratch *s;
+	__u32 zero = 0, len = 0;
+	int start;
+
+	if (!e || o > HR_STRS_SIZE - HR_STR_MAX || slot < 0 || slot >= HR_MAX_STRS)
+		return 0;
+	s = bpf_map_lookup_elem(&hr_path_scratch, &zero);
+	start = s ? hr_abs_path(s, uptr, dirfd, &len) : -1;
+	if (!s || start < 0 || start > HR_STR_MAX || !len) {
+		long n = bpf_probe_read_user_str(&e->strs[o], HR_STR_MAX, uptr);
+
+		if (n == HR_STR_MAX)
+			e->str_truncated |= 1 << slot;
+		return n < 0 ? 0 : n;
+	}
+	/* 64-bit copies, checked then fenced: clang otherwise re-extends
+	 * the 32-bit value into a register the verifier knows nothing of */
+	__u64 cnt = len;
+
+	if (cnt >= HR_STR_MAX) {
+		cnt = HR_STR_MAX;
+		e->str_truncated |= 1 << slot;
+	}
+	if (cnt > HR_STR_MAX || o > HR_STRS_SIZE - HR_STR_MAX)
+		return 0;
+	barrier_var(cnt);
+	barrier_var(o);
+	if (bpf_probe_read_kernel(&e->strs[o], cnt, hr_abs_start(s, start)))
+		return 0;
+	e->strs[(o + cnt - 1) & (HR_STRS_SIZE - 1)] = '\0';
+	return cnt;
+}
+
+/*
+ * execve's argv: the strings NUL-separated, up to bound bytes, gathered in
+ * the scratch buffer (fixed bounds the verifier can follow), then copied.
+ */
+__noinline long capture_argv(struct hr_syscall_event *e, __u64 o, int slot, __u64 argv_,
+			     __u32 bound)
+{
+	const char *const *argv = (const char *const *)argv_;
+	struct hr_path_scratch *s;
+	__u64 used = 0;	/* 64-bit: see capture_pathat */
+	__u32 zero = 0;
+
+	if (!e || o > HR_STRS_SIZE - HR_STR_MAX || !argv || slot < 0 || slot >= HR_MAX_STRS)
+		return 0;
+	if (bound > HR_STR_MAX)
+		bound = HR_STR_MAX;
+	s = bpf_map_lookup_elem(&hr_path_scratch, &zero);
+	if (!s)
+		return 0;
+	for (int i = 0; i < HR_ARGV_MAX + 1; i++) {
+		const char *p = NULL;
+		long n;
+
+		if (bpf_probe_read_user(&p, sizeof(p), &argv[i]) || !p)
+			break;
+		if (i == HR_ARGV_MAX || used + 1 >= bound) {
+			e->str_truncated |= 1 << slot;	/* more arguments than we keep */
+			break;
+		}
+		n = bpf_probe_read_user_str(&s->buf[used & (HR_STR_MAX - 1)], HR_STR_MAX, p);
+		if (n <= 0)
+			break;
+		if (used + n > bound) {
+			/* cut at the bound, still NUL-terminated */
+			used = bound;
+			s->buf[(used - 1) & (HR_STR_MAX - 1)] = '\0';
+			e->str_truncated |= 1 << slot;
+			break;
+		}
+		used += n;
+	}
+	__u64 cnt = used;
+
+	if (!cnt || cnt > HR_STR_MAX - 1 || o > HR_STRS_SIZE - HR_STR_MAX)
+		return 0;
+	barrier_var(cnt);
+	barrier_var(o);
+	if (bpf_probe_read_kernel(&e->strs[o], cnt, s->buf))
+		return 0;
+	return cnt;
+}
 
 /*
  * Copy one argument's memory into the next free slot of e->strs. Slots
  * are packed back to back; *off is where the next one starts.
  */
-static __always_inline void capture_mem(struct hr_syscall_event *e, __u32 *off, int slot,
+static __always_inline void capture_mem(struct hr_syscall_event *e, __u64 *off, int slot,
 					int argi, __u8 kind, __u16 bound,
 					const __u64 *args, int nargs)
 {
 	__u64 ptr = args[argi];
-	__u32 o = *off;
+	__u64 o = *off;
 	long n = 0;
 	__u64 len;
 
 	/* Keep the verifier's view of the write inside strs. */
 	if (o > HR_STRS_SIZE - HR_STR_MAX)
 		return;
+	barrier_var(o);
 	if (bound > HR_STR_MAX)
 		bound = HR_STR_MAX;
 
 	switch (kind) {
+	case HR_ARG_PATHAT:
+		if (!ptr)
+			break;
+		n = capture_pathat(e, o, slot, ptr, pathat_dirfd(bound, args));
+		break;
+	case HR_ARG_ARGV:
+		n = capture_argv(e, o, slot, ptr, bound);
+		break;
 	case HR_ARG_STR:
 		if (!ptr)
 			break;	/* NULL is a legal value (acct(NULL)) */
@@ -72,7 +191,7 @@ static __always_inline void capture_mem(struct hr_syscall_event *e, __u32 *off, 
 	}
 	e->str_len[slot] = n;
 	e->str_arg[slot] = argi;
-	*off = o + (__u32)n;
+	*off = o + (__u64)n;
 }
 
 static __always_inline bool arg0_accepted(const struct hr_syscall_spec *spec, __u64 a0)
@@ -90,7 +209,7 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	const struct hr_syscall_spec *spec;
 	struct hr_syscall_event *e;
 	__u64 args[HR_MAX_ARGS] = {};
-	__u32 off = 0;
+	__u64 off = 0;	/* 64-bit: no re-extension the verifier cannot follow */
 	int slot = 0;
 
 	spec = bpf_map_lookup_elem(&hr_specs, &nr);
@@ -105,6 +224,20 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 			args[i] = BPF_CORE_READ(ctx, args[i]);
 	if (!arg0_accepted(spec, args[0]))
 		return 0;
+	/* Data events: an unselected path costs one lookup and sends nothing. */
+	if (spec->flags & HR_SPEC_F_PATH_FILTER) {
+		int verdict = HR_FILTER_SKIPPED;
+
+		for (int i = 0; i < HR_MAX_ARGS && verdict == HR_FILTER_SKIPPED; i++) {
+			if (i >= nargs || spec->arg_kind[i] != HR_ARG_PATHAT)
+				continue;
+			verdict = hr_path_selected(spec->filter_kind, args[i],
+						   pathat_dirfd(spec->arg_size[i], args));
+		}
+		hr_count_filter(verdict);
+		if (verdict == HR_FILTER_SKIPPED)
+			return 0;
+	}
 
 	e = bpf_task_storage_get(&hr_inflight, bpf_get_current_task_btf(), NULL,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);

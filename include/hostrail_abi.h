@@ -29,8 +29,9 @@ enum hr_event_type {
 	HR_EV_EXEC    = 2,	/* a process image was replaced (exe cache) */
 	HR_EV_EXIT    = 3,	/* a thread group ended (exe cache eviction) */
 	HR_EV_LOGIN   = 4,	/* a PAM or libaudit call of a login program (logins) */
-	/* Reserved so that work in flight does not collide:
-	 *   5..7   file and exec data events (selectors) */
+	/* Reserved, unused:
+	 *   5..7   unused: data events travel as HR_EV_SYSCALL (same framing,
+	 *          same decoder) */
 };
 
 /*
@@ -45,6 +46,11 @@ enum hr_arg_kind {
 	HR_ARG_MEM     = 3,	/* fixed-size struct of arg_size bytes (timespec) */
 	HR_ARG_COUNT32 = 4,	/* array of 32-bit values whose count is the
 				 * previous argument, up to arg_size bytes (setgroups) */
+	HR_ARG_PATHAT  = 5,	/* a path made absolute in the kernel: relative ones
+				 * against the dirfd in argument arg_size - 1, or the
+				 * cwd when arg_size is 0 (data events) */
+	HR_ARG_ARGV    = 6,	/* NULL-terminated array of strings (execve argv),
+				 * NUL-separated, up to arg_size bytes */
 };
 
 /* hr_syscall_spec.flags */
@@ -52,6 +58,31 @@ enum hr_arg_kind {
 					 * arg0_mask, or arg0 == arg0_extra */
 #define HR_SPEC_F_SKIP_MODES0	0x02	/* the first memory slot starts with a u32 modes
 					 * word; 0 is a read-only query (adjtimex): skip */
+#define HR_SPEC_F_PATH_FILTER	0x04	/* data event: record only if a PATHAT argument
+					 * is under a prefix in hr_path_filter */
+
+/*
+ * hr_path_filter: the selected path prefixes of data events, in an LPM
+ * trie, so one lookup finds the longest selected prefix. data[0] is the
+ * kind (HR_PATH_KIND_*), then the path bytes; an exact entry ends with
+ * its NUL. Paths longer than the key are let through to user space.
+ */
+#define HR_PATH_KEY_MAX		256
+#define HR_PATH_KIND_FILE	'F'	/* Linux::File: file data events */
+#define HR_PATH_KIND_EXEC	'X'	/* Linux::Process: executables */
+struct hr_path_key {
+	__u32 prefixlen;	/* in bits, kind byte included */
+	__u8 data[HR_PATH_KEY_MAX];
+};
+
+/* Per-CPU counters of the kernel-side data event filter. */
+enum hr_filter_counter {
+	HR_FILTER_SKIPPED   = 0,	/* not under a selected prefix: nothing sent */
+	HR_FILTER_PASSED    = 1,	/* under a selected prefix: sent up */
+	HR_FILTER_UNDECIDED = 2,	/* "..", too long, unreadable: sent up, user
+					 * space decides */
+	HR_FILTER_NR        = 3,
+};
 
 /* Per-CPU counters of everything the kernel side could not deliver. */
 enum hr_drop_reason {
@@ -68,7 +99,8 @@ struct hr_syscall_spec {
 	__u8 arg_kind[HR_MAX_ARGS];	/* enum hr_arg_kind */
 	__u16 arg_size[HR_MAX_ARGS];	/* max bytes for BUFLEN, MEM, COUNT32 */
 	__u8 flags;		/* HR_SPEC_F_* */
-	__u8 _pad0[3];
+	__u8 filter_kind;	/* with PATH_FILTER: HR_PATH_KIND_* */
+	__u8 _pad0[2];
 	__u32 arg0_extra;	/* with ARG0_FILTER: one more accepted value */
 	__u32 _pad1;
 	__u64 arg0_mask;	/* with ARG0_FILTER: accepted values below 64 */

@@ -31,8 +31,11 @@ struct hr_capture {
 	struct hr_capture_opts opts;
 	struct hostrail_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_link **links;
+	struct bpf_link **links;	/* lifecycle programs' links (none today) */
 	int n_links;
+	/* Per table row: its entry and exit links, NULL when not attached. */
+	struct bpf_link **row_enter, **row_exit;
+	bool *row_ok;			/* the kernel has the row's tracepoints */
 	int n_attached;
 	char unavailable[1024];
 };
@@ -127,12 +130,6 @@ static struct bpf_program *enter_prog(struct hostrail_bpf *skel, int nargs)
 	return nargs >= 0 && nargs <= HR_MAX_ARGS ? by_nargs[nargs] : NULL;
 }
 
-static int keep_link(struct hr_capture *c, struct bpf_link *link)
-{
-	c->links[c->n_links++] = link;
-	return 0;
-}
-
 static bool name_attached(const struct hr_capture *c, const char *event_name, const bool *ok)
 {
 	for (size_t i = 0; i < hr_syscall_table_len; i++)
@@ -141,62 +138,98 @@ static bool name_attached(const struct hr_capture *c, const char *event_name, co
 	return false;
 }
 
-/* Fill the spec map and attach entry/exit for every row the kernel has. */
-static int attach_syscalls(struct hr_capture *c)
+static void detach_row(struct hr_capture *c, size_t i)
 {
-	int spec_fd = bpf_map__fd(c->skel->maps.hr_specs);
-	bool *ok = calloc(hr_syscall_table_len, sizeof(bool));
-	size_t used = 0;
+	bpf_link__destroy(c->row_enter[i]);
+	bpf_link__destroy(c->row_exit[i]);
+	if (c->row_enter[i])
+		c->n_attached--;
+	c->row_enter[i] = c->row_exit[i] = NULL;
+}
 
-	if (!ok)
-		return -ENOMEM;
-	/*
-	 * bpf(2) goes last: attaching is itself a series of bpf(LINK_CREATE)
-	 * calls, and the agent's own start-up is not worth a page of records.
-	 */
+static int attach_row(struct hr_capture *c, size_t i)
+{
+	const struct hr_syscall_desc *d = &hr_syscall_table[i];
+	int spec_fd = bpf_map__fd(c->skel->maps.hr_specs);
+	char enter[96], exit_[96];
+	struct hr_syscall_spec spec;
+	__u32 nr = d->nr;
+	int err;
+
+	snprintf(enter, sizeof(enter), "sys_enter_%s", d->syscall);
+	snprintf(exit_, sizeof(exit_), "sys_exit_%s", d->syscall);
+	hr_syscall_spec_fill(d, &spec);
+	err = bpf_map_update_elem(spec_fd, &nr, &spec, BPF_ANY);
+	if (err) {
+		hr_err("failed to configure %s: %s", d->syscall, strerror(errno));
+		return -errno;
+	}
+	c->row_enter[i] = bpf_program__attach_tracepoint(enter_prog(c->skel, d->nargs),
+							 "syscalls", enter);
+	if (!c->row_enter[i]) {
+		err = -errno;
+		hr_err("failed to attach to syscalls/%s: %s", enter, strerror(-err));
+		return err;
+	}
+	c->row_exit[i] = bpf_program__attach_tracepoint(c->skel->progs.hr_sys_exit, "syscalls",
+							exit_);
+	if (!c->row_exit[i]) {
+		err = -errno;
+		hr_err("failed to attach to syscalls/%s: %s", exit_, strerror(-err));
+		bpf_link__destroy(c->row_enter[i]);
+		c->row_enter[i] = NULL;
+		return err;
+	}
+	c->n_attached++;
+	return 0;
+}
+
+static bool wanted(const struct hr_capture *c, size_t i)
+{
+	return c->row_ok[i] &&
+	       (!c->opts.want || c->opts.want(c->opts.want_arg, &hr_syscall_table[i]));
+}
+
+/*
+ * Attach entry/exit for every wanted row the kernel has, detach the
+ * others. bpf(2) goes last: attaching is itself a series of
+ * bpf(LINK_CREATE) calls, and the agent's own start-up is not worth a
+ * page of records.
+ */
+int hr_capture_reattach(struct hr_capture *c)
+{
 	for (size_t n = 0; n < 2 * hr_syscall_table_len; n++) {
 		size_t i = n % hr_syscall_table_len;
-		const struct hr_syscall_desc *d = &hr_syscall_table[i];
-		char enter[96], exit_[96];
-		struct hr_syscall_spec spec;
-		struct bpf_link *link;
-		__u32 nr = d->nr;
 		int err;
 
-		if ((d->nr == SYS_bpf) != (n >= hr_syscall_table_len))
+		if ((hr_syscall_table[i].nr == SYS_bpf) != (n >= hr_syscall_table_len))
 			continue;
+		if (!wanted(c, i) || c->row_enter[i])
+			continue;
+		err = attach_row(c, i);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < hr_syscall_table_len; i++)
+		if (!wanted(c, i) && c->row_enter[i])
+			detach_row(c, i);
+	return 0;
+}
+
+/* Find the rows this kernel has, then attach the wanted ones. */
+static int attach_syscalls(struct hr_capture *c)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < hr_syscall_table_len; i++) {
+		const struct hr_syscall_desc *d = &hr_syscall_table[i];
+		char enter[96], exit_[96];
+
 		snprintf(enter, sizeof(enter), "sys_enter_%s", d->syscall);
 		snprintf(exit_, sizeof(exit_), "sys_exit_%s", d->syscall);
-		if (d->nr < 0 || d->nr >= HR_MAX_SYSCALL_NR ||
-		    !tracepoint_exists("syscalls", enter) || !tracepoint_exists("syscalls", exit_))
-			continue;
-
-		hr_syscall_spec_fill(d, &spec);
-		err = bpf_map_update_elem(spec_fd, &nr, &spec, BPF_ANY);
-		if (err) {
-			hr_err("failed to configure %s: %s", d->syscall, strerror(errno));
-			free(ok);
-			return -errno;
-		}
-		link = bpf_program__attach_tracepoint(enter_prog(c->skel, d->nargs), "syscalls",
-						      enter);
-		if (!link) {
-			err = -errno;
-			hr_err("failed to attach to syscalls/%s: %s", enter, strerror(-err));
-			free(ok);
-			return err;
-		}
-		keep_link(c, link);
-		link = bpf_program__attach_tracepoint(c->skel->progs.hr_sys_exit, "syscalls", exit_);
-		if (!link) {
-			err = -errno;
-			hr_err("failed to attach to syscalls/%s: %s", exit_, strerror(-err));
-			free(ok);
-			return err;
-		}
-		keep_link(c, link);
-		ok[i] = true;
-		c->n_attached++;
+		c->row_ok[i] = d->nr >= 0 && d->nr < HR_MAX_SYSCALL_NR &&
+			       tracepoint_exists("syscalls", enter) &&
+			       tracepoint_exists("syscalls", exit_);
 	}
 
 	/* Say once, clearly, what this kernel cannot give us. */
@@ -204,18 +237,18 @@ static int attach_syscalls(struct hr_capture *c)
 	for (size_t i = 0; i < hr_syscall_table_len; i++) {
 		const char *name = hr_syscall_table[i].event_name;
 
-		if (ok[i] || name_attached(c, name, ok) || strstr(c->unavailable, name))
+		if (c->row_ok[i] || name_attached(c, name, c->row_ok) ||
+		    strstr(c->unavailable, name))
 			continue;
 		used += snprintf(c->unavailable + used, sizeof(c->unavailable) - used, "%s%s",
 				 used ? "," : "", name);
 		if (used >= sizeof(c->unavailable))
 			break;
 	}
-	free(ok);
 	if (c->unavailable[0])
 		hr_warn("not recordable on this kernel (no such system call tracepoint): %s",
 			c->unavailable);
-	return 0;
+	return hr_capture_reattach(c);
 }
 
 static int on_ringbuf(void *ctx, void *data, size_t size)
@@ -245,7 +278,10 @@ int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out)
 	if (!c)
 		return -ENOMEM;
 	c->links = calloc(2 * hr_syscall_table_len + 2, sizeof(*c->links));
-	if (!c->links) {
+	c->row_enter = calloc(hr_syscall_table_len, sizeof(*c->row_enter));
+	c->row_exit = calloc(hr_syscall_table_len, sizeof(*c->row_exit));
+	c->row_ok = calloc(hr_syscall_table_len, sizeof(*c->row_ok));
+	if (!c->links || !c->row_enter || !c->row_exit || !c->row_ok) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -277,13 +313,13 @@ int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out)
 		hr_err("failed to attach the process lifecycle programs: %s", strerror(-err));
 		goto fail;
 	}
+	c->opts = *opts;
 	err = attach_syscalls(c);
 	if (err)
 		goto fail;
 	/* logins: a missing library is reported, not fatal */
 	hr_uprobes_attach(c->skel, c->unavailable, sizeof(c->unavailable));
 
-	c->opts = *opts;
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.hr_events), on_ringbuf, &c->opts,
 				 NULL);
 	if (!c->rb) {
@@ -309,10 +345,10 @@ int hr_capture_poll(struct hr_capture *c, int timeout_ms)
 	return n < 0 && n != -EINTR ? n : 0;
 }
 
-int hr_capture_drops(struct hr_capture *c, uint64_t totals[HR_DROP_NR])
+/* Sum a per-CPU array of u64 counters. */
+static int sum_percpu(int fd, uint64_t *totals, __u32 n)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	int fd = bpf_map__fd(c->skel->maps.hr_drops);
 	__u64 *vals;
 
 	if (ncpu <= 0)
@@ -320,7 +356,7 @@ int hr_capture_drops(struct hr_capture *c, uint64_t totals[HR_DROP_NR])
 	vals = calloc(ncpu, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	for (__u32 k = 0; k < HR_DROP_NR; k++) {
+	for (__u32 k = 0; k < n; k++) {
 		totals[k] = 0;
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			continue;
@@ -328,6 +364,69 @@ int hr_capture_drops(struct hr_capture *c, uint64_t totals[HR_DROP_NR])
 			totals[k] += vals[cpu];
 	}
 	free(vals);
+	return 0;
+}
+
+int hr_capture_drops(struct hr_capture *c, uint64_t totals[HR_DROP_NR])
+{
+	return sum_percpu(bpf_map__fd(c->skel->maps.hr_drops), totals, HR_DROP_NR);
+}
+
+int hr_capture_filter_stats(struct hr_capture *c, uint64_t totals[HR_FILTER_NR])
+{
+	return sum_percpu(bpf_map__fd(c->skel->maps.hr_filter_stats), totals, HR_FILTER_NR);
+}
+
+int hr_capture_epoll_fd(const struct hr_capture *c)
+{
+	return ring_buffer__epoll_fd(c->rb);
+}
+
+static void path_key(struct hr_path_key *k, char kind, const char *path, bool exact)
+{
+	size_t len = strlen(path) + (exact ? 1 : 0);
+
+	memset(k, 0, sizeof(*k));
+	if (len > HR_PATH_KEY_MAX - 1)
+		len = HR_PATH_KEY_MAX - 1;	/* cut: a shorter prefix, still a superset */
+	k->data[0] = (__u8)kind;
+	memcpy(&k->data[1], path, len);
+	k->prefixlen = 8 * (1 + len);
+}
+
+int hr_capture_set_paths(struct hr_capture *c, char kind, const char *const *paths,
+			 const bool *exact, int n)
+{
+	int fd = bpf_map__fd(c->skel->maps.hr_path_filter);
+	struct hr_path_key k, next, cur, *prev = NULL;
+	__u8 one = 1;
+
+	/* New entries first: a path selected before and after stays selected. */
+	for (int i = 0; i < n; i++) {
+		path_key(&k, kind, paths[i], exact[i]);
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY)) {
+			hr_err("failed to select path %s in the kernel filter: %s", paths[i],
+			       strerror(errno));
+			return -errno;
+		}
+	}
+	/* Then the stale ones of this kind go (restart the walk after each delete). */
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		bool keep = next.data[0] != (__u8)kind;
+
+		for (int i = 0; i < n && !keep; i++) {
+			path_key(&k, kind, paths[i], exact[i]);
+			keep = k.prefixlen == next.prefixlen &&
+			       !memcmp(k.data, next.data, (next.prefixlen + 7) / 8);
+		}
+		if (keep) {
+			cur = next;
+			prev = &cur;
+			continue;
+		}
+		bpf_map_delete_elem(fd, &next);
+		prev = NULL;
+	}
 	return 0;
 }
 
@@ -346,6 +445,8 @@ void hr_capture_detach(struct hr_capture *c)
 	for (int i = 0; i < c->n_links; i++)
 		bpf_link__destroy(c->links[i]);
 	c->n_links = 0;
+	for (size_t i = 0; i < hr_syscall_table_len; i++)
+		detach_row(c, i);
 	hostrail_bpf__detach(c->skel);
 }
 
@@ -356,7 +457,12 @@ void hr_capture_close(struct hr_capture *c)
 	ring_buffer__free(c->rb);
 	for (int i = 0; i < c->n_links; i++)
 		bpf_link__destroy(c->links[i]);
+	for (size_t i = 0; c->row_enter && c->row_exit && i < hr_syscall_table_len; i++)
+		detach_row(c, i);
 	free(c->links);
+	free(c->row_enter);
+	free(c->row_exit);
+	free(c->row_ok);
 	hostrail_bpf__destroy(c->skel);
 	free(c);
 }

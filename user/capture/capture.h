@@ -5,6 +5,7 @@
 #ifndef HOSTRAIL_CAPTURE_H
 #define HOSTRAIL_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "hostrail_abi.h"
@@ -15,10 +16,17 @@ struct hr_capture;
  * the call. A non-zero return stops the current poll. */
 typedef int (*hr_capture_event_fn)(void *ctx, const void *data, size_t size);
 
+struct hr_syscall_desc;
+
+/* Should this table row be attached? (NULL: every row) */
+typedef bool (*hr_capture_want_fn)(void *arg, const struct hr_syscall_desc *d);
+
 struct hr_capture_opts {
 	size_t ringbuf_bytes;	/* power of two; 0: 32 MiB */
 	hr_capture_event_fn on_event;
 	void *ctx;
+	hr_capture_want_fn want;
+	void *want_arg;
 };
 
 /* Root, kernel BTF and BPF ring buffers: what the agent cannot work around.
@@ -49,5 +57,24 @@ int hr_capture_attached(const struct hr_capture *c);
 void hr_capture_detach(struct hr_capture *c);
 
 void hr_capture_close(struct hr_capture *c);
+
+/* Attach what opts.want now wants and detach the rest (after a selector
+ * change); the new links go in before the old ones go, so nothing wanted
+ * before and after is missed. */
+int hr_capture_reattach(struct hr_capture *c);
+
+/*
+ * Replace the kernel's data event path filter with these prefixes of one
+ * kind (HR_PATH_KIND_*): entries of other kinds stay. exact[i]: the path
+ * itself only. Prefixes longer than the key are cut (a superset).
+ */
+int hr_capture_set_paths(struct hr_capture *c, char kind, const char *const *paths,
+			 const bool *exact, int n);
+
+/* Totals of the filter counters (enum hr_filter_counter). */
+int hr_capture_filter_stats(struct hr_capture *c, uint64_t totals[HR_FILTER_NR]);
+
+/* The ring buffer's epoll fd, for a loop that also watches other fds. */
+int hr_capture_epoll_fd(const struct hr_capture *c);
 
 #endif

@@ -18,6 +18,14 @@ static const struct hr_cli_command commands[] = {
 	  "search the event history, as `aws cloudtrail lookup-events` does" },
 	{ "rebuild-history", hr_cmd_rebuild_history,
 	  "restore the event history from the delivered log files" },
+	{ "describe-trails", hr_cmd_trail, "the running trails (aws-cli's shape)" },
+	{ "get-trail-status", hr_cmd_trail, "--name N: logging, deliveries, counters" },
+	{ "get-event-selectors", hr_cmd_trail, "--trail-name N: the running selectors" },
+	{ "put-event-selectors", hr_cmd_trail,
+	  "--trail-name N --(advanced-)event-selectors JSON" },
+	{ "start-logging", hr_cmd_trail, "--name N: resume recording" },
+	{ "stop-logging", hr_cmd_trail, "--name N: stop recording (recorded)" },
+	{ "update-trail", hr_cmd_trail, "--name N: change a trail (see docs)" },
 };
 
 static void usage(FILE *out)

@@ -32,6 +32,7 @@ void hr_config_default(struct hr_config *c)
 	snprintf(c->account_id, sizeof(c->account_id), HR_DEFAULT_ACCOUNT_ID);
 	snprintf(c->state_dir, sizeof(c->state_dir), HR_DEFAULT_STATE_DIR);
 	c->history_retention_days = HR_DEFAULT_HISTORY_DAYS;
+	snprintf(c->control_group, sizeof(c->control_group), HR_DEFAULT_CONTROL_GROUP);
 	c->n_trails = 1;
 	c->trails[0].forward_to_journald = true;
 	snprintf(c->trails[0].name, sizeof(c->trails[0].name), HR_DEFAULT_TRAIL_NAME);
@@ -78,6 +79,23 @@ static int get_bool(json_t *v, bool *dst, const char *file, const char *path, ch
 	return 0;
 }
 
+static void trail_free(struct hr_trail_config *tc)
+{
+	json_decref(tc->event_selectors_json);
+	json_decref(tc->advanced_selectors_json);
+	hr_selectors_free(&tc->selectors);
+	memset(tc, 0, sizeof(*tc));
+}
+
+void hr_config_free(struct hr_config *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < HR_MAX_TRAILS; i++)
+		trail_free(&c->trails[i]);
+	c->n_trails = 0;
+}
+
 static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, int idx,
 		      char *err, size_t errlen)
 {
@@ -105,6 +123,10 @@ static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, i
 			rc = get_seconds(v, &tc->digest_seconds, file, path, err, errlen);
 		else if (!strcmp(key, "forwardToJournald"))
 			rc = get_bool(v, &tc->forward_to_journald, file, path, err, errlen);
+		else if (!strcmp(key, "eventSelectors"))
+			tc->event_selectors_json = json_incref(v);	/* checked in finish */
+		else if (!strcmp(key, "advancedEventSelectors"))
+			tc->advanced_selectors_json = json_incref(v);
 		else
 			rc = refuse(err, errlen, file, path, "unknown field");
 		if (rc)
@@ -145,6 +167,9 @@ int hr_config_load_file(struct hr_config *c, const char *file, char *err, size_t
 		} else if (!strcmp(key, "stateDir")) {
 			rc = get_string(v, c->state_dir, sizeof(c->state_dir), file, path, err,
 					errlen);
+		} else if (!strcmp(key, "controlGroup")) {
+			rc = get_string(v, c->control_group, sizeof(c->control_group), file, path,
+					err, errlen);
 		} else if (!strcmp(key, "historyRetentionDays")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 			    json_integer_value(v) > 3650)
@@ -168,7 +193,7 @@ int hr_config_load_file(struct hr_config *c, const char *file, char *err, size_t
 			json_array_foreach(v, i, t) {
 				struct hr_trail_config *tc = &c->trails[i];
 
-				memset(tc, 0, sizeof(*tc));
+				trail_free(tc);
 				tc->batch_seconds = HR_DEFAULT_PERIOD_S;
 				tc->forward_to_journald = true;
 				rc = load_trail(t, tc, file, (int)i, err, errlen);
@@ -249,6 +274,23 @@ int hr_config_finish(struct hr_config *c, char *err, size_t errlen)
 				      "(set s3BucketName when the directory's name is not one)");
 		if (!t->digest_seconds)
 			t->digest_seconds = t->batch_seconds;
+		/* Log file keys do not name the trail: two trails in one
+		 * bucket would mix their files and break both chains. */
+		for (int j = 0; j < i; j++)
+			if (!strcmp(c->trails[j].bucket_dir, t->bucket_dir)) {
+				snprintf(path, sizeof(path), "$.trails[%d].bucketDir", i);
+				return refuse(err, errlen, f, path, "two trails deliver to this "
+					      "directory; give each trail its own");
+			}
+		{
+			struct hr_sel_ctx ctx = { c->region, c->account_id, f };
+
+			snprintf(path, sizeof(path), "$.trails[%d]", i);
+			hr_selectors_free(&t->selectors);
+			if (hr_selectors_compile(&t->selectors, t->event_selectors_json,
+						 t->advanced_selectors_json, &ctx, path, err, errlen))
+				return -EINVAL;
+		}
 	}
 	return 0;
 }

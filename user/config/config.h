@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "select/select.h"
 
 #define HR_DEFAULT_CONFIG_PATH "/etc/hostrail/hostrail.json"
 #define HR_DEFAULT_STATE_DIR   "/var/lib/hostrail"
@@ -20,6 +21,7 @@
 #define HR_DEFAULT_PERIOD_S    300
 #define HR_MAX_TRAILS          8
 #define HR_DEFAULT_HISTORY_DAYS 90
+#define HR_DEFAULT_CONTROL_GROUP "hostrail"
 
 struct hr_trail_config {
 	char name[128];
@@ -28,6 +30,12 @@ struct hr_trail_config {
 	unsigned batch_seconds;
 	unsigned digest_seconds;	/* 0 until resolved: batch_seconds */
 	bool forward_to_journald;	/* "forwardToJournald", default true */
+	/* "eventSelectors" / "advancedEventSelectors" as read (json_t *,
+	 * owned), compiled by hr_config_finish() once region and account are
+	 * known. */
+	void *event_selectors_json;
+	void *advanced_selectors_json;
+	struct hr_selectors selectors;
 };
 
 struct hr_config {
@@ -36,6 +44,9 @@ struct hr_config {
 	char region[64];		/* "" until resolved: the host name */
 	char state_dir[PATH_MAX];
 	unsigned history_retention_days;	/* "historyRetentionDays", default 90 */
+	/* "controlGroup": members may read trail status over the control
+	 * socket when this group exists; default "hostrail" */
+	char control_group[64];
 	struct hr_trail_config trails[HR_MAX_TRAILS];
 	int n_trails;
 };
@@ -50,6 +61,9 @@ int hr_config_load_file(struct hr_config *c, const char *path, char *err, size_t
 /* Fill what depends on other fields (region from the host name, bucket name,
  * digest period) and check every value. */
 int hr_config_finish(struct hr_config *c, char *err, size_t errlen);
+
+/* Release what load and finish allocated (selectors). NULL-safe. */
+void hr_config_free(struct hr_config *c);
 
 /* The host's short name as a region: lower-case, [a-z0-9-] only. */
 void hr_config_region_from_hostname(char *buf, size_t len);

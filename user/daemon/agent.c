@@ -14,12 +14,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <jansson.h>
 #include "batch/batch.h"
 #include "capture/capture.h"
 #include "common/log.h"
 #include "daemon/agent.h"
+#include "daemon/control.h"
+#include "daemon/trail_cmds.h"
+#include "daemon/trails.h"
+#include "decode/syscall_table.h"
 #include "record/record.h"
 #include "record/signin.h"
 #include "sign/signer.h"
@@ -30,17 +36,17 @@
 
 struct agent {
 	const struct hr_config *cfg;
-	const struct hr_trail_config *trail;
 	struct hr_recorder *rec;
 	struct hr_capture *cap;
-	struct hr_batcher *batch;
-	struct hr_signer *signer;
+	struct hr_trails trails;	/* each with its batcher, signer, selectors */
+	struct hr_cmd_env cmd;		/* the control commands' view of the agent */
+	struct hr_ctl_server *ctl;
 	struct hr_sinks *sinks;		/* journald, history: off the loop */
+	int epfd;			/* the ring buffer and the control socket */
 
 	/* Loss accounting: what was already reported as LostEvents. */
 	uint64_t kernel_reported[HR_DROP_NR];
 	uint64_t malformed, malformed_reported;
-	uint64_t spool_reported;
 	int64_t loss_window_start_ns;
 	uint64_t recorded;
 };
@@ -57,13 +63,23 @@ static void refresh_clock(struct agent *a)
 	hr_recorder_set_clock(a->rec, hr_clock_ns(CLOCK_REALTIME) - hr_clock_ns(CLOCK_BOOTTIME));
 }
 
-/* Every record goes through here to every sink (but not_to, if set). */
+/*
+ * Every record goes through here, once. The trails spool what their
+ * selectors keep; journald and the history see what some trail kept
+ * (journald only if such a trail forwards to it), except not_to: a
+ * sink's own losses are not sent to it, it would lose them again.
+ */
 static void emit_to(struct agent *a, struct hr_record *rec, const char *not_to)
 {
-	/* A failed append is counted by the batcher and reported as LostEvents. */
-	hr_batcher_add(a->batch, rec);
+	unsigned kept = hr_trails_deliver(&a->trails, rec);
+	bool to_journald = (kept & HR_KEPT_FOR_JOURNALD) &&
+			   !(not_to && !strcmp(not_to, HR_SINK_JOURNALD));
+	bool to_history = (kept & HR_KEPT) && !(not_to && !strcmp(not_to, HR_SINK_HISTORY));
+
 	a->recorded++;
-	hr_sinks_add(a->sinks, rec, not_to);	/* takes rec; counts its own losses */
+	if (to_journald || to_history)	/* takes rec; counts its own losses */
+		hr_sinks_add(a->sinks, rec, !to_journald ? HR_SINK_JOURNALD :
+					    !to_history ? HR_SINK_HISTORY : NULL);
 	hr_record_free(rec);
 }
 
@@ -95,12 +111,12 @@ static int on_event(void *ctx, const void *data, size_t size)
 		}
 		emit(a, &rec);
 		break;
-	case HR_EV_EXEC:
-		hr_recorder_exec(a->rec, data, size);
-		break;
 	case HR_EV_LOGIN:
 		if (hr_record_login(a->rec, data, size, emit_login, a))
 			a->malformed++;
+		break;
+	case HR_EV_EXEC:
+		hr_recorder_exec(a->rec, data, size);
 		break;
 	case HR_EV_EXIT:
 		if (size >= sizeof(struct hr_exit_event))
@@ -123,16 +139,15 @@ static void report_loss(struct agent *a, uint64_t count, int64_t now_ns, const c
 		hr_err("failed to build a LostEvents record");
 		return;
 	}
-	/* A sink's own losses are not sent to it: it would lose them again. */
 	emit_to(a, &rec, sink);
 }
 
 /* Nothing is lost silently: every counter that moved becomes a record. */
 static void account_losses(struct agent *a, int64_t now_ns)
 {
+	struct hr_sink_loss sl[HR_SINKS_MAX_LOSSES];
 	uint64_t totals[HR_DROP_NR];
 	struct hr_batcher_stats bs;
-	struct hr_sink_loss sl[HR_SINKS_MAX_LOSSES];
 	bool reported = false;
 	int nsl;
 
@@ -152,12 +167,16 @@ static void account_losses(struct agent *a, int64_t now_ns)
 		a->malformed_reported = a->malformed;
 		reported = true;
 	}
-	hr_batcher_stats(a->batch, &bs);
-	if (bs.lost != a->spool_reported) {
-		uint64_t n = bs.lost - a->spool_reported;
+	for (int i = 0; i < a->trails.n; i++) {
+		struct hr_trail *t = &a->trails.t[i];
 
+		hr_batcher_stats(t->batch, &bs);
+		if (bs.lost == t->spool_reported)
+			continue;
 		/* Count first: the report itself may fail the same way. */
-		a->spool_reported = bs.lost;
+		uint64_t n = bs.lost - t->spool_reported;
+
+		t->spool_reported = bs.lost;
 		report_loss(a, n, now_ns, "spoolWriteFailed", "bucket");
 		reported = true;
 	}
@@ -172,96 +191,148 @@ static void account_losses(struct agent *a, int64_t now_ns)
 
 static void tick(struct agent *a, int64_t now_ns)
 {
-	int err = hr_batcher_tick(a->batch, now_ns);
-
-	if (err)
-		hr_debug("batch delivery deferred: %s", strerror(-err));
-	err = hr_signer_tick(a->signer, now_ns);
-	if (err)
-		hr_debug("digest delivery deferred: %s", strerror(-err));
-}
-
-static int make_dir(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* Writable means a file can really be created there (read-only mounts,
- * full disks and files in the way all show up here, even for root). */
-static int check_writable_dir(const char *what, const char *path, mode_t mode)
-{
-	char probe[PATH_MAX];
-	int err = make_dir(path, mode), fd;
-
-	if (err) {
-		hr_err("the %s %s cannot be created: %s", what, path, strerror(-err));
-		return err;
-	}
-	snprintf(probe, sizeof(probe), "%s/.hostrail-probe-%d", path, (int)getpid());
-	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = -errno;
-		hr_err("the %s %s is not writable: %s", what, path, strerror(-err));
-		return err;
-	}
-	close(fd);
-	unlink(probe);
-	return 0;
+	hr_trails_tick(&a->trails, now_ns);
 }
 
 static void agent_close(struct agent *a)
 {
+	hr_ctl_server_close(a->ctl);
 	hr_capture_close(a->cap);
-	hr_batcher_close(a->batch);
+	hr_trails_close(&a->trails);
 	hr_sinks_close(a->sinks);
-	hr_signer_close(a->signer);
 	hr_recorder_free(a->rec);
+	if (a->epfd > 0)
+		close(a->epfd);
+}
+
+/* Attach a system call only if some logging trail may keep its records. */
+static bool want_syscall(void *arg, const struct hr_syscall_desc *d)
+{
+	struct agent *a = arg;
+
+	return hr_trails_may_record(&a->trails, d->category, d->event_source, d->event_name,
+				    d->resource_type);
+}
+
+struct prefix_list {
+	const char *path[512];
+	bool exact[512];
+	char *owned[512];
+	int n;
+};
+
+static void add_prefix(void *arg, const char *path, size_t len, bool exact)
+{
+	struct prefix_list *l = arg;
+
+	if (l->n >= 512)
+		return;
+	l->owned[l->n] = strndup(path, len);
+	if (!l->owned[l->n])
+		return;
+	l->path[l->n] = l->owned[l->n];
+	l->exact[l->n++] = exact;
+}
+
+/* Selectors or logging changed: attach what is now needed and tell the
+ * kernel which paths and executables data events are wanted for. */
+static void selection_changed(void *arg)
+{
+	static const struct { char kind; const char *type; } kinds[] = {
+		{ HR_PATH_KIND_FILE, "Linux::File" }, { HR_PATH_KIND_EXEC, "Linux::Process" },
+	};
+	struct agent *a = arg;
+
+	if (!a->cap)
+		return;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct hr_sel_ctx ctx = { a->trails.region, a->trails.account_id, NULL };
+		struct prefix_list *l = calloc(1, sizeof(*l));
+
+		if (!l)
+			continue;
+		for (int i = 0; i < a->trails.n; i++)
+			if (a->trails.t[i].logging)
+				hr_select_prefixes(&a->trails.t[i].sel, &ctx, kinds[k].type,
+						   add_prefix, l);
+		hr_capture_set_paths(a->cap, kinds[k].kind, l->path, l->exact, l->n);
+		for (int i = 0; i < l->n; i++)
+			free(l->owned[i]);
+		free(l);
+	}
+	if (hr_capture_reattach(a->cap))
+		hr_err("failed to attach the system calls the trails now select");
+}
+
+static void emit_cb(void *arg, struct hr_record *rec)
+{
+	emit(arg, rec);
+}
+
+/* get-trail-status's lost counters, by sink. */
+static void lost_counters(void *arg, void *obj)
+{
+	static const char *const sinks[] = { HR_SINK_JOURNALD, HR_SINK_HISTORY };
+	struct agent *a = arg;
+	uint64_t totals[HR_DROP_NR] = { 0 };
+	uint64_t kernel = a->malformed;
+
+	if (a->cap && hr_capture_drops(a->cap, totals) == 0)
+		for (int k = 0; k < HR_DROP_NR; k++)
+			kernel += totals[k];
+	json_object_set_new(obj, "kernel", json_integer((json_int_t)kernel));
+	for (size_t k = 0; k < sizeof(sinks) / sizeof(sinks[0]); k++) {
+		struct hr_sink_stats st;
+
+		if (hr_sinks_stats(a->sinks, sinks[k], &st) == 0)
+			json_object_set_new(obj, sinks[k],
+					    json_integer((json_int_t)(st.queue_full + st.refused)));
+	}
+}
+
+/* What the kernel's path filter kept out of the ring buffer (all trails). */
+static void filter_counters(void *arg, void *obj)
+{
+	struct agent *a = arg;
+	uint64_t f[HR_FILTER_NR] = { 0 };
+
+	if (a->cap)
+		hr_capture_filter_stats(a->cap, f);
+	json_object_set_new(obj, "skipped", json_integer((json_int_t)f[HR_FILTER_SKIPPED]));
+	json_object_set_new(obj, "passed", json_integer((json_int_t)f[HR_FILTER_PASSED]));
+	json_object_set_new(obj, "undecided", json_integer((json_int_t)f[HR_FILTER_UNDECIDED]));
+}
+
+static char *on_control(void *arg, const char *request, const struct ucred *peer)
+{
+	struct agent *a = arg;
+
+	return hr_trail_command(&a->cmd, request, peer);
 }
 
 static int agent_open(struct agent *a, const struct hr_config *cfg)
 {
+	struct epoll_event ev = { .events = EPOLLIN };
 	struct hr_recorder_opts ro = { 0 };
-	struct hr_signer_opts so = { 0 };
-	struct hr_batcher_opts bo = { 0 };
 	struct hr_capture_opts co = { 0 };
-	const struct hr_trail_config *t = &cfg->trails[0];
-	char spool[PATH_MAX];
 	int err;
 
 	a->cfg = cfg;
-	a->trail = t;
 	/* Before anything is created on disk: a start that cannot succeed
 	 * leaves nothing behind. */
 	err = hr_capture_check_environment();
 	if (err)
 		return err;
-	if (check_writable_dir("state directory", cfg->state_dir, 0700) ||
-	    check_writable_dir("bucket directory", t->bucket_dir, 0750))
+	if (hr_check_writable_dir("state directory", cfg->state_dir, 0700))
 		return -EACCES;
-	if (snprintf(spool, sizeof(spool), "%s/spool/%s", cfg->state_dir, t->name) >=
-	    (int)sizeof(spool) || make_dir(spool, 0700)) {
-		hr_err("the spool directory %s cannot be created", spool);
-		return -EACCES;
-	}
 
 	snprintf(ro.frame.account_id, sizeof(ro.frame.account_id), "%s", cfg->account_id);
 	snprintf(ro.frame.region, sizeof(ro.frame.region), "%s", cfg->region);
-	snprintf(ro.frame.trail_name, sizeof(ro.frame.trail_name), "%s", t->name);
-	snprintf(ro.frame.bucket_name, sizeof(ro.frame.bucket_name), "%s", t->s3_bucket_name);
+	/* Control events name their trail in requestParameters; the frame's
+	 * trail is only the default. */
+	snprintf(ro.frame.trail_name, sizeof(ro.frame.trail_name), "%s", cfg->trails[0].name);
+	snprintf(ro.frame.bucket_name, sizeof(ro.frame.bucket_name), "%s",
+		 cfg->trails[0].s3_bucket_name);
 	ro.proc_root = "/proc";
 	err = hr_recorder_new(&ro, &a->rec);
 	if (err) {
@@ -270,38 +341,50 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 	}
 	refresh_clock(a);
 
-	so.state_dir = cfg->state_dir;
-	so.bucket_dir = t->bucket_dir;
-	so.frame = ro.frame;
-	so.digest_seconds = t->digest_seconds;
-	err = hr_signer_open(&so, &a->signer);
-	if (err) {
-		hr_err("failed to open the digest signer in %s: %s", cfg->state_dir,
-		       strerror(-err));
-		return err;
-	}
-
-	bo.bucket_dir = t->bucket_dir;
-	bo.spool_dir = spool;
-	bo.frame = ro.frame;
-	bo.batch_seconds = t->batch_seconds;
-	bo.on_delivered = hr_signer_on_delivered;
-	bo.arg = a->signer;
-	err = hr_batcher_open(&bo, &a->batch);
-	if (err) {
-		hr_err("failed to open the batch spool %s: %s", spool, strerror(-err));
-		return err;
-	}
-
-	err = hr_sinks_open(&(struct hr_sinks_opts){ .state_dir = cfg->state_dir,
-			    .retention_days = cfg->history_retention_days,
-			    .journald = t->forward_to_journald }, &a->sinks);
+	err = hr_trails_open(&a->trails, cfg);
 	if (err)
 		return err;
+	/* journald's worker runs even if no trail forwards yet: a reload may
+	 * turn forwarding on. A sink that cannot open counts its losses. */
+	err = hr_sinks_open(&(struct hr_sinks_opts){ .state_dir = cfg->state_dir,
+			    .retention_days = cfg->history_retention_days,
+			    .journald = true }, &a->sinks);
+	if (err)
+		return err;
+	/* Logging from the start: capture attaches what the trails select. */
+	for (int i = 0; i < a->trails.n; i++) {
+		a->trails.t[i].logging = true;
+		a->trails.t[i].start_ns = hr_clock_ns(CLOCK_REALTIME);
+	}
+	a->cmd = (struct hr_cmd_env){
+		.trails = &a->trails, .rec = a->rec, .agent = a, .emit = emit_cb,
+		.selection_changed = selection_changed, .lost_counters = lost_counters,
+		.filter_counters = filter_counters,
+	};
 
 	co.on_event = on_event;
 	co.ctx = a;
-	return hr_capture_open(&co, &a->cap);
+	co.want = want_syscall;
+	co.want_arg = a;
+	err = hr_capture_open(&co, &a->cap);
+	if (err)
+		return err;
+	selection_changed(a);
+
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a->epfd < 0) {
+		err = -errno;
+		hr_err("failed to create the agent's epoll: %s", strerror(-err));
+		return err;
+	}
+	ev.data.fd = hr_capture_epoll_fd(a->cap);
+	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
+		err = -errno;
+		hr_err("failed to watch the ring buffer: %s", strerror(-err));
+		return err;
+	}
+	return hr_ctl_server_open(&a->ctl, cfg->state_dir, cfg->control_group, a->epfd,
+				  on_control, a);
 }
 
 /* StartLogging says what this kernel cannot record, so a reader of the
@@ -323,15 +406,22 @@ static void record_start(struct agent *a)
 		p += n + (p[n] == ',');
 	}
 	snprintf(extra + o, sizeof(extra) - o, "]}");
-	if (hr_record_control(a->rec, "StartLogging", NULL, extra, &rec) == 0)
-		emit(a, &rec);
+	for (int i = 0; i < a->trails.n; i++) {
+		struct hr_control_call call = { .event_name = "StartLogging", .extra_json = extra };
+		char req[256];
+
+		snprintf(req, sizeof(req), "{\"name\":\"%s\"}", a->trails.t[i].cfg.name);
+		call.request_json = req;	/* trail names are [A-Za-z0-9._-] */
+		if (hr_record_control_call(a->rec, &call, &rec) == 0)
+			emit(a, &rec);
+	}
 }
 
 static int agent_stop(struct agent *a)
 {
 	struct hr_record rec = { 0 };
 	int64_t now;
-	int err;
+	int rc;
 
 	sd_notify(0, "STOPPING=1");
 	/* No new events after this; then take everything already queued. */
@@ -340,24 +430,47 @@ static int agent_stop(struct agent *a)
 	hr_sinks_drain(a->sinks);	/* so that their losses are in this trail */
 	now = hr_clock_ns(CLOCK_REALTIME);
 	account_losses(a, now);
-	if (hr_record_control(a->rec, "StopLogging", NULL, NULL, &rec) == 0)
-		emit(a, &rec);
-	err = hr_batcher_flush(a->batch);
-	if (err) {
-		hr_err("failed to deliver the last batch (it stays in the spool and is "
-		       "delivered at the next start): %s", strerror(-err));
-		return 1;
+	for (int i = 0; i < a->trails.n; i++) {
+		struct hr_control_call call = { .event_name = "StopLogging" };
+		char req[256];
+
+		/* a stopped trail records nothing, not even this */
+		snprintf(req, sizeof(req), "{\"name\":\"%s\"}", a->trails.t[i].cfg.name);
+		call.request_json = req;
+		if (hr_record_control_call(a->rec, &call, &rec) == 0)
+			emit(a, &rec);
 	}
-	err = hr_signer_stop(a->signer, hr_clock_ns(CLOCK_REALTIME));
-	if (err) {
-		hr_err("failed to write the final digest: %s", strerror(-err));
-		return 1;
-	}
-	hr_info("stopped after %llu records", (unsigned long long)a->recorded);
-	return 0;
+	rc = hr_trails_stop(&a->trails);
+	if (!rc)
+		hr_info("stopped after %llu records", (unsigned long long)a->recorded);
+	return rc;
 }
 
-int hr_agent_run(const struct hr_config *cfg, volatile int *stop)
+/* SIGHUP: re-read the configuration; a refused one changes nothing. */
+static void reload(struct agent *a, struct hr_reload *rl)
+{
+	struct hr_config *cfg = calloc(1, sizeof(*cfg));
+	struct hr_task caller;
+	char err[1024];
+
+	rl->requested = 0;
+	if (!cfg)
+		return;
+	if (rl->load(cfg, err, sizeof(err))) {
+		hr_err("refused configuration on reload: %s; the running configuration stays "
+		       "in force", err);
+		hr_config_free(cfg);
+		free(cfg);
+		return;
+	}
+	hr_task_from_peer((uint32_t)rl->sender_pid, (uint32_t)rl->sender_uid,
+			  (uint32_t)rl->sender_uid, &caller);
+	hr_trails_reload(&a->cmd, cfg, rl->sender_pid > 0 ? &caller : NULL);
+	hr_config_free(cfg);
+	free(cfg);
+}
+
+int hr_agent_run(const struct hr_config *cfg, volatile int *stop, struct hr_reload *rl)
 {
 	struct agent a = { 0 };
 	int64_t last_second = 0;
@@ -367,23 +480,35 @@ int hr_agent_run(const struct hr_config *cfg, volatile int *stop)
 		goto out;
 	a.loss_window_start_ns = hr_clock_ns(CLOCK_REALTIME);
 	record_start(&a);
-	hr_info("recording %d system calls on %s into %s (trail %s, batches every %us)",
-		hr_capture_attached(a.cap), cfg->region, a.trail->bucket_dir, a.trail->name,
-		a.trail->batch_seconds);
+	for (int i = 0; i < a.trails.n; i++)
+		hr_info("trail %s: into %s, batches every %us", a.trails.t[i].cfg.name,
+			a.trails.t[i].cfg.bucket_dir, a.trails.t[i].cfg.batch_seconds);
+	hr_info("recording %d system calls on %s for %d trail%s", hr_capture_attached(a.cap),
+		cfg->region, a.trails.n, a.trails.n == 1 ? "" : "s");
 	sd_notifyf(0, "READY=1\nSTATUS=recording %d system calls", hr_capture_attached(a.cap));
 
 	while (!*stop) {
+		struct epoll_event evs[8];
 		int64_t now;
+		int n;
 
-		err = hr_capture_poll(a.cap, POLL_MS);
+		/* The ring buffer's wake-ups are batched (hr_wakeup_flags): the
+		 * timeout bounds how long a lone event waits. */
+		n = epoll_wait(a.epfd, evs, 8, POLL_MS);
+		for (int k = 0; k < n; k++)
+			hr_ctl_server_ready(a.ctl, evs[k].data.fd);
+		err = hr_capture_poll(a.cap, 0);
 		if (err) {
 			hr_err("failed to read the ring buffer: %s", strerror(-err));
 			goto out;
 		}
+		if (rl && rl->requested)
+			reload(&a, rl);
 		now = hr_clock_ns(CLOCK_REALTIME);
 		if (now - last_second >= 1000000000LL) {
 			refresh_clock(&a);
 			account_losses(&a, now);
+			hr_ctl_server_sweep(a.ctl, now);
 			last_second = now;
 		}
 		tick(&a, now);

@@ -16,10 +16,21 @@
 #include "daemon/agent.h"
 
 static volatile int stop_requested;
+static struct hr_reload reload_request;
 
 static void on_stop_signal(int sig)
 {
 	stop_requested = sig;
+}
+
+/* SIGHUP: who sent it is recorded with the changes it causes. */
+static void on_reload_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	reload_request.sender_pid = si->si_pid;
+	reload_request.sender_uid = si->si_uid;
+	reload_request.requested = 1;
 }
 
 static void usage(FILE *out)
@@ -64,6 +75,45 @@ static int set_str(char *dst, size_t len, const char *src, const char *opt)
 	return 0;
 }
 
+/* Overrides are collected first and applied after the file is read, at
+ * start and again at every SIGHUP. */
+static const char *config_path, *bucket, *state, *account, *region, *trail, *s3name;
+static long batch, digest;
+
+/* The file (or the embedded default) plus the overrides, checked.
+ * 0, 1 (refused: err says why) or 2 (an option is wrong). */
+static int load_config(struct hr_config *cfg, char *err, size_t errlen)
+{
+	hr_config_default(cfg);
+	if (config_path && hr_config_load_file(cfg, config_path, err, errlen))
+		return 1;
+	if ((bucket && set_str(cfg->trails[0].bucket_dir, sizeof(cfg->trails[0].bucket_dir),
+			       bucket, "--bucket-dir")) ||
+	    (state && set_str(cfg->state_dir, sizeof(cfg->state_dir), state, "--state-dir")) ||
+	    (account && set_str(cfg->account_id, sizeof(cfg->account_id), account,
+				"--account-id")) ||
+	    (region && set_str(cfg->region, sizeof(cfg->region), region, "--region")) ||
+	    (trail && set_str(cfg->trails[0].name, sizeof(cfg->trails[0].name), trail,
+			      "--trail-name")) ||
+	    (s3name && set_str(cfg->trails[0].s3_bucket_name,
+			       sizeof(cfg->trails[0].s3_bucket_name), s3name, "--s3-bucket-name"))) {
+		snprintf(err, errlen, "an option is too long");
+		return 2;
+	}
+	if (batch)
+		cfg->trails[0].batch_seconds = batch;
+	if (digest)
+		cfg->trails[0].digest_seconds = digest;
+	if (hr_config_finish(cfg, err, errlen))
+		return 1;
+	return 0;
+}
+
+static int reload_config(struct hr_config *cfg, char *err, size_t errlen)
+{
+	return load_config(cfg, err, errlen) ? -EINVAL : 0;
+}
+
 enum {
 	OPT_CONFIG = 1, OPT_CHECK, OPT_BUCKET, OPT_STATE, OPT_BATCH, OPT_DIGEST, OPT_ACCOUNT,
 	OPT_REGION, OPT_TRAIL, OPT_S3NAME, OPT_VERBOSE, OPT_HELP,
@@ -86,10 +136,6 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ 0 },
 	};
-	/* Overrides are collected first and applied after the file is read. */
-	const char *config_path = NULL, *bucket = NULL, *state = NULL, *account = NULL;
-	const char *region = NULL, *trail = NULL, *s3name = NULL;
-	long batch = 0, digest = 0;
 	int check_only = 0, opt;
 	static struct hr_config cfg;
 	struct sigaction sa = { 0 };
@@ -130,35 +176,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	hr_config_default(&cfg);
 	if (!config_path && access(HR_DEFAULT_CONFIG_PATH, F_OK) == 0)
 		config_path = HR_DEFAULT_CONFIG_PATH;
-	if (config_path && hr_config_load_file(&cfg, config_path, err, sizeof(err))) {
-		fprintf(stderr, "hostraild: refused configuration: %s\n", err);
-		return 1;
-	}
-	if ((bucket && set_str(cfg.trails[0].bucket_dir, sizeof(cfg.trails[0].bucket_dir), bucket,
-			       "--bucket-dir")) ||
-	    (state && set_str(cfg.state_dir, sizeof(cfg.state_dir), state, "--state-dir")) ||
-	    (account && set_str(cfg.account_id, sizeof(cfg.account_id), account, "--account-id")) ||
-	    (region && set_str(cfg.region, sizeof(cfg.region), region, "--region")) ||
-	    (trail && set_str(cfg.trails[0].name, sizeof(cfg.trails[0].name), trail,
-			      "--trail-name")) ||
-	    (s3name && set_str(cfg.trails[0].s3_bucket_name,
-			       sizeof(cfg.trails[0].s3_bucket_name), s3name, "--s3-bucket-name")))
+	rc = load_config(&cfg, err, sizeof(err));
+	if (rc == 2)
 		return 2;
-	if (batch)
-		cfg.trails[0].batch_seconds = batch;
-	if (digest)
-		cfg.trails[0].digest_seconds = digest;
-	if (hr_config_finish(&cfg, err, sizeof(err))) {
+	if (rc) {
 		fprintf(stderr, "hostraild: refused configuration: %s\n", err);
-		return 1;
-	}
-	if (cfg.n_trails > 1) {
-		fprintf(stderr, "hostraild: refused configuration: %s: $.trails: this version "
-			"delivers one trail; several trails come with event selectors\n",
-			cfg.source);
 		return 1;
 	}
 	if (check_only) {
@@ -171,8 +195,14 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sa.sa_handler = NULL;
+	sa.sa_sigaction = on_reload_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	reload_request.load = reload_config;
 
 	hr_info("hostrail %s starting with %s", HOSTRAIL_VERSION, cfg.source);
-	rc = hr_agent_run(&cfg, &stop_requested);
+	rc = hr_agent_run(&cfg, &stop_requested, &reload_request);
+	hr_config_free(&cfg);
 	return rc;
 }

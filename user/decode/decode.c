@@ -780,6 +780,94 @@ static void dec_chown(struct dctx *c, int path_kind)
 		w_flags(c, "flags", &hr_at_flags, arg_u32(c, 4));
 }
 
+/* execve's argv: the captured NUL-separated strings as an array. */
+static void w_argv(struct dctx *c, int i, const char *key)
+{
+	const char *p = c->slot[i];
+	size_t left = c->slot_len[i];
+
+	jw_key(c->w, key);
+	jw_arr_begin(c->w);
+	while (p && left) {
+		size_t n = strnlen(p, left);
+
+		jw_strn(c->w, p, n);
+		if (n == left)
+			break;
+		p += n + 1;
+		left -= n + 1;
+	}
+	jw_arr_end(c->w);
+	mark_truncated(c, i, key);
+}
+
+static void dec_data_event(struct dctx *c)
+{
+	uint32_t flags;
+
+	switch (c->d->nr) {
+	case SYS_openat:
+		flags = arg_u32(c, 2);
+		w_fd(c, 0, "dirfd", NULL, NULL);
+		w_path_at(c, 1, "path", true, arg_i32(c, 0), false, "Linux::File");
+		w_enum(c, "accessMode", &hr_open_access, flags & O_ACCMODE);
+		w_flags(c, "flags", &hr_open_flags, flags & ~(uint32_t)O_ACCMODE);
+		if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+			w_mode(c, "mode", arg_u32(c, 3));
+		break;
+	case SYS_unlinkat:
+		w_fd(c, 0, "dirfd", NULL, NULL);
+		w_path_at(c, 1, "path", true, arg_i32(c, 0), false, "Linux::File");
+		w_flags(c, "flags", &hr_unlink_flags, arg_u32(c, 2));
+		break;
+	case SYS_renameat2:
+	case SYS_linkat:
+		w_fd(c, 0, "oldDirfd", NULL, NULL);
+		w_path_at(c, 1, "oldPath", true, arg_i32(c, 0), c->d->nr == SYS_linkat,
+			  "Linux::File");
+		w_fd(c, 2, "newDirfd", NULL, NULL);
+		w_path_at(c, 3, "newPath", true, arg_i32(c, 2), false, "Linux::File");
+		w_flags(c, "flags", c->d->nr == SYS_linkat ? &hr_at_flags : &hr_rename_flags,
+			arg_u32(c, 4));
+		break;
+	case SYS_truncate:
+		w_path(c, 0, "path", "Linux::File");
+		jw_kint(c->w, "length", arg_i64(c, 1));
+		break;
+	case SYS_symlinkat: {
+		const char *s;
+		size_t len;
+
+		w_string(c, 0, "target", &s, &len);
+		w_fd(c, 1, "newDirfd", NULL, NULL);
+		w_path_at(c, 2, "linkPath", true, arg_i32(c, 1), false, "Linux::File");
+		break;
+	}
+	case SYS_execve:
+		w_path(c, 0, "filename", "Linux::Process");
+		w_argv(c, 1, "argv");
+		break;
+	case SYS_execveat:
+		flags = arg_u32(c, 4);
+		w_fd(c, 0, "dirfd", NULL, NULL);
+		w_path_at(c, 1, "filename", true, arg_i32(c, 0), flags & AT_EMPTY_PATH,
+			  "Linux::Process");
+		w_argv(c, 2, "argv");
+		w_flags(c, "flags", &hr_at_flags, flags);
+		break;
+	}
+}
+
+bool hr_decode_read_only(const struct hr_syscall_desc *d, const struct hr_syscall_event *ev)
+{
+	uint32_t flags = (uint32_t)ev->args[2];
+
+	if (d->nr != SYS_openat)
+		return false;
+	return (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_CREAT | O_TRUNC)) &&
+	       (flags & O_TMPFILE) != O_TMPFILE;
+}
+
 static bool decode_one(struct dctx *c)
 {
 	const char *s;
@@ -945,6 +1033,17 @@ static bool decode_one(struct dctx *c)
 	case SYS_fchmod:
 		w_fd(c, 0, "fd", "path", "Linux::File");
 		w_mode(c, "mode", arg_u32(c, 1));
+		break;
+	/* data events */
+	case SYS_openat:
+	case SYS_unlinkat:
+	case SYS_renameat2:
+	case SYS_truncate:
+	case SYS_linkat:
+	case SYS_symlinkat:
+	case SYS_execve:
+	case SYS_execveat:
+		dec_data_event(c);
 		break;
 	case SYS_fchmodat:
 	case SYS_fchmodat2: {

@@ -71,6 +71,11 @@ void hr_decoded_clear(struct hr_decoded *dec);
  */
 bool hr_decode_error(int64_t ret, char *code_buf, size_t code_size, const char **message);
 
+/* readOnly of the call: false for every management call; for data events
+ * from the open flags (an open for reading that creates and truncates
+ * nothing). */
+bool hr_decode_read_only(const struct hr_syscall_desc *d, const struct hr_syscall_event *ev);
+
 /* True if nr has its own decoder (every table row must: a unit test
  * checks it, so a new row cannot leak raw pointer values). */
 bool hr_decode_known(int nr);

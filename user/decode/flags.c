@@ -326,3 +326,18 @@ char *hr_flags_format(const struct hr_names *t, uint64_t value, char *buf, size_
 	}
 	return buf;
 }
+
+/* ---- data events ---- */
+
+TABLE(hr_open_access, N(O_RDONLY), N(O_WRONLY), N(O_RDWR));
+
+/* O_TMPFILE and O_SYNC contain other bits: first, so they win. */
+TABLE(hr_open_flags,
+	N(O_TMPFILE), N(O_SYNC), N(O_CREAT), N(O_EXCL), N(O_NOCTTY), N(O_TRUNC), N(O_APPEND),
+	N(O_NONBLOCK), N(O_DSYNC), N(O_DIRECT), NV(0x8000, "O_LARGEFILE"), N(O_DIRECTORY), N(O_NOFOLLOW),
+	N(O_NOATIME), N(O_CLOEXEC), N(O_PATH), NV(0x20, "FASYNC"));
+
+TABLE(hr_unlink_flags, N(AT_REMOVEDIR));
+
+TABLE(hr_rename_flags,
+	NV(1, "RENAME_NOREPLACE"), NV(2, "RENAME_EXCHANGE"), NV(4, "RENAME_WHITEOUT"));

@@ -55,6 +55,11 @@ extern const struct hr_names hr_clock_ids;		/* CLOCK_* */
 extern const struct hr_names hr_kexec_archs;		/* KEXEC_ARCH_* (value >> 16) */
 extern const struct hr_names hr_mount_propagation;	/* MS_SHARED... (mount_setattr) */
 extern const struct hr_names hr_capset_versions;	/* _LINUX_CAPABILITY_VERSION_* */
+/* Data events */
+extern const struct hr_names hr_open_access;		/* O_RDONLY, O_WRONLY, O_RDWR */
+extern const struct hr_names hr_open_flags;		/* O_* but the access mode */
+extern const struct hr_names hr_unlink_flags;		/* AT_REMOVEDIR */
+extern const struct hr_names hr_rename_flags;		/* RENAME_* */
 
 /* The name of an enumeration value, or NULL. */
 const char *hr_name_of(const struct hr_names *t, uint64_t value);

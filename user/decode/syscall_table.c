@@ -15,6 +15,12 @@
 #define CNT32(n, sz) { n, HR_ARG_COUNT32, sz }
 
 #define MGMT "Management"
+#define DATA "Data"
+#define PAT(n, dirfd_arg) { n, HR_ARG_PATHAT, dirfd_arg }	/* dirfd_arg: index + 1, 0: cwd */
+#define ARGV(n, sz) { n, HR_ARG_ARGV, sz }
+/* Data events pass the kernel's path filter first (hr_path_filter). */
+#define FILE_DATA HR_SPEC_F_PATH_FILTER, 0, 0, HR_PATH_KIND_FILE, "Linux::File"
+#define EXEC_DATA HR_SPEC_F_PATH_FILTER, 0, 0, HR_PATH_KIND_EXEC, "Linux::Process"
 #define BIT(x) (1ULL << (x))
 
 /*
@@ -133,6 +139,27 @@ const struct hr_syscall_desc hr_syscall_table[] = {
 	  { S("path"), V("uid"), V("gid") } },
 	{ SYS_fchownat, "fchownat", "file.linux", "Fchownat", MGMT, 5,
 	  { V("dirfd"), S("path"), V("uid"), V("gid"), V("flags") } },
+
+	/* Data events: only on paths and executables a trail selects. */
+	{ SYS_openat, "openat", "file.linux", "Openat", DATA, 4,
+	  { V("dirfd"), PAT("path", 1), V("flags"), V("mode") }, FILE_DATA },
+	{ SYS_unlinkat, "unlinkat", "file.linux", "Unlinkat", DATA, 3,
+	  { V("dirfd"), PAT("path", 1), V("flags") }, FILE_DATA },
+	{ SYS_renameat2, "renameat2", "file.linux", "Renameat2", DATA, 5,
+	  { V("oldDirfd"), PAT("oldPath", 1), V("newDirfd"), PAT("newPath", 3), V("flags") },
+	  FILE_DATA },
+	{ SYS_truncate, "truncate", "file.linux", "Truncate", DATA, 2,
+	  { PAT("path", 0), V("length") }, FILE_DATA },
+	{ SYS_linkat, "linkat", "file.linux", "Linkat", DATA, 5,
+	  { V("oldDirfd"), PAT("oldPath", 1), V("newDirfd"), PAT("newPath", 3), V("flags") },
+	  FILE_DATA },
+	{ SYS_symlinkat, "symlinkat", "file.linux", "Symlinkat", DATA, 3,
+	  { S("target"), V("newDirfd"), PAT("linkPath", 2) }, FILE_DATA },
+	{ SYS_execve, "execve", "process.linux", "Execve", DATA, 3,
+	  { PAT("filename", 0), ARGV("argv", 1024), V("envp") }, EXEC_DATA },
+	{ SYS_execveat, "execveat", "process.linux", "Execveat", DATA, 5,
+	  { V("dirfd"), PAT("filename", 1), ARGV("argv", 1024), V("envp"), V("flags") },
+	  EXEC_DATA },
 };
 
 const size_t hr_syscall_table_len = sizeof(hr_syscall_table) / sizeof(hr_syscall_table[0]);
@@ -158,4 +185,5 @@ void hr_syscall_spec_fill(const struct hr_syscall_desc *d, struct hr_syscall_spe
 	spec->flags = d->flags;
 	spec->arg0_mask = d->arg0_mask;
 	spec->arg0_extra = d->arg0_extra;
+	spec->filter_kind = d->filter_kind;
 }

@@ -33,6 +33,8 @@ struct hr_syscall_desc {
 	uint8_t flags;		/* HR_SPEC_F_* */
 	uint64_t arg0_mask;	/* with HR_SPEC_F_ARG0_FILTER */
 	uint32_t arg0_extra;
+	uint8_t filter_kind;	/* with HR_SPEC_F_PATH_FILTER: HR_PATH_KIND_* */
+	const char *resource_type;	/* data events: what a selector names */
 };
 
 /* Every row, management calls first. */

@@ -700,7 +700,8 @@ int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
 	if (rc)
 		goto fail;
 	jw_kstrz(w, "eventID", out->event_id);
-	jw_kbool(w, "readOnly", false);	/* every recorded call changes state */
+	/* every management call changes state; data events say */
+	jw_kbool(w, "readOnly", hr_decode_read_only(d, ev));
 	rc = w_resources(r, &dec, out);
 	if (rc)
 		goto fail;
@@ -718,7 +719,7 @@ int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
 	out->event_source = d->event_source;
 	out->event_category = d->category;
 	out->event_type = "AwsApiCall";
-	out->read_only = false;
+	out->read_only = hr_decode_read_only(d, ev);
 	out->source_ip = strdup(session_source_ip(r, t));
 	out->via = session_via(r, t);
 	out->error_code = failed ? strdup(ecode) : NULL;
@@ -738,17 +739,42 @@ fail:
 
 /* ---- the agent's own events ---- */
 
+/* An object's text from the agent or the control socket's own builder:
+ * trusted, but a malformed one would poison a whole log file, so insist on
+ * at least the shape of an object. Returns its trimmed length or 0. */
+static size_t object_len(const char *json)
+{
+	size_t n = strlen(json);
+
+	while (n && (json[n - 1] == '\n' || json[n - 1] == ' '))
+		n--;
+	return n >= 2 && json[0] == '{' && json[n - 1] == '}' ? n : 0;
+}
+
 int hr_record_control(struct hr_recorder *r, const char *event_name,
 		      const struct hr_task *caller, const char *extra_json,
 		      struct hr_record *out)
 {
-	static const char *const names[] = { "StartLogging", "StopLogging" };
+	struct hr_control_call call = {
+		.event_name = event_name, .caller = caller, .extra_json = extra_json,
+	};
+
+	return hr_record_control_call(r, &call, out);
+}
+
+int hr_record_control_call(struct hr_recorder *r, const struct hr_control_call *call,
+			   struct hr_record *out)
+{
+	static const char *const names[] = { "StartLogging", "StopLogging", "PutEventSelectors",
+					     "UpdateTrail" };
+	const struct hr_task *caller = call->caller;
+	const char *event_name = call->event_name, *extra_json = call->extra_json;
 	const char *name = NULL;
 	struct ident id = { 0 };
 	struct jsonw *w = &r->w;
 	struct hr_task root = { .loginuid = NO_ID, .sessionid = NO_ID };
 	int64_t wall_ns = hr_clock_ns(CLOCK_REALTIME);
-	size_t xlen = 0;
+	size_t xlen = 0, qlen = 0, plen = 0;
 	char rid[48];
 	int rc;
 
@@ -758,15 +784,10 @@ int hr_record_control(struct hr_recorder *r, const char *event_name,
 			name = names[k];	/* struct hr_record wants a static string */
 	if (!name)
 		return -EINVAL;
-	if (extra_json) {
-		/* Trusted agent text, but a malformed one would poison a whole
-		 * log file: insist on at least the shape of an object. */
-		xlen = strlen(extra_json);
-		while (xlen && (extra_json[xlen - 1] == '\n' || extra_json[xlen - 1] == ' '))
-			xlen--;
-		if (xlen < 2 || extra_json[0] != '{' || extra_json[xlen - 1] != '}')
-			return -EINVAL;
-	}
+	if ((extra_json && !(xlen = object_len(extra_json))) ||
+	    (call->request_json && !(qlen = object_len(call->request_json))) ||
+	    (call->response_json && !(plen = object_len(call->response_json))))
+		return -EINVAL;
 
 	jw_reset(w);
 	jw_obj_begin(w);
@@ -785,11 +806,25 @@ int hr_record_control(struct hr_recorder *r, const char *event_name,
 		jw_kstr(w, "userAgent", caller->comm, strnlen(caller->comm, HR_COMM_LEN));
 	else
 		jw_kstrz(w, "userAgent", "hostraild");
+	if (call->error_code) {
+		jw_kstrz(w, "errorCode", call->error_code);
+		jw_kstrz(w, "errorMessage", call->error_message ? call->error_message :
+			 call->error_code);
+	}
 	jw_key(w, "requestParameters");
-	jw_obj_begin(w);
-	jw_kstrz(w, "name", r->frame.trail_name);
-	jw_obj_end(w);
-	jw_knull(w, "responseElements");
+	if (call->request_json) {
+		jw_raw(w, call->request_json, qlen);
+	} else {
+		jw_obj_begin(w);
+		jw_kstrz(w, "name", r->frame.trail_name);
+		jw_obj_end(w);
+	}
+	if (call->response_json) {
+		jw_key(w, "responseElements");
+		jw_raw(w, call->response_json, plen);
+	} else {
+		jw_knull(w, "responseElements");
+	}
 	if (extra_json) {
 		jw_key(w, "additionalEventData");
 		jw_raw(w, extra_json, xlen);
@@ -818,7 +853,8 @@ int hr_record_control(struct hr_recorder *r, const char *event_name,
 	out->event_type = "AwsApiCall";
 	out->read_only = false;
 	out->source_ip = strdup("localhost");
-	if (!out->source_ip) {
+	out->error_code = call->error_code ? strdup(call->error_code) : NULL;
+	if (!out->source_ip || (call->error_code && !out->error_code)) {
 		rc = -ENOMEM;
 		goto fail;
 	}

@@ -88,6 +88,25 @@ int hr_record_control(struct hr_recorder *r, const char *event_name,
 		      struct hr_record *out);
 
 /*
+ * The general form of the above, for the control socket and SIGHUP
+ * (PutEventSelectors, UpdateTrail, and a refused call's errorCode).
+ * JSON texts must be objects; NULL request_json gives {"name": <frame's
+ * trail>}, NULL response_json gives null. error_code (e.g. "AccessDenied")
+ * adds errorCode/errorMessage and the record's error_code.
+ */
+struct hr_control_call {
+	const char *event_name;	/* StartLogging, StopLogging, PutEventSelectors, UpdateTrail */
+	const struct hr_task *caller;	/* NULL: the agent itself */
+	const char *request_json;
+	const char *response_json;
+	const char *extra_json;
+	const char *error_code;
+	const char *error_message;
+};
+int hr_record_control_call(struct hr_recorder *r, const struct hr_control_call *call,
+			   struct hr_record *out);
+
+/*
  * LostEvents (hostrail.linux, AwsServiceEvent): count events that never
  * became records, between from_ns and to_ns (wall clock), and why
  * ("ringBufferFull", "inFlightTableFull", "stringUnreadable", ...).

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* test_config.c - the configuration file: what is accepted, and each
+ * refusal with its exact "FILE: $.path: reason" message. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "harness.h"
+#include "config/config.h"
+#include "record/record.h"
+
+static char file[64];
+
+/* Load text as a file over the defaults and finish; err gets the refusal. */
+static int load(struct hr_config *c, const char *text, char *err, size_t len)
+{
+	FILE *f = fopen(file, "w");
+	int rc;
+
+	fputs(text, f);
+	fclose(f);
+	hr_config_default(c);
+	err[0] = '\0';
+	rc = hr_config_load_file(c, file, err, len);
+	if (!rc)
+		rc = hr_config_finish(c, err, len);
+	return rc;
+}
+
+TEST(two_trails_with_selectors)
+{
+	struct hr_config c;
+	char err[1024];
+	struct hr_record r = { 0 };
+
+	CHECK_INT(load(&c, "{\"accountId\":\"123456789012\",\"region\":\"web-1\",\"trails\":["
+		       "{\"name\":\"mgmt\",\"bucketDir\":\"/b/mgmt\"},"
+		       "{\"name\":\"files\",\"bucketDir\":\"/b/files\",\"eventSelectors\":["
+		       "{\"IncludeManagementEvents\":false,\"DataResources\":["
+		       "{\"Type\":\"Linux::File\",\"Values\":[\"/srv/data/\"]}]}]}]}",
+		       err, sizeof(err)), 0);
+	CHECK_STR(err, "");
+	CHECK_INT(c.n_trails, 2);
+	r.event_category = "Management";
+	r.event_source = "identity.linux";
+	r.event_name = "Setuid";
+	CHECK(hr_select_match(&c.trails[0].selectors, &r));
+	CHECK(!hr_select_match(&c.trails[1].selectors, &r));
+	r.event_category = "Data";
+	r.n_resources = 1;
+	r.resources[0].type = "Linux::File";
+	r.resources[0].arn = (char *)"arn:hostrail:file:web-1:123456789012:/srv/data/x";
+	CHECK(!hr_select_match(&c.trails[0].selectors, &r));
+	CHECK(hr_select_match(&c.trails[1].selectors, &r));
+	CHECK(c.trails[1].forward_to_journald);
+	hr_config_free(&c);
+}
+
+TEST(each_refusal)
+{
+	static const struct {
+		const char *text, *want;	/* want: after "FILE: " */
+	} t[] = {
+		{ "{\"trails\":[{\"name\":\"a\",", "line 1 column 23: string or '}' expected near "
+		  "end of file" },
+		{ "[]", "$: expected an object" },
+		{ "{\"colour\":1}", "$.colour: unknown field" },
+		{ "{\"accountId\":12}", "$.accountId: expected a string" },
+		{ "{\"accountId\":\"12\"}", "$.accountId: must be 12 digits" },
+		{ "{\"region\":\"Web 1\"}", "$.region: only a-z, 0-9 and '-' are allowed" },
+		{ "{\"trails\":[]}", "$.trails: expected a non-empty array" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"batchSeconds\":0}]}",
+		  "$.trails[0].batchSeconds: must be between 1 and 86400 seconds" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"selectors\":[]}]}",
+		  "$.trails[0].selectors: unknown field" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"forwardToJournald\":1}]}",
+		  "$.trails[0].forwardToJournald: expected true or false" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\"},"
+		  "{\"name\":\"a\",\"bucketDir\":\"/c\"}]}",
+		  "$.trails[1].name: two trails have this name" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\"},"
+		  "{\"name\":\"b\",\"bucketDir\":\"/bkt\"}]}",
+		  "$.trails[1].bucketDir: two trails deliver to this directory; give each trail "
+		  "its own" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"eventSelectors\":[],"
+		  "\"advancedEventSelectors\":[]}]}",
+		  "$.trails[0]: a trail has eventSelectors or advancedEventSelectors, not both" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"advancedEventSelectors\":"
+		  "[{\"FieldSelectors\":[{\"Field\":\"eventCategory\",\"Equals\":[\"Insight\"]}]}]}]}",
+		  "$.trails[0].advancedEventSelectors[0].FieldSelectors[0].Equals[0]: unknown "
+		  "eventCategory 'Insight' (Management or Data)" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"advancedEventSelectors\":"
+		  "[{\"FieldSelectors\":[{\"Field\":\"readOnly\",\"NotEquals\":[\"true\"]}]}]}]}",
+		  "$.trails[0].advancedEventSelectors[0].FieldSelectors[0].NotEquals[0]: readOnly "
+		  "allows only the Equals operator" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"eventSelectors\":"
+		  "[{\"DataResources\":[{\"Type\":\"Linux::File\",\"Values\":[\"data/\"]}]}]}]}",
+		  "$.trails[0].eventSelectors[0].DataResources[0].Values[0]: expected an absolute "
+		  "path (a prefix: end it with '/' to select a directory's contents)" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct hr_config c;
+		char err[1024], want[1200];
+
+		snprintf(want, sizeof(want), "%s: %s", file, t[i].want);
+		CHECK_INT(load(&c, t[i].text, err, sizeof(err)), -EINVAL);
+		CHECK_STR(err, want);
+		hr_config_free(&c);
+	}
+}
+
+int main(void)
+{
+	snprintf(file, sizeof(file), "/tmp/hostrail-test-config-%d.json", (int)getpid());
+	RUN(two_trails_with_selectors);
+	RUN(each_refusal);
+	unlink(file);
+	TEST_MAIN_END();
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * trails.c - several trails at once (see trails.h).
+ *
+ * Per trail the start order of the single-trail agent is kept: signer
+ * first (it knows where the chain stands), then the batcher (it recovers
+ * what a crashed run accepted and hands it to the signer).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "common/clock.h"
+#include "common/log.h"
+#include "daemon/trails.h"
+
+static int make_dir(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Writable means a file can really be created there (read-only mounts,
+ * full disks and files in the way all show up here, even for root). */
+int hr_check_writable_dir(const char *what, const char *path, mode_t mode)
+{
+	char probe[PATH_MAX];
+	int err = make_dir(path, mode), fd;
+
+	if (err) {
+		hr_err("the %s %s cannot be created: %s", what, path, strerror(-err));
+		return err;
+	}
+	snprintf(probe, sizeof(probe), "%s/.hostrail-probe-%d", path, (int)getpid());
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		hr_err("the %s %s is not writable: %s", what, path, strerror(-err));
+		return err;
+	}
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
+void hr_trail_arn(const struct hr_trails *ts, const struct hr_trail *t, char *buf, size_t len)
+{
+	snprintf(buf, len, "arn:hostrail:cloudtrail:%s:%s:trail/%s", ts->region, ts->account_id,
+		 t->cfg.name);
+}
+
+static void trail_close(struct hr_trail *t)
+{
+	hr_batcher_close(t->batch);
+	hr_signer_close(t->signer);
+	hr_selectors_free(&t->sel);
+	memset(t, 0, sizeof(*t));
+}
+
+static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_trail_config *tc)
+{
+	struct hr_sel_ctx ctx = { ts->region, ts->account_id, "running configuration" };
+	struct hr_signer_opts so = { 0 };
+	struct hr_batcher_opts bo = { 0 };
+	struct hr_frame frame = { 0 };
+	char spool[PATH_MAX], err[512];
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->cfg = *tc;
+	t->cfg.event_selectors_json = t->cfg.advanced_selectors_json = NULL;
+	memset(&t->cfg.selectors, 0, sizeof(t->cfg.selectors));
+	/* The running copy is compiled from what the config shows: it can
+	 * then be replaced (put-event-selectors) without touching cfg. */
+	rc = hr_selectors_compile_text(&t->sel, tc->selectors.shown ? tc->selectors.shown :
+				       "{\"EventSelectors\":[]}", &ctx, "$", err, sizeof(err));
+	if (!tc->selectors.shown && !rc) {
+		hr_selectors_free(&t->sel);
+		rc = hr_selectors_compile(&t->sel, NULL, NULL, &ctx, "$", err, sizeof(err));
+	}
+	if (rc) {
+		hr_err("failed to set up the selectors of trail %s: %s", tc->name, err);
+		return rc;
+	}
+	if (hr_check_writable_dir("bucket directory", tc->bucket_dir, 0750)) {
+		rc = -EACCES;
+		goto fail;
+	}
+	if (snprintf(spool, sizeof(spool), "%s/spool/%s", ts->state_dir, tc->name) >=
+	    (int)sizeof(spool) || make_dir(spool, 0700)) {
+		hr_err("the spool directory %s cannot be created", spool);
+		rc = -EACCES;
+		goto fail;
+	}
+	snprintf(frame.account_id, sizeof(frame.account_id), "%s", ts->account_id);
+	snprintf(frame.region, sizeof(frame.region), "%s", ts->region);
+	snprintf(frame.trail_name, sizeof(frame.trail_name), "%s", tc->name);
+	snprintf(frame.bucket_name, sizeof(frame.bucket_name), "%s", tc->s3_bucket_name);
+
+	so.state_dir = ts->state_dir;
+	so.bucket_dir = tc->bucket_dir;
+	so.frame = frame;
+	so.digest_seconds = tc->digest_seconds;
+	rc = hr_signer_open(&so, &t->signer);
+	if (rc) {
+		hr_err("failed to open the digest signer of trail %s in %s: %s", tc->name,
+		       ts->state_dir, strerror(-rc));
+		goto fail;
+	}
+	bo.bucket_dir = tc->bucket_dir;
+	bo.spool_dir = spool;
+	bo.frame = frame;
+	bo.batch_seconds = tc->batch_seconds;
+	bo.on_delivered = hr_signer_on_delivered;
+	bo.arg = t->signer;
+	rc = hr_batcher_open(&bo, &t->batch);
+	if (rc) {
+		hr_err("failed to open the batch spool %s: %s", spool, strerror(-rc));
+		goto fail;
+	}
+	return 0;
+fail:
+	trail_close(t);
+	return rc;
+}
+
+int hr_trails_add(struct hr_trails *ts, const struct hr_trail_config *tc)
+{
+	int rc;
+
+	if (ts->n >= HR_MAX_TRAILS)
+		return -ENOSPC;
+	rc = trail_open(ts, &ts->t[ts->n], tc);
+	if (rc)
+		return rc;
+	ts->n++;
+	return 0;
+}
+
+int hr_trails_open(struct hr_trails *ts, const struct hr_config *cfg)
+{
+	memset(ts, 0, sizeof(*ts));
+	snprintf(ts->account_id, sizeof(ts->account_id), "%s", cfg->account_id);
+	snprintf(ts->region, sizeof(ts->region), "%s", cfg->region);
+	snprintf(ts->state_dir, sizeof(ts->state_dir), "%s", cfg->state_dir);
+	for (int i = 0; i < cfg->n_trails; i++) {
+		int rc = hr_trails_add(ts, &cfg->trails[i]);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+struct hr_trail *hr_trails_find(struct hr_trails *ts, const char *name)
+{
+	char arn[512];
+
+	if (!name)
+		return NULL;
+	for (int i = 0; i < ts->n; i++) {
+		hr_trail_arn(ts, &ts->t[i], arn, sizeof(arn));
+		if (!strcmp(ts->t[i].cfg.name, name) || !strcmp(arn, name))
+			return &ts->t[i];
+	}
+	return NULL;
+}
+
+unsigned hr_trails_deliver(struct hr_trails *ts, const struct hr_record *rec)
+{
+	bool everywhere = rec->event_type && !strcmp(rec->event_type, "AwsServiceEvent") &&
+			  rec->event_name && !strcmp(rec->event_name, "LostEvents");
+	unsigned kept = 0;
+
+	for (int i = 0; i < ts->n; i++) {
+		struct hr_trail *t = &ts->t[i];
+
+		if (!t->logging || (!everywhere && !hr_select_match(&t->sel, rec)))
+			continue;
+		/* A failed append is counted by the batcher and reported as LostEvents. */
+		hr_batcher_add(t->batch, rec);
+		t->recorded++;
+		kept |= HR_KEPT | (t->cfg.forward_to_journald ? HR_KEPT_FOR_JOURNALD : 0);
+	}
+	return kept;
+}
+
+void hr_trails_tick(struct hr_trails *ts, int64_t now_ns)
+{
+	for (int i = 0; i < ts->n; i++) {
+		int err = hr_batcher_tick(ts->t[i].batch, now_ns);
+
+		if (err)
+			hr_debug("batch delivery of trail %s deferred: %s", ts->t[i].cfg.name,
+				 strerror(-err));
+		err = hr_signer_tick(ts->t[i].signer, now_ns);
+		if (err)
+			hr_debug("digest delivery of trail %s deferred: %s", ts->t[i].cfg.name,
+				 strerror(-err));
+	}
+}
+
+static int trail_stop(struct hr_trail *t)
+{
+	int err = hr_batcher_flush(t->batch);
+
+	if (err) {
+		hr_err("failed to deliver the last batch of trail %s (it stays in the spool "
+		       "and is delivered at the next start): %s", t->cfg.name, strerror(-err));
+		return 1;
+	}
+	err = hr_signer_stop(t->signer, hr_clock_ns(CLOCK_REALTIME));
+	if (err) {
+		hr_err("failed to write the final digest of trail %s: %s", t->cfg.name,
+		       strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+int hr_trails_remove(struct hr_trails *ts, int i)
+{
+	int rc;
+
+	if (i < 0 || i >= ts->n)
+		return -EINVAL;
+	rc = trail_stop(&ts->t[i]);
+	trail_close(&ts->t[i]);
+	memmove(&ts->t[i], &ts->t[i + 1], (ts->n - i - 1) * sizeof(ts->t[0]));
+	ts->n--;
+	memset(&ts->t[ts->n], 0, sizeof(ts->t[0]));
+	return rc;
+}
+
+int hr_trails_reopen(struct hr_trails *ts, int i, const struct hr_trail_config *tc)
+{
+	struct hr_trail old = ts->t[i];
+	int rc = trail_stop(&ts->t[i]);
+
+	hr_batcher_close(old.batch);
+	hr_signer_close(old.signer);
+	hr_selectors_free(&ts->t[i].sel);
+	rc |= trail_open(ts, &ts->t[i], tc);
+	if (rc)
+		return -EIO;
+	ts->t[i].logging = old.logging;
+	ts->t[i].start_ns = old.start_ns;
+	ts->t[i].stop_ns = old.stop_ns;
+	ts->t[i].recorded = old.recorded;
+	return 0;
+}
+
+int hr_trails_stop(struct hr_trails *ts)
+{
+	int rc = 0;
+
+	for (int i = 0; i < ts->n; i++)
+		rc |= trail_stop(&ts->t[i]);
+	return rc;
+}
+
+void hr_trails_close(struct hr_trails *ts)
+{
+	for (int i = 0; i < ts->n; i++)
+		trail_close(&ts->t[i]);
+	ts->n = 0;
+}
+
+bool hr_trails_may_record(const struct hr_trails *ts, const char *category,
+			  const char *source, const char *name, const char *resource_type)
+{
+	for (int i = 0; i < ts->n; i++)
+		if (ts->t[i].logging &&
+		    hr_select_may_match(&ts->t[i].sel, category, source, name, resource_type))
+			return true;
+	return false;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * trails.h - the running trails: each with its own selectors, spool,
+ * batcher, signer (digest chain) and logging state.
+ *
+ * Every record reaches hr_trails_deliver() once (from agent.c's emit());
+ * each logging trail whose selectors keep it spools it. A stopped trail
+ * keeps its batcher and signer running, so its digest chain goes on
+ * (digests listing no files) and validates across the pause.
+ */
+#ifndef HOSTRAIL_TRAILS_H
+#define HOSTRAIL_TRAILS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "batch/batch.h"
+#include "config/config.h"
+#include "record/record.h"
+#include "sign/signer.h"
+
+struct hr_trail {
+	struct hr_trail_config cfg;	/* scalars only: selector fields are not owned */
+	struct hr_selectors sel;	/* the running selectors, owned */
+	struct hr_batcher *batch;
+	struct hr_signer *signer;
+	bool logging;
+	int64_t start_ns, stop_ns;	/* wall clock of the latest start / stop, 0: none */
+	uint64_t recorded;		/* records this trail accepted */
+	uint64_t spool_reported;	/* spool losses already reported */
+};
+
+struct hr_trails {
+	int n;
+	struct hr_trail t[HR_MAX_TRAILS];
+	char account_id[16];
+	char region[64];
+	char state_dir[PATH_MAX];
+};
+
+/* Create (or check) a directory that must be writable; logs the reason. */
+int hr_check_writable_dir(const char *what, const char *path, mode_t mode);
+
+/* Open every trail of cfg (nothing is recorded yet: logging is false). */
+int hr_trails_open(struct hr_trails *ts, const struct hr_config *cfg);
+
+/* Open one trail and append it; its selectors are copied. -errno. */
+int hr_trails_add(struct hr_trails *ts, const struct hr_trail_config *tc);
+
+/* Clean end of one trail: final batch and digest, then removal. */
+int hr_trails_remove(struct hr_trails *ts, int i);
+
+/* Reopen trail i with new delivery settings (bucket, periods, bucket
+ * name): its chain ends with a final digest and a new one starts. The
+ * logging state and counters stay. */
+int hr_trails_reopen(struct hr_trails *ts, int i, const struct hr_trail_config *tc);
+
+struct hr_trail *hr_trails_find(struct hr_trails *ts, const char *name_or_arn);
+
+/* Give rec to every logging trail that selects it. LostEvents go to every
+ * logging trail whatever its selectors: nothing is lost silently. Says who
+ * kept it, so the sinks behind the trails (journald, history) follow them. */
+#define HR_KEPT			1u	/* some trail kept it */
+#define HR_KEPT_FOR_JOURNALD	2u	/* ... and that trail forwards to journald */
+unsigned hr_trails_deliver(struct hr_trails *ts, const struct hr_record *rec);
+
+void hr_trails_tick(struct hr_trails *ts, int64_t now_ns);
+
+/* Clean stop of all: flush and final digests. 0, or 1 if one failed. */
+int hr_trails_stop(struct hr_trails *ts);
+
+void hr_trails_close(struct hr_trails *ts);
+
+/* Could some logging trail keep an event of this kind? (attach or not) */
+bool hr_trails_may_record(const struct hr_trails *ts, const char *category,
+			  const char *source, const char *name, const char *resource_type);
+
+/* "arn:hostrail:cloudtrail:<region>:<account>:trail/<name>" */
+void hr_trail_arn(const struct hr_trails *ts, const struct hr_trail *t, char *buf, size_t len);
+
+#endif

@@ -435,8 +435,53 @@ TEST(test_journal_message)
 	CHECK_INT(hr_journal_priority(&rec), LOG_INFO);
 	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_CALL);
 
-	rec.event_type = "AwsConsoleSignIn";
-	rec.error_code = (char *)"AuthFailure";
+	/* what, when the record has one, says it instead of the resources */
+	rec.what = (char *)"tmpfs on /mnt";
+	rec.error_code = (char *)"EPERM";
+	rec.failed = true;
+	hr_journal_message(&rec, line, sizeof(line));
+	CHECK_STR(line, "bob Mount tmpfs on /mnt: EPERM");
+	rec.what = NULL;
+	rec.error_code = NULL;
+	rec.failed = false;
+}
+
+/* Sign-ins as signin.c builds them: a failed ConsoleLogin has no
+ * errorCode, only failed (responseElements: Failure). */
+TEST(test_journal_signin)
+{
+	struct hr_record rec = {
+		.event_name = "ConsoleLogin", .event_source = "signin.linux",
+		.event_category = "Management", .event_type = "AwsConsoleSignIn",
+		.user_name = (char *)"alice", .source_ip = (char *)"127.0.0.1", .via = "ssh",
+		.failed = true,
+	};
+	char line[512];
+
+	hr_journal_message(&rec, line, sizeof(line));
+	CHECK_STR(line, "alice (ssh from 127.0.0.1) ConsoleLogin: Failure");
+	CHECK_INT(hr_journal_priority(&rec), LOG_WARNING);
+	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_SIGNIN_FAILED);
+
+	rec.failed = false;
+	hr_journal_message(&rec, line, sizeof(line));
+	CHECK_STR(line, "alice (ssh from 127.0.0.1) ConsoleLogin: Success");
+	CHECK_INT(hr_journal_priority(&rec), LOG_NOTICE);
+	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_SIGNIN);
+
+	rec.event_name = "ConsoleLogout";
+	CHECK_INT(hr_journal_priority(&rec), LOG_INFO);
+	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_SIGNIN);
+
+	/* sudo refused: AssumeRole is an API call with an errorCode */
+	rec.event_name = "AssumeRole";
+	rec.event_source = "sts.linux";
+	rec.event_type = "AwsApiCall";
+	rec.what = (char *)"root";
+	rec.error_code = (char *)"AccessDenied";
+	rec.failed = true;
+	hr_journal_message(&rec, line, sizeof(line));
+	CHECK_STR(line, "alice (ssh from 127.0.0.1) AssumeRole root: AccessDenied");
 	CHECK_INT(hr_journal_priority(&rec), LOG_WARNING);
 	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_SIGNIN_FAILED);
 	/* a long name is cut, and the line still ends */
@@ -461,5 +506,6 @@ int main(void)
 	RUN(test_history_corrupt_file);
 	RUN(test_sink_worker_bounds_and_counts);
 	RUN(test_journal_message);
+	RUN(test_journal_signin);
 	TEST_MAIN_END();
 }

@@ -390,7 +390,7 @@ def test_ssh_password_login_session_and_logout(world, agent):
     # journald: the login, the refused call inside the session, the logout
     via = f"{user.pw_name} (ssh from 127.0.0.1)"
     check_journal(login, user.pw_name, f"{via} ConsoleLogin: Success", "5", MSGID_SIGNIN)
-    check_journal(call, user.pw_name, f"{via} Sethostname: EPERM", "5", MSGID_CALL_FAILED)
+    check_journal(call, user.pw_name, f"{via} Sethostname to hr-denied-1: EPERM", "5", MSGID_CALL_FAILED)
     check_journal(logout, user.pw_name, f"{via} ConsoleLogout: Success", "6", MSGID_SIGNIN)
 
     # the history: the session's key finds its login, its calls, its logout

@@ -724,6 +724,8 @@ int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
 	out->via = session_via(r, t);
 	out->error_code = failed ? strdup(ecode) : NULL;
 	out->failed = failed;
+	out->what = dec.what;	/* moved: dec no longer frees it */
+	dec.what = NULL;
 	if (!out->source_ip || (failed && !out->error_code)) {
 		rc = -ENOMEM;
 		goto fail;

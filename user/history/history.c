@@ -759,12 +759,24 @@ size_t hr_history_write(void *arg, const struct hr_record *const *recs, size_t n
 
 /* ---- prune ---- */
 
+/* Run a "DELETE ... LIMIT PRUNE_CHUNK" until it deletes less: small
+ * transactions, so the agent's inserts wait at most one chunk. */
+static int delete_chunks(struct hr_history *h, sqlite3_stmt *del, int64_t cutoff)
+{
+	do {
+		sqlite3_bind_int64(del, 1, cutoff);
+		if (!step_done(del))
+			return SQLITE_ERROR;
+	} while (sqlite3_changes(h->db) == PRUNE_CHUNK);
+	return SQLITE_OK;
+}
+
 int hr_history_prune(struct hr_history *h, int64_t now_sec)
 {
 	int64_t cutoff = now_sec - (int64_t)h->retention_days * 86400;
 	sqlite3_stmt *del = NULL, *next = NULL, *del_res = NULL, *del_blk = NULL;
 	char type[256] = "";
-	int rc, changed;
+	int rc;
 
 	if (!h->retention_days || h->mode == HR_HISTORY_READ)
 		return 0;
@@ -779,15 +791,9 @@ int hr_history_prune(struct hr_history *h, int64_t now_sec)
 				      " WHERE tmax < ? LIMIT 5000)", -1, &del_blk, NULL);
 	if (rc != SQLITE_OK)
 		goto out;
-	/* Small transactions: the agent's inserts wait at most one chunk. */
-	do {
-		sqlite3_bind_int64(del, 1, cutoff);
-		if (!step_done(del)) {
-			rc = SQLITE_ERROR;
-			goto out;
-		}
-		changed = sqlite3_changes(h->db);
-	} while (changed == PRUNE_CHUNK);
+	rc = delete_chunks(h, del, cutoff);
+	if (rc != SQLITE_OK)
+		goto out;
 	/* resources is keyed by type first: prune type by type. */
 	for (;;) {
 		sqlite3_bind_text(next, 1, type, -1, SQLITE_TRANSIENT);
@@ -804,14 +810,7 @@ int hr_history_prune(struct hr_history *h, int64_t now_sec)
 			goto out;
 		}
 	}
-	do {
-		sqlite3_bind_int64(del_blk, 1, cutoff);
-		if (!step_done(del_blk)) {
-			rc = SQLITE_ERROR;
-			goto out;
-		}
-		changed = sqlite3_changes(h->db);
-	} while (changed == PRUNE_CHUNK);
+	rc = delete_chunks(h, del_blk, cutoff);
 out:
 	if (rc != SQLITE_OK)
 		hr_warn("event history: failed to prune to %u days: %s", h->retention_days,

@@ -333,10 +333,12 @@ int main(int argc, char **argv)
 			"AttributeKey=Username,AttributeValue=user7",
 			"AttributeKey=EventName,AttributeValue=Mount",
 			"AttributeKey=ReadOnly,AttributeValue=false",
+			"AttributeKey=ReadOnly,AttributeValue=true",	/* none: its partial index */
 			"AttributeKey=AccessKeyId,AttributeValue=HRS9C10409AF36E46A4S1234",
 			"AttributeKey=EventSource,AttributeValue=system.linux",
 			"AttributeKey=ResourceType,AttributeValue=Linux::File",
 			"AttributeKey=ResourceName,AttributeValue=/srv/data/7/file-4000007",
+			"AttributeKey=ResourceName,AttributeValue=/nowhere",	/* every bucket */
 			"AttributeKey=EventId,AttributeValue=00000000-0000-4000-a000-000000000000",
 		};
 		double worst = 0;

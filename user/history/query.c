@@ -278,24 +278,31 @@ static const char *attr_column(enum hr_lookup_attr a)
 	}
 }
 
-/* The newest and oldest eventTime stored (cheap: events is keyed by time). */
+/* The oldest and newest eventTime stored: two probes at the ends of the
+ * clustered key (min and max in one query would scan every row). */
 static int time_span(struct hr_history *h, int64_t *lo, int64_t *hi)
 {
+	static const char *const sql[2] = {
+		"SELECT t FROM events ORDER BY t ASC LIMIT 1",
+		"SELECT t FROM events ORDER BY t DESC LIMIT 1",
+	};
+	int64_t *out[2] = { lo, hi };
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(h->db, "SELECT min(t), max(t) FROM events", -1, &st, NULL);
+	int rc = SQLITE_OK;
 
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*lo = sqlite3_column_int64(st, 0);
-		*hi = sqlite3_column_int64(st, 1);
-	} else {
-		*lo = 1;	/* empty: no bucket to walk */
-		*hi = 0;
+	*lo = 1;	/* empty: no bucket to walk */
+	*hi = 0;
+	for (int k = 0; k < 2 && rc == SQLITE_OK; k++) {
+		rc = sqlite3_prepare_v2(h->db, sql[k], -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			break;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*out[k] = sqlite3_column_int64(st, 0);
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+	return rc;
 }
 
 /*

@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -87,14 +88,44 @@ def records(bucket):
     return recs
 
 
+def history_count(state, name="Setuid"):
+    """Rows of one eventName in the agent's history, read beside the writer
+    (WAL). 0 while the database does not exist yet."""
+    path = os.path.join(state, "history.db")
+    if not os.path.exists(path):
+        return 0
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        return db.execute("SELECT count(*) FROM events WHERE name = ?", (name,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def wait_history(state, before, want, limit=120):
+    """Poll the history until it holds `want` more Setuid rows than
+    `before`, or stops growing for 3 s; (rows, seconds until the last one)."""
+    t0 = time.monotonic()
+    last, last_t = history_count(state) - before, t0
+    while last < want and time.monotonic() - last_t < 3 and time.monotonic() - t0 < limit:
+        time.sleep(0.05)
+        n = history_count(state) - before
+        if n != last:
+            last, last_t = n, time.monotonic()
+    return last, last_t - t0
+
+
 def bench_hostraild():
     tmp = tempfile.mkdtemp(prefix="hostrail-bench-")
     try:
         p = start_hostraild(tmp)
         costs = run_workloads()
+        state = os.path.join(tmp, "state")
+        hist_before = history_count(state)
         r = subprocess.run([BENCH, "burst", str(BURST)], capture_output=True, text=True,
                            check=True)
         _, n, pid, secs = r.stdout.split()
+        # the history is written by its own worker: how long until it has them
+        hist_rows, hist_wait = wait_history(state, hist_before, int(n))
         t0 = time.monotonic()
         rss = peak_rss_kib(p.pid)
         p.send_signal(signal.SIGTERM)
@@ -104,10 +135,20 @@ def bench_hostraild():
         got = sum(1 for x in recs if x.get("eventName") == "Setuid"
                   and x["additionalEventData"]["process"]["pid"] == int(pid))
         lost = sum(x["serviceEventDetails"]["lostEvents"] for x in recs
-                   if x.get("eventName") == "LostEvents")
+                   if x.get("eventName") == "LostEvents" and
+                   x["serviceEventDetails"]["sink"] == "kernel")
+        sink_lost = {}
+        for x in recs:
+            if x.get("eventName") == "LostEvents" and x["serviceEventDetails"]["sink"] != "kernel":
+                d = x["serviceEventDetails"]
+                sink_lost[d["sink"]] = sink_lost.get(d["sink"], 0) + d["lostEvents"]
+        bucket_setuid = sum(1 for x in recs if x.get("eventName") == "Setuid")
         return {"costs": costs, "rc": rc, "burst": int(n), "burst_s": float(secs),
                 "burst_records": got, "lost": lost, "rss_kib": rss,
-                "total_records": len(recs), "drain_s": drain}
+                "total_records": len(recs), "drain_s": drain,
+                "hist_rows": hist_rows, "hist_wait_s": hist_wait,
+                "hist_final": history_count(state), "hist_before": hist_before,
+                "bucket_setuid": bucket_setuid, "sink_lost": sink_lost}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -201,6 +242,15 @@ def main():
     print(f"collector: {hr['total_records'] / (hr['burst_s'] + hr['drain_s']):.0f} records/s "
           f"delivered end to end (burst + drain + final batch)")
     print(f"hostraild peak RSS: {hr['rss_kib'] / 1024:.1f} MiB; clean stop exit {hr['rc']}")
+    hl = hr["sink_lost"].get("history", 0)
+    print(f"history (its own worker): {hr['hist_rows']} Setuid rows "
+          f"{hr['burst_s'] + hr['hist_wait_s']:.2f}s after the burst began "
+          f"({hr['hist_rows'] / (hr['burst_s'] + hr['hist_wait_s']):.0f} records/s end to end); "
+          f"after the stop, over the whole run (workloads and burst): {hr['hist_final']} of "
+          f"the bucket's {hr['bucket_setuid']} Setuid records in the history, LostEvents sink "
+          f"history {hl}: rows + losses = records: "
+          f"{verdict(hr['hist_final'] + hl >= hr['bucket_setuid'])}")
+    print(f"journald: LostEvents sink journald {hr['sink_lost'].get('journald', 0)}")
     for extra in sorted(glob.glob(os.path.join(BUILD, "bench", "bench_*"))):
         print(f"\n== {os.path.basename(extra)} ==", flush=True)
         subprocess.run([extra], check=False)

@@ -65,7 +65,7 @@ def test_records_reach_journald_field_by_field(tmp_path, journald, unprivileged_
     assert e["PRIORITY"] == "5"                      # notice: a refused privileged call
     assert e["MESSAGE_ID"] == MSGID_CALL_FAILED
     assert e["HOSTRAIL_USER_NAME"] == u.pw_name
-    assert e["MESSAGE"] == f"{u.pw_name} Setuid root: EPERM"
+    assert e["MESSAGE"] == f"{u.pw_name} Setuid uid 0 (root): EPERM"
 
     done = [x for x in recs if x["eventName"] in ("Chmod", "Fchmodat")
             and x.get("requestParameters", {}).get("path") == str(marker)]
@@ -78,7 +78,7 @@ def test_records_reach_journald_field_by_field(tmp_path, journald, unprivileged_
     assert e["MESSAGE_ID"] == MSGID_CALL
     assert e["HOSTRAIL_USER_NAME"] == u.pw_name      # the person, not root
     assert e["HOSTRAIL_SESSION"].startswith("HRS")
-    assert e["MESSAGE"] == f"{u.pw_name} (as root) {rec['eventName']} {marker}: success"
+    assert e["MESSAGE"] == f"{u.pw_name} (as root) {rec['eventName']} {marker} to 0640: success"
 
     # the agent's own events, and every record once
     (start,) = records_where(recs, eventName="StartLogging")
@@ -88,6 +88,28 @@ def test_records_reach_journald_field_by_field(tmp_path, journald, unprivileged_
     assert e["MESSAGE"] == "root StartLogging: success"
     for rec in recs:
         assert len(journal_entries(timeout=0, HOSTRAIL_EVENT_ID=rec["eventID"])) == 1, rec
+
+
+def test_refused_mount_reads_like_the_issue(tmp_path, journald, unprivileged_user):
+    """`<who> Mount tmpfs on <target>: EPERM`, at notice, as a refused call."""
+    u = unprivileged_user
+    target = "/mnt"      # a directory the user can reach: the kernel then says EPERM
+    agent = start_agent(tmp_path)
+    code = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            f"r = libc.mount(b\"tmpfs\", b\"{target}\", b\"tmpfs\", 0, None)\n"
+            "print(r, os.strerror(ctypes.get_errno()))")
+    r = as_user(u, code.replace("'", ""))
+    assert r.stdout.strip() == "-1 Operation not permitted", (r.stdout, r.stderr)
+    agent.stop()
+    (rec,) = [x for x in records_where(read_records(agent.bucket), eventName="Mount")
+              if x["requestParameters"].get("target") == target and
+              x["userIdentity"].get("userName") == u.pw_name]
+    assert rec["errorCode"] == "EPERM" and rec["requestParameters"]["fsType"] == "tmpfs"
+    (e,) = journal_entries(HOSTRAIL_EVENT_ID=rec["eventID"])
+    check_entry(e, rec)
+    assert e["MESSAGE"] == f"{u.pw_name} Mount tmpfs on {target}: EPERM"
+    assert e["PRIORITY"] == "5"
+    assert e["MESSAGE_ID"] == MSGID_CALL_FAILED
 
 
 def test_hostile_names_stay_inside_their_fields(tmp_path, journald):
@@ -108,7 +130,7 @@ def test_hostile_names_stay_inside_their_fields(tmp_path, journald):
     check_entry(e, rec)
     assert e["HOSTRAIL_EVENT_NAME"] == rec["eventName"] != "Forged"
     esc = str(d) + "/evil\\x0aHOSTRAIL_EVENT_NAME=Forged\\x0a\\x1b[2Jx"
-    assert e["MESSAGE"] == f"root {rec['eventName']} {esc}: success"
+    assert e["MESSAGE"] == f"root {rec['eventName']} {esc} to 0600: success"
     assert not journal_entries(timeout=0, HOSTRAIL_EVENT_NAME="Forged")
 
 

@@ -5,6 +5,7 @@ read back from the delivered log files and checked field by field."""
 import datetime
 import glob
 import gzip
+import json
 import os
 import pwd
 import re
@@ -19,7 +20,8 @@ import uuid
 
 import pytest
 
-from conftest import read_records, require, start_agent
+from conftest import HOSTRAIL, journal_entries, read_records, require, start_agent
+from test_journal import check_entry
 
 ACCOUNT = "123456789012"
 REGION = "testhost"
@@ -27,6 +29,9 @@ PY = "/usr/bin/python3"
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 EVENT_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 HERE = os.path.dirname(os.path.abspath(__file__))
+MSGID_SIGNIN = "670890bbfc574d09b12bd8fd827dc097"
+MSGID_SIGNIN_FAILED = "9a707f79b79e4bd1abdc9e9b21d18b36"
+MSGID_CALL_FAILED = "32b0ff38c9cf4a5ba394f8baf7dc8b54"
 
 
 def free_port():
@@ -161,7 +166,8 @@ def world():
 
 
 @pytest.fixture
-def agent(tmp_path):
+def agent(tmp_path, journald):
+    # journald first: every record also goes there, and is checked there
     a = start_agent(tmp_path, extra_args=["--batch-seconds", "1"])
     yield a
     if a.proc.poll() is None:
@@ -264,14 +270,64 @@ def check_console_login(rec, user, success, method, reason=None):
             check_iam_user(rec["userIdentity"], user)
 
 
+def lookup_events(agent, key=None, value=None):
+    """hostrail lookup-events over the agent's history, every page."""
+    args = [HOSTRAIL, "lookup-events", "--state-dir", str(agent.state)]
+    if key:
+        args += ["--lookup-attributes", f"AttributeKey={key},AttributeValue={value}"]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["Events"]
+
+
+def not_to(recs, sink):
+    """The records a sink was given: all but the LostEvents about itself."""
+    return [r for r in recs if not (r["eventName"] == "LostEvents" and
+                                    r["serviceEventDetails"]["sink"] == sink)]
+
+
 def secret_places(agent):
-    """Every place a record or the agent's words end up. The journald and
-    history sinks add theirs here."""
+    """Every place a record or the agent's words end up: its log, the
+    bucket, the state directory (history.db as stored), what it sent to
+    journald and what the history gives back (records are deflated in
+    history.db, so they are read back whole). Call after agent.stop()."""
     places = [agent.log_path]
     for root in (agent.bucket, agent.state):
         places += [p for p in glob.glob(os.path.join(str(root), "**", "*"), recursive=True)
                    if os.path.isfile(p)]
-    return places
+    recs = read_records(agent.bucket)
+    want = len(not_to(recs, "journald"))
+    journal = journal_entries(want=want, _PID=str(agent.proc.pid))
+    assert len(journal) == want, (len(journal), want)
+    history = lookup_events(agent)
+    assert len(history) == len(not_to(recs, "history")), (len(history), len(recs))
+    dumps = agent.log_path.parent / f"sinks-{agent.proc.pid}.json"
+    dumps.write_text(json.dumps({"journal": journal, "history": history}))
+    return places + [dumps]
+
+
+def check_journal(rec, user_name, message, priority, message_id):
+    """The record's journald entry: every field, the line, the family."""
+    (e,) = journal_entries(HOSTRAIL_EVENT_ID=rec["eventID"])
+    check_entry(e, rec)
+    assert e["HOSTRAIL_USER_NAME"] == user_name
+    assert e["MESSAGE"] == message
+    assert e["PRIORITY"] == priority
+    assert e["MESSAGE_ID"] == message_id
+
+
+def check_history(event, rec, user_name, key):
+    """One lookup-events answer against the delivered record."""
+    assert event["EventId"] == rec["eventID"]
+    assert event["EventName"] == rec["eventName"]
+    assert event["EventSource"] == rec["eventSource"]
+    assert event["ReadOnly"] == "false"
+    assert event["Username"] == user_name
+    if key:
+        assert event["AccessKeyId"] == key
+    else:
+        assert "AccessKeyId" not in event
+    assert json.loads(event["CloudTrailEvent"]) == rec
 
 
 def assert_nowhere(secrets_, places):
@@ -329,6 +385,26 @@ def test_ssh_password_login_session_and_logout(world, agent):
     assert logout["userIdentity"]["accessKeyId"] == key
     assert not signins(recs, "ConsoleLogin", "sshd")[0].get("errorMessage")
     agent.stop()
+    recs = read_records(agent.bucket)
+
+    # journald: the login, the refused call inside the session, the logout
+    via = f"{user.pw_name} (ssh from 127.0.0.1)"
+    check_journal(login, user.pw_name, f"{via} ConsoleLogin: Success", "5", MSGID_SIGNIN)
+    check_journal(call, user.pw_name, f"{via} Sethostname to hr-denied-1: EPERM", "5", MSGID_CALL_FAILED)
+    check_journal(logout, user.pw_name, f"{via} ConsoleLogout: Success", "6", MSGID_SIGNIN)
+
+    # the history: the session's key finds its login, its calls, its logout
+    events = lookup_events(agent, "AccessKeyId", key)
+    assert all(e["AccessKeyId"] == key for e in events), events
+    assert sorted(e["EventId"] for e in events) == sorted(
+        r["eventID"] for r in recs if r["userIdentity"].get("accessKeyId") == key)
+    times = [e["EventTime"] for e in events]
+    assert times == sorted(times, reverse=True)          # newest first
+    by_id = {e["EventId"]: e for e in events}
+    for rec in (login, call, logout):
+        check_history(by_id[rec["eventID"]], rec, user.pw_name, key)
+    assert (login["eventID"] in {e["EventId"] for e in lookup_events(agent, "Username",
+                                                                       user.pw_name)})
     assert_nowhere(world.secrets(), secret_places(agent))
 
 
@@ -344,6 +420,13 @@ def test_ssh_wrong_password_is_a_failed_login(world, agent):
     check_console_login(fails[0], user, False, "password", "PAM_AUTH_ERR: Authentication failure")
     assert fails[0]["additionalEventData"]["failedAttempts"] == 1
     agent.stop()
+    # a failed sign-in: warning, its own family, no errorCode field
+    check_journal(fails[0], user.pw_name,
+                  f"{user.pw_name} (ssh from 127.0.0.1) ConsoleLogin: Failure", "4",
+                  MSGID_SIGNIN_FAILED)
+    (e,) = [e for e in lookup_events(agent, "Username", user.pw_name)
+            if e["EventName"] == "ConsoleLogin"]
+    check_history(e, fails[0], user.pw_name, None)
     assert_nowhere([wrong] + world.secrets(), secret_places(agent))
 
 

@@ -416,8 +416,10 @@ TEST(test_mount)
 	CHECK_INT(dec.n_res, 1);
 	CHECK_STR(dec.res[0].type, "Linux::Mount");
 	CHECK_STR(dec.res[0].name, "/mnt/usb");
+	CHECK_STR(dec.what, "ext4 on /mnt/usb");
 	json_decref(j);
 	hr_decoded_clear(&dec);
+	CHECK(dec.what == NULL);
 
 	/* bind mount of a relative path, NULL fsType */
 	evb_init(b, SYS_mount);
@@ -430,6 +432,7 @@ TEST(test_mount)
 	CHECK(json_is_null(json_object_get(j, "fsType")));
 	CHECK(json_object_get(j, "fsTypeUnreadable") == NULL);
 	CHECK_STR(aget(j, "flags"), "MS_BIND|MS_REC|0x80000000");
+	CHECK_STR(dec.what, "sub/dir bound on /mnt/x");
 	CHECK(json_is_false(json_object_get(j, "dataPresent")));
 	json_decref(j);
 	hr_decoded_clear(&dec);
@@ -440,6 +443,7 @@ TEST(test_mount)
 	b->ev.args[1] = 2 | 8;
 	j = decode(b, &dec);
 	CHECK_STR(aget(j, "flags"), "MNT_DETACH|UMOUNT_NOFOLLOW");
+	CHECK(dec.what == NULL);	/* the resource says it: /mnt/x */
 	json_decref(j);
 	hr_decoded_clear(&dec);
 	free(b);
@@ -460,6 +464,14 @@ TEST(test_ids)
 	CHECK_INT(dec.n_res, 1);
 	CHECK_STR(dec.res[0].type, "Linux::User");
 	CHECK_STR(dec.res[0].name, "root");
+	CHECK_STR(dec.what, "uid 0 (root)");
+	json_decref(j);
+	hr_decoded_clear(&dec);
+
+	evb_init(b, SYS_setuid);
+	b->ev.args[0] = 3999999;
+	j = decode(b, &dec);
+	CHECK_STR(dec.what, "uid 3999999");
 	json_decref(j);
 	hr_decoded_clear(&dec);
 

@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "common/clock.h"
 #include "deliver/journal.h"
+#include "history/internal.h"
 #include "history/history.h"
 #include "sign/util.h"
 #include "sink/worker.h"
@@ -329,6 +330,69 @@ TEST(test_history_store_and_page)
 	remove_dir();
 }
 
+/* ResourceName walks its index bucket by bucket (4096 s each): one name
+ * over many buckets, paged, comes back whole, once, newest first; and
+ * pruning drops old records' blocks with them. */
+TEST(test_history_name_across_buckets)
+{
+	enum { N = 40 };
+	struct hr_history *h = NULL;
+	struct fake *f;
+	struct hr_lookup q;
+	int seen[N], pages;
+	int64_t t0 = hr_ns_to_sec(hr_wall_ns()) - 100 * 86400;
+
+	make_dir();
+	f = fakes(N, t0);
+	for (int i = 0; i < N; i++) {
+		f[i].row.time_sec = t0 + (int64_t)i * 86400 * 2 + (i % 3) * 5000;
+		snprintf(f[i].res2, sizeof(f[i].res2), "/shared/%s", i % 2 ? "odd" : "even");
+	}
+	CHECK_INT(hr_history_open(dir, HR_HISTORY_WRITE, 90, &h, err, sizeof(err)), 0);
+	for (int i = 0; i < N; i++) {
+		struct hr_history_row row = f[i].row;
+
+		CHECK_INT(hr_history_add(h, &row, 1), 0);
+	}
+	memset(&q, 0, sizeof(q));
+	q.start_sec = INT64_MIN;
+	q.end_sec = INT64_MAX;
+	q.max_results = 3;
+	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=ResourceName,AttributeValue=/shared/odd",
+					    &q, err, sizeof(err)), 0);
+	memset(seen, 0, sizeof(seen));
+	CHECK_INT(walk(h, &q, seen, N, &pages), N / 2);
+	for (int i = 0; i < N; i++)
+		CHECK_INT(seen[i], i % 2);
+	/* a range inside the history: days 20..41 hold events 10..20 */
+	q.start_sec = t0 + 20 * 86400;
+	q.end_sec = t0 + 41 * 86400;
+	memset(seen, 0, sizeof(seen));
+	CHECK_INT(walk(h, &q, seen, N, &pages), 5);
+	CHECK_INT(seen[11] + seen[19], 2);
+	/* 90 days: events 0..4 (days 0..8) go, their blocks with them */
+	CHECK_INT(hr_history_prune(h, t0 + 99 * 86400), 0);
+	CHECK_INT(hr_history_count(h), N - 5);
+	{
+		sqlite3_stmt *st;
+		int blocks = -1;
+
+		CHECK_INT(sqlite3_prepare_v2(h->db, "SELECT count(*) FROM blocks", -1, &st, NULL),
+			  SQLITE_OK);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			blocks = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		CHECK_INT(blocks, N - 5);	/* one record a block here */
+	}
+	q.start_sec = INT64_MIN;
+	q.end_sec = INT64_MAX;
+	memset(seen, 0, sizeof(seen));
+	CHECK_INT(walk(h, &q, seen, N, &pages), N / 2 - 2);
+	hr_history_close(h);
+	free(f);
+	remove_dir();
+}
+
 TEST(test_history_corrupt_file)
 {
 	struct hr_history *h = NULL;
@@ -435,8 +499,53 @@ TEST(test_journal_message)
 	CHECK_INT(hr_journal_priority(&rec), LOG_INFO);
 	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_CALL);
 
-	rec.event_type = "AwsConsoleSignIn";
-	rec.error_code = (char *)"AuthFailure";
+	/* what, when the record has one, says it instead of the resources */
+	rec.what = (char *)"tmpfs on /mnt";
+	rec.error_code = (char *)"EPERM";
+	rec.failed = true;
+	hr_journal_message(&rec, line, sizeof(line));
+	CHECK_STR(line, "bob Mount tmpfs on /mnt: EPERM");
+	rec.what = NULL;
+	rec.error_code = NULL;
+	rec.failed = false;
+}
+
+/* Sign-ins as signin.c builds them: a failed ConsoleLogin has no
+ * errorCode, only failed (responseElements: Failure). */
+TEST(test_journal_signin)
+{
+	struct hr_record rec = {
+		.event_name = "ConsoleLogin", .event_source = "signin.linux",
+		.event_category = "Management", .event_type = "AwsConsoleSignIn",
+		.user_name = (char *)"alice", .source_ip = (char *)"127.0.0.1", .via = "ssh",
+		.failed = true,
+	};
+	char line[512];
+
+	hr_journal_message(&rec, line, sizeof(line));
+	CHECK_STR(line, "alice (ssh from 127.0.0.1) ConsoleLogin: Failure");
+	CHECK_INT(hr_journal_priority(&rec), LOG_WARNING);
+	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_SIGNIN_FAILED);
+
+	rec.failed = false;
+	hr_journal_message(&rec, line, sizeof(line));
+	CHECK_STR(line, "alice (ssh from 127.0.0.1) ConsoleLogin: Success");
+	CHECK_INT(hr_journal_priority(&rec), LOG_NOTICE);
+	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_SIGNIN);
+
+	rec.event_name = "ConsoleLogout";
+	CHECK_INT(hr_journal_priority(&rec), LOG_INFO);
+	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_SIGNIN);
+
+	/* sudo refused: AssumeRole is an API call with an errorCode */
+	rec.event_name = "AssumeRole";
+	rec.event_source = "sts.linux";
+	rec.event_type = "AwsApiCall";
+	rec.what = (char *)"root";
+	rec.error_code = (char *)"AccessDenied";
+	rec.failed = true;
+	hr_journal_message(&rec, line, sizeof(line));
+	CHECK_STR(line, "alice (ssh from 127.0.0.1) AssumeRole root: AccessDenied");
 	CHECK_INT(hr_journal_priority(&rec), LOG_WARNING);
 	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_SIGNIN_FAILED);
 	/* a long name is cut, and the line still ends */
@@ -458,8 +567,10 @@ int main(void)
 	RUN(test_time_parsing);
 	RUN(test_tokens);
 	RUN(test_history_store_and_page);
+	RUN(test_history_name_across_buckets);
 	RUN(test_history_corrupt_file);
 	RUN(test_sink_worker_bounds_and_counts);
 	RUN(test_journal_message);
+	RUN(test_journal_signin);
 	TEST_MAIN_END();
 }

@@ -42,6 +42,9 @@ struct hr_decoded {
 	int n_res;
 	struct hr_decoded_res res[HR_DECODE_MAX_RES];
 	uint8_t truncated;	/* bit i: argument i was cut at its capture bound */
+	char *what;		/* owned, valid UTF-8, may be NULL: what was done, in
+				 * a few words ("tmpfs on /mnt", "uid 0 (root)",
+				 * "/etc/x to 0644"), for struct hr_record.what */
 };
 
 /*

@@ -29,10 +29,11 @@ struct hr_journal {
 	uint64_t refused;
 };
 
-static bool failed_signin(const struct hr_record *rec)
+/* ConsoleLogin/Logout, SwitchRole (su), AssumeRole (sudo): one family. */
+static bool is_signin(const struct hr_record *rec)
 {
-	return rec->event_type && !strcmp(rec->event_type, "AwsConsoleSignIn") &&
-	       rec->error_code;
+	return rec->event_source && (!strcmp(rec->event_source, "signin.linux") ||
+				     !strcmp(rec->event_source, "sts.linux"));
 }
 
 static bool is_lost(const struct hr_record *rec)
@@ -40,26 +41,47 @@ static bool is_lost(const struct hr_record *rec)
 	return rec->event_name && !strcmp(rec->event_name, "LostEvents");
 }
 
+static bool is_logout(const struct hr_record *rec)
+{
+	return rec->event_name && !strcmp(rec->event_name, "ConsoleLogout");
+}
+
+/* rec->failed also covers a failed ConsoleLogin, which has no errorCode. */
+static bool failed(const struct hr_record *rec)
+{
+	return rec->failed || rec->error_code;
+}
+
 int hr_journal_priority(const struct hr_record *rec)
 {
-	if (failed_signin(rec) || is_lost(rec))
+	if ((is_signin(rec) && failed(rec)) || is_lost(rec))
 		return LOG_WARNING;
-	if (rec->error_code)
+	if (failed(rec) || (is_signin(rec) && !is_logout(rec)))
 		return LOG_NOTICE;
 	return LOG_INFO;
 }
 
 const char *hr_journal_message_id(const struct hr_record *rec)
 {
-	if (rec->event_type && !strcmp(rec->event_type, "AwsConsoleSignIn"))
-		return rec->error_code ? HR_MSGID_SIGNIN_FAILED : HR_MSGID_SIGNIN;
+	if (is_signin(rec))
+		return failed(rec) ? HR_MSGID_SIGNIN_FAILED : HR_MSGID_SIGNIN;
 	if (is_lost(rec))
 		return HR_MSGID_LOST;
 	if (rec->event_source && !strcmp(rec->event_source, "hostrail.linux"))
 		return HR_MSGID_AGENT;
 	if (rec->event_category && !strcmp(rec->event_category, "Data"))
 		return HR_MSGID_DATA;
-	return rec->error_code ? HR_MSGID_CALL_FAILED : HR_MSGID_CALL;
+	return failed(rec) ? HR_MSGID_CALL_FAILED : HR_MSGID_CALL;
+}
+
+/* The result: the errorCode; a sign-in's as its responseElements says it. */
+static const char *result(const struct hr_record *rec)
+{
+	if (rec->error_code)
+		return rec->error_code;
+	if (is_signin(rec))
+		return rec->failed ? "Failure" : "Success";
+	return rec->failed ? "failure" : "success";
 }
 
 /* Append s, escaped and cut at NAME_MAX_SHOWN bytes, to buf at *o. */
@@ -96,7 +118,7 @@ static bool remote(const char *ip)
 	return ip && *ip && strcmp(ip, "localhost") && strcmp(ip, "hostrail.linux");
 }
 
-/* alice (ssh from 10.0.0.5, as root) Mount tmpfs, /mnt: EPERM */
+/* alice (ssh from 10.0.0.5, as root) Mount tmpfs on /mnt: EPERM */
 void hr_journal_message(const struct hr_record *rec, char *buf, size_t len)
 {
 	const char *who = rec->user_name;
@@ -126,12 +148,17 @@ void hr_journal_message(const struct hr_record *rec, char *buf, size_t len)
 	}
 	lit(buf, len, &o, " ");
 	put(buf, len, &o, rec->event_name ? rec->event_name : "?");
-	for (int i = 0; i < rec->n_resources && i < HR_RECORD_MAX_RESOURCES; i++) {
-		lit(buf, len, &o, i ? ", " : " ");
-		put(buf, len, &o, rec->resources[i].name);
+	if (rec->what) {
+		lit(buf, len, &o, " ");
+		put(buf, len, &o, rec->what);
+	} else {
+		for (int i = 0; i < rec->n_resources && i < HR_RECORD_MAX_RESOURCES; i++) {
+			lit(buf, len, &o, i ? ", " : " ");
+			put(buf, len, &o, rec->resources[i].name);
+		}
 	}
 	lit(buf, len, &o, ": ");
-	put(buf, len, &o, rec->error_code ? rec->error_code : "success");
+	put(buf, len, &o, result(rec));
 }
 
 /* "NAME=value" into a malloc'd iovec; value bytes as they are (the native

@@ -17,11 +17,21 @@
 #include "history/internal.h"
 #include "sign/util.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"	/* 2: records in blocks, no full ReadOnly index */
 #define PRUNE_EVERY_S 3600
 #define PRUNE_CHUNK 5000
 #define RECORD_MAX (1 << 20)
 #define DEFLATE_LEVEL 1
+/*
+ * Records deflated as one stream per block: the dictionary is set once a
+ * block, and a record compresses against its neighbours too. Small enough
+ * that a lookup inflating one block per event of its page stays fast.
+ */
+#define BLOCK_RECORDS 32
+#define BLOCK_SHIFT 6		/* event id = block id << BLOCK_SHIFT | place */
+_Static_assert(BLOCK_RECORDS <= 1 << BLOCK_SHIFT, "a block's places fit its id bits");
+#define BLOCK_BYTES (48 * 1024)
+#define BLOCK_MAX (BLOCK_BYTES + RECORD_MAX)	/* uncompressed, at most */
 
 /*
  * The preset dictionary: what nearly every record repeats, most frequent
@@ -57,21 +67,36 @@ static const char dictionary[] =
 
 static const char *const schema[] = {
 	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID",
-	/* id: arrival order, the tie-breaker between equal eventTimes. */
-	"CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, t INTEGER NOT NULL,"
+	/* Records deflated together, BLOCK_RECORDS at a time (see add_all);
+	 * tmax: the newest eventTime in it, for pruning. Ids never reused. */
+	"CREATE TABLE IF NOT EXISTS blocks(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" tmax INTEGER NOT NULL, z BLOB NOT NULL)",
+	/*
+	 * Clustered on (eventTime, id): the order every lookup without an
+	 * attribute walks, with no separate time index to keep up. id is
+	 * block id << 6 | place in the block: arrival order, unique, the
+	 * tie-breaker between equal times, and where the record is (bytes
+	 * off..off+len of the inflated block).
+	 */
+	"CREATE TABLE IF NOT EXISTS events(t INTEGER NOT NULL, id INTEGER NOT NULL,"
 	" event_id BLOB NOT NULL, name TEXT, source TEXT, user TEXT, akid TEXT,"
-	" ro INTEGER NOT NULL, cat INTEGER NOT NULL, rec BLOB NOT NULL)",
+	" ro INTEGER NOT NULL, cat INTEGER NOT NULL, off INTEGER NOT NULL,"
+	" len INTEGER NOT NULL, PRIMARY KEY(t, id)) WITHOUT ROWID",
 	"CREATE TABLE IF NOT EXISTS resources(type TEXT NOT NULL, t INTEGER NOT NULL,"
-	" event INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY(type, t, event, name))"
-	" WITHOUT ROWID",
-	"CREATE INDEX IF NOT EXISTS events_t ON events(t)",
+	" event INTEGER NOT NULL, nh INTEGER NOT NULL, name TEXT NOT NULL,"
+	" PRIMARY KEY(type, t, event, nh)) WITHOUT ROWID",
 	"CREATE INDEX IF NOT EXISTS events_event_id ON events(event_id)",
 	"CREATE INDEX IF NOT EXISTS events_name ON events(name, t)",
 	"CREATE INDEX IF NOT EXISTS events_source ON events(source, t)",
-	"CREATE INDEX IF NOT EXISTS events_ro ON events(ro, t)",
 	"CREATE INDEX IF NOT EXISTS events_user ON events(user, t)",
 	"CREATE INDEX IF NOT EXISTS events_akid ON events(akid, t)",
-	"CREATE INDEX IF NOT EXISTS resources_name ON resources(name, t, event)",
+	/* ReadOnly: nearly every record is false, so a full (ro, t) index
+	 * costs every insert and buys nothing: false is a filtered walk in
+	 * time order. Only the rare true ones are indexed. */
+	"CREATE INDEX IF NOT EXISTS events_ro_true ON events(t) WHERE ro = 1",
+	/* (time bucket, hash, time): see HR_HISTORY_NAME_BUCKET_SQL */
+	"CREATE INDEX IF NOT EXISTS resources_name ON resources((t >> "
+	HR_HISTORY_NAME_BUCKET_SQL "), nh, t, event)",
 };
 
 static int category_code(const char *c)
@@ -138,12 +163,32 @@ int hr_history_bind_event_id(sqlite3_stmt *st, int col, const char *event_id)
 	return sqlite3_bind_text(st, col, event_id ? event_id : "", -1, SQLITE_TRANSIENT);
 }
 
-/* ---- the record blob ---- */
-
-static int deflate_record(struct hr_history *h, const char *json, size_t len, size_t *out)
+int64_t hr_history_event_pos(int64_t blk, size_t place)
 {
-	size_t bound = deflateBound(&h->zd, len) + 16;
-	int rc;
+	return blk << BLOCK_SHIFT | (int64_t)place;
+}
+
+int64_t hr_history_event_block(int64_t id)
+{
+	return id >> BLOCK_SHIFT;
+}
+
+int64_t hr_history_name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return (int64_t)h;
+}
+
+/* ---- record blocks ---- */
+
+/* Deflate n records as one block into h->zbuf; *out = its size. */
+static int deflate_block(struct hr_history *h, const struct hr_history_row *const *rows,
+			 size_t n, size_t total, size_t *out)
+{
+	size_t bound = deflateBound(&h->zd, total) + 64 * n + 64;
 
 	if (bound > h->zcap) {
 		unsigned char *p = realloc(h->zbuf, bound);
@@ -156,51 +201,94 @@ static int deflate_record(struct hr_history *h, const char *json, size_t len, si
 	if (deflateReset(&h->zd) != Z_OK ||
 	    deflateSetDictionary(&h->zd, (const Bytef *)dictionary, sizeof(dictionary) - 1) != Z_OK)
 		return -EIO;
-	h->zd.next_in = (Bytef *)json;
-	h->zd.avail_in = len;
 	h->zd.next_out = h->zbuf;
 	h->zd.avail_out = h->zcap;
-	rc = deflate(&h->zd, Z_FINISH);
-	if (rc != Z_STREAM_END)
+	for (size_t i = 0; i < n; i++) {
+		h->zd.next_in = (Bytef *)rows[i]->json;
+		h->zd.avail_in = rows[i]->len;
+		if (deflate(&h->zd, Z_NO_FLUSH) != Z_OK || h->zd.avail_in)
+			return -EIO;
+	}
+	if (deflate(&h->zd, Z_FINISH) != Z_STREAM_END)
 		return -EIO;
 	*out = h->zcap - h->zd.avail_out;
 	return 0;
 }
 
-int hr_history_inflate(struct hr_history *h, const void *blob, size_t n, char **buf,
-		       size_t *cap, size_t *len)
+/* Inflate block blk into h->blk_buf, unless it is there already. */
+static int load_block(struct hr_history *h, int64_t blk)
 {
-	int rc;
+	const void *z;
+	int n, rc;
 
+	if (h->blk_id == blk && h->blk_buf)
+		return 0;
+	h->blk_id = -1;
 	if (!h->zi_ok)
 		return -EBADMSG;
-	if (inflateReset(&h->zi) != Z_OK ||
-	    inflateSetDictionary(&h->zi, (const Bytef *)dictionary, sizeof(dictionary) - 1) != Z_OK)
+	sqlite3_bind_int64(h->get_block, 1, blk);
+	if (sqlite3_step(h->get_block) != SQLITE_ROW) {
+		sqlite3_reset(h->get_block);
 		return -EBADMSG;
-	h->zi.next_in = (Bytef *)blob;
-	h->zi.avail_in = n;
-	*len = 0;
+	}
+	z = sqlite3_column_blob(h->get_block, 0);
+	n = sqlite3_column_bytes(h->get_block, 0);
+	if (inflateReset(&h->zi) != Z_OK ||
+	    inflateSetDictionary(&h->zi, (const Bytef *)dictionary, sizeof(dictionary) - 1) != Z_OK) {
+		sqlite3_reset(h->get_block);
+		return -EBADMSG;
+	}
+	h->zi.next_in = (Bytef *)z;
+	h->zi.avail_in = (uInt)n;
+	h->blk_len = 0;
 	do {
-		if (*cap - *len < 4096) {
-			size_t nc = *cap ? *cap * 2 : 8192;
+		if (h->blk_cap - h->blk_len < 16384) {
+			size_t nc = h->blk_cap ? h->blk_cap * 2 : 65536;
 			char *p;
 
-			if (nc > RECORD_MAX + 8192)
-				return -EBADMSG;
-			p = realloc(*buf, nc);
-			if (!p)
-				return -ENOMEM;
-			*buf = p;
-			*cap = nc;
+			if (nc > 2 * (size_t)BLOCK_MAX)
+				rc = Z_DATA_ERROR;	/* larger than any block written */
+			else if (!(p = realloc(h->blk_buf, nc)))
+				rc = Z_MEM_ERROR;
+			else {
+				h->blk_buf = p;
+				h->blk_cap = nc;
+				rc = Z_OK;
+			}
+			if (rc != Z_OK)
+				break;
 		}
-		h->zi.next_out = (Bytef *)*buf + *len;
-		h->zi.avail_out = *cap - *len - 1;
+		h->zi.next_out = (Bytef *)h->blk_buf + h->blk_len;
+		h->zi.avail_out = h->blk_cap - h->blk_len;
 		rc = inflate(&h->zi, Z_FINISH);
-		*len = *cap - 1 - h->zi.avail_out;
+		h->blk_len = h->blk_cap - h->zi.avail_out;
 	} while (rc == Z_BUF_ERROR && h->zi.avail_out == 0);
+	sqlite3_reset(h->get_block);
 	if (rc != Z_STREAM_END)
+		return rc == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
+	h->blk_id = blk;
+	return 0;
+}
+
+int hr_history_record(struct hr_history *h, int64_t id, int64_t off, int64_t len,
+		      char **buf, size_t *cap)
+{
+	int rc = load_block(h, hr_history_event_block(id));
+
+	if (rc)
+		return rc;
+	if (off < 0 || len <= 0 || len > RECORD_MAX || (size_t)(off + len) > h->blk_len)
 		return -EBADMSG;
-	(*buf)[*len] = '\0';
+	if (*cap < (size_t)len + 1) {
+		char *p = realloc(*buf, (size_t)len + 1);
+
+		if (!p)
+			return -ENOMEM;
+		*buf = p;
+		*cap = (size_t)len + 1;
+	}
+	memcpy(*buf, h->blk_buf + off, (size_t)len);
+	(*buf)[len] = '\0';
 	return 0;
 }
 
@@ -306,11 +394,13 @@ static int prepare_all(struct hr_history *h)
 {
 	int rc = SQLITE_OK;
 
-	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT INTO events(t, event_id, name, source, user,"
-				      " akid, ro, cat, rec) VALUES(?,?,?,?,?,?,?,?,?)", -1,
-				      &h->ins_event, NULL);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT OR IGNORE INTO resources(type, t, event, name)"
-				      " VALUES(?,?,?,?)", -1, &h->ins_res, NULL);
+	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT INTO events(t, id, event_id, name, source,"
+				      " user, akid, ro, cat, off, len) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+				      -1, &h->ins_event, NULL);
+	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT INTO blocks(tmax, z) VALUES(?, ?)", -1,
+				      &h->ins_block, NULL);
+	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT OR IGNORE INTO resources(type, t, event, nh,"
+				      " name) VALUES(?,?,?,?,?)", -1, &h->ins_res, NULL);
 	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT 1 FROM events WHERE event_id = ?", -1,
 				      &h->has_id, NULL);
 	rc = rc ?: sqlite3_prepare_v2(h->db, "BEGIN IMMEDIATE", -1, &h->begin, NULL);
@@ -322,12 +412,15 @@ static int prepare_all(struct hr_history *h)
 static void close_db(struct hr_history *h)
 {
 	sqlite3_finalize(h->ins_event);
+	sqlite3_finalize(h->ins_block);
+	sqlite3_finalize(h->get_block);
 	sqlite3_finalize(h->ins_res);
 	sqlite3_finalize(h->has_id);
 	sqlite3_finalize(h->begin);
 	sqlite3_finalize(h->commit);
 	sqlite3_finalize(h->rollback);
-	h->ins_event = h->ins_res = h->has_id = h->begin = h->commit = h->rollback = NULL;
+	h->ins_event = h->ins_block = h->get_block = h->ins_res = h->has_id = NULL;
+	h->begin = h->commit = h->rollback = NULL;
 	sqlite3_close(h->db);
 	h->db = NULL;
 }
@@ -347,13 +440,18 @@ static int open_db(struct hr_history *h)
 	if (h->mode != HR_HISTORY_READ) {
 		rc = exec(h, "PRAGMA journal_mode=WAL");
 		rc = rc ?: exec(h, "PRAGMA synchronous=NORMAL");
-		rc = rc ?: exec(h, "PRAGMA cache_size=-16384");
+		rc = rc ?: exec(h, "PRAGMA cache_size=-32768");
+		/* Checkpoint every 64 MB of WAL rather than 4: a page the
+		 * indexes touch again and again is copied back once. */
+		rc = rc ?: exec(h, "PRAGMA wal_autocheckpoint=16384");
 		rc = rc ?: exec(h, "PRAGMA temp_store=MEMORY");
 		for (size_t i = 0; rc == SQLITE_OK && i < sizeof(schema) / sizeof(schema[0]); i++)
 			rc = exec(h, schema[i]);
 	}
 	rc = rc ?: check_meta(h);
 	rc = rc ?: load_token_key(h);
+	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT z FROM blocks WHERE id = ?", -1,
+				      &h->get_block, NULL);
 	if (rc == SQLITE_OK && h->mode != HR_HISTORY_READ)
 		rc = prepare_all(h);
 	return rc;
@@ -395,6 +493,7 @@ int hr_history_open(const char *state_dir, enum hr_history_mode mode,
 		return -ENOMEM;
 	h->mode = mode;
 	h->retention_days = retention_days;
+	h->blk_id = -1;
 	if (snprintf(h->path, sizeof(h->path), "%s/%s", state_dir, HR_HISTORY_FILE) >=
 	    (int)sizeof(h->path)) {
 		free(h);
@@ -476,6 +575,7 @@ void hr_history_close(struct hr_history *h)
 	if (h->zi_ok)
 		inflateEnd(&h->zi);
 	free(h->zbuf);
+	free(h->blk_buf);
 	for (int i = 0; i < HR_LOOKUP_MAX_RESULTS; i++)
 		free(h->page_buf[i]);
 	free(h);
@@ -509,37 +609,57 @@ static bool already_stored(struct hr_history *h, const char *event_id)
 	return rc == SQLITE_ROW;
 }
 
-static int add_one(struct hr_history *h, const struct hr_history_row *r)
+static int add_event(struct hr_history *h, const struct hr_history_row *r, int64_t id,
+		     size_t off)
 {
 	sqlite3_stmt *st = h->ins_event;
-	sqlite3_int64 id;
-	size_t zlen;
 
-	if (h->mode == HR_HISTORY_REBUILD && already_stored(h, r->event_id)) {
-		h->duplicates++;
-		return 0;
-	}
-	if (deflate_record(h, r->json, r->len, &zlen))
-		return -EIO;
 	sqlite3_bind_int64(st, 1, r->time_sec);
-	hr_history_bind_event_id(st, 2, r->event_id);
-	bind_text_or_null(st, 3, r->event_name);
-	bind_text_or_null(st, 4, r->event_source);
-	bind_text_or_null(st, 5, r->user_name);
-	bind_text_or_null(st, 6, r->access_key_id);
-	sqlite3_bind_int(st, 7, r->read_only);
-	sqlite3_bind_int(st, 8, category_code(r->category));
-	sqlite3_bind_blob(st, 9, h->zbuf, zlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	hr_history_bind_event_id(st, 3, r->event_id);
+	bind_text_or_null(st, 4, r->event_name);
+	bind_text_or_null(st, 5, r->event_source);
+	bind_text_or_null(st, 6, r->user_name);
+	bind_text_or_null(st, 7, r->access_key_id);
+	sqlite3_bind_int(st, 8, r->read_only);
+	sqlite3_bind_int(st, 9, category_code(r->category));
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)off);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)r->len);
 	if (!step_done(st))
 		return -EIO;
-	id = sqlite3_last_insert_rowid(h->db);
 	for (int i = 0; i < r->n_resources && i < HR_RECORD_MAX_RESOURCES; i++) {
 		sqlite3_bind_text(h->ins_res, 1, r->resources[i].type, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(h->ins_res, 2, r->time_sec);
 		sqlite3_bind_int64(h->ins_res, 3, id);
-		sqlite3_bind_text(h->ins_res, 4, r->resources[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(h->ins_res, 4, hr_history_name_hash(r->resources[i].name));
+		sqlite3_bind_text(h->ins_res, 5, r->resources[i].name, -1, SQLITE_STATIC);
 		if (!step_done(h->ins_res))
 			return -EIO;
+	}
+	return 0;
+}
+
+/* One block: its records deflated together, then one row each. */
+static int add_block(struct hr_history *h, const struct hr_history_row *const *rows, size_t n,
+		     size_t total)
+{
+	int64_t blk, tmax = INT64_MIN;
+	size_t zlen, off = 0;
+
+	if (deflate_block(h, rows, n, total, &zlen))
+		return -EIO;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i]->time_sec > tmax)
+			tmax = rows[i]->time_sec;
+	sqlite3_bind_int64(h->ins_block, 1, tmax);
+	sqlite3_bind_blob(h->ins_block, 2, h->zbuf, (int)zlen, SQLITE_STATIC);
+	if (!step_done(h->ins_block))
+		return -EIO;
+	blk = sqlite3_last_insert_rowid(h->db);
+	for (size_t i = 0; i < n; i++) {
+		if (add_event(h, rows[i], hr_history_event_pos(blk, i), off))
+			return -EIO;
+		off += rows[i]->len;
 	}
 	return 0;
 }
@@ -549,25 +669,51 @@ static bool row_valid(const struct hr_history_row *r)
 	return r->json && r->len && r->len <= RECORD_MAX && r->event_id;
 }
 
-/* rows in one transaction; false (and rolled back) if any row failed. */
+/* REBUILD: the same eventID twice in one block not yet stored. */
+static bool pending(const struct hr_history_row *const *blk, size_t k, const char *event_id)
+{
+	for (size_t i = 0; i < k; i++)
+		if (!strcmp(blk[i]->event_id, event_id))
+			return true;
+	return false;
+}
+
+/* rows in one transaction, in blocks of BLOCK_RECORDS; false (and rolled
+ * back) if any row failed. */
 static bool add_all(struct hr_history *h, const struct hr_history_row *rows, size_t n,
 		    size_t *invalid)
 {
+	const struct hr_history_row *blk[BLOCK_RECORDS];
+	size_t k = 0, total = 0;
+
 	*invalid = 0;
 	if (!step_done(h->begin))
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!row_valid(&rows[i])) {
+	for (size_t i = 0; i <= n; i++) {
+		const struct hr_history_row *r = i < n ? &rows[i] : NULL;
+
+		if (r && !row_valid(r)) {
 			(*invalid)++;
 			continue;
 		}
-		if (add_one(h, &rows[i])) {
-			step_done(h->rollback);
-			return false;
+		if (r && h->mode == HR_HISTORY_REBUILD &&
+		    (already_stored(h, r->event_id) || pending(blk, k, r->event_id))) {
+			h->duplicates++;
+			continue;
+		}
+		if (k && (!r || k == BLOCK_RECORDS || total + r->len > BLOCK_BYTES)) {
+			if (add_block(h, blk, k, total))
+				goto fail;
+			k = total = 0;
+		}
+		if (r) {
+			blk[k++] = r;
+			total += r->len;
 		}
 	}
 	if (step_done(h->commit))
 		return true;
+fail:
 	step_done(h->rollback);
 	return false;
 }
@@ -613,32 +759,41 @@ size_t hr_history_write(void *arg, const struct hr_record *const *recs, size_t n
 
 /* ---- prune ---- */
 
+/* Run a "DELETE ... LIMIT PRUNE_CHUNK" until it deletes less: small
+ * transactions, so the agent's inserts wait at most one chunk. */
+static int delete_chunks(struct hr_history *h, sqlite3_stmt *del, int64_t cutoff)
+{
+	do {
+		sqlite3_bind_int64(del, 1, cutoff);
+		if (!step_done(del))
+			return SQLITE_ERROR;
+	} while (sqlite3_changes(h->db) == PRUNE_CHUNK);
+	return SQLITE_OK;
+}
+
 int hr_history_prune(struct hr_history *h, int64_t now_sec)
 {
 	int64_t cutoff = now_sec - (int64_t)h->retention_days * 86400;
-	sqlite3_stmt *del = NULL, *next = NULL, *del_res = NULL;
+	sqlite3_stmt *del = NULL, *next = NULL, *del_res = NULL, *del_blk = NULL;
 	char type[256] = "";
-	int rc, changed;
+	int rc;
 
 	if (!h->retention_days || h->mode == HR_HISTORY_READ)
 		return 0;
-	rc = sqlite3_prepare_v2(h->db, "DELETE FROM events WHERE id IN (SELECT id FROM events"
-				" WHERE t < ? LIMIT 5000)", -1, &del, NULL);
+	rc = sqlite3_prepare_v2(h->db, "DELETE FROM events WHERE (t, id) IN (SELECT t, id FROM"
+				" events WHERE t < ? LIMIT 5000)", -1, &del, NULL);
 	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT type FROM resources WHERE type > ?"
 				      " ORDER BY type LIMIT 1", -1, &next, NULL);
 	rc = rc ?: sqlite3_prepare_v2(h->db, "DELETE FROM resources WHERE type = ? AND t < ?",
 				      -1, &del_res, NULL);
+	/* A block whose newest record is pruned holds nothing any more. */
+	rc = rc ?: sqlite3_prepare_v2(h->db, "DELETE FROM blocks WHERE id IN (SELECT id FROM blocks"
+				      " WHERE tmax < ? LIMIT 5000)", -1, &del_blk, NULL);
 	if (rc != SQLITE_OK)
 		goto out;
-	/* Small transactions: the agent's inserts wait at most one chunk. */
-	do {
-		sqlite3_bind_int64(del, 1, cutoff);
-		if (!step_done(del)) {
-			rc = SQLITE_ERROR;
-			goto out;
-		}
-		changed = sqlite3_changes(h->db);
-	} while (changed == PRUNE_CHUNK);
+	rc = delete_chunks(h, del, cutoff);
+	if (rc != SQLITE_OK)
+		goto out;
 	/* resources is keyed by type first: prune type by type. */
 	for (;;) {
 		sqlite3_bind_text(next, 1, type, -1, SQLITE_TRANSIENT);
@@ -655,6 +810,7 @@ int hr_history_prune(struct hr_history *h, int64_t now_sec)
 			goto out;
 		}
 	}
+	rc = delete_chunks(h, del_blk, cutoff);
 out:
 	if (rc != SQLITE_OK)
 		hr_warn("event history: failed to prune to %u days: %s", h->retention_days,
@@ -662,6 +818,7 @@ out:
 	sqlite3_finalize(del);
 	sqlite3_finalize(next);
 	sqlite3_finalize(del_res);
+	sqlite3_finalize(del_blk);
 	return rc == SQLITE_OK ? 0 : -EIO;
 }
 

@@ -273,19 +273,100 @@ static const char *attr_column(enum hr_lookup_attr a)
 	case HR_ATTR_EVENT_SOURCE: return "e.source";
 	case HR_ATTR_ACCESS_KEY_ID: return "e.akid";
 	case HR_ATTR_RESOURCE_TYPE: return "r.type";
-	case HR_ATTR_RESOURCE_NAME: return "r.name";
+	case HR_ATTR_RESOURCE_NAME: return "r.nh";
 	default: return NULL;
 	}
+}
+
+/* The oldest and newest eventTime stored: two probes at the ends of the
+ * clustered key (min and max in one query would scan every row). */
+static int time_span(struct hr_history *h, int64_t *lo, int64_t *hi)
+{
+	static const char *const sql[2] = {
+		"SELECT t FROM events ORDER BY t ASC LIMIT 1",
+		"SELECT t FROM events ORDER BY t DESC LIMIT 1",
+	};
+	int64_t *out[2] = { lo, hi };
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	*lo = 1;	/* empty: no bucket to walk */
+	*hi = 0;
+	for (int k = 0; k < 2 && rc == SQLITE_OK; k++) {
+		rc = sqlite3_prepare_v2(h->db, sql[k], -1, &st, NULL);
+		if (rc != SQLITE_OK)
+			break;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*out[k] = sqlite3_column_int64(st, 0);
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
+
+/*
+ * Step st, adding its events to the page. Returns 1 when the page is full
+ * (next_token made if there is more), 0 when st ran out, or -errno.
+ */
+static int take_rows(struct hr_history *h, const struct hr_lookup *q, sqlite3_stmt *st,
+		     struct hr_lookup_page *page, int64_t *last_t, int64_t *last_id,
+		     char *err, size_t errlen)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		struct hr_lookup_event *ev;
+		int k = page->n;
+
+		/* Two resources of one event, both matching: one event. */
+		if (id == *last_id)
+			continue;
+		if (page->n == q->max_results) {
+			/* There is more: the token points after the last one shown. */
+			if (hr_lookup_token_make(h->token_key, q, *last_t, *last_id,
+						 hr_ns_to_sec(hr_wall_ns()), page->next_token,
+						 sizeof(page->next_token))) {
+				snprintf(err, errlen, "failed to make a next-token");
+				return -EIO;
+			}
+			return 1;
+		}
+		ev = &page->events[k];
+		ev->time_sec = sqlite3_column_int64(st, 1);
+		ev->len = (size_t)sqlite3_column_int64(st, 3);
+		if (hr_history_record(h, id, sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+				      &h->page_buf[k], &h->page_cap[k])) {
+			snprintf(err, errlen, "the event history holds a damaged record (id %lld); "
+				 "`hostrail rebuild-history` restores it from the bucket",
+				 (long long)id);
+			return -EBADMSG;
+		}
+		ev->record = h->page_buf[k];
+		page->n++;
+		*last_id = id;
+		*last_t = ev->time_sec;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "failed to read the event history %s: %s", h->path,
+			 sqlite3_errmsg(h->db));
+		return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EBADMSG : -EIO;
+	}
+	return 0;
 }
 
 int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
 		      struct hr_lookup_page *page, char *err, size_t errlen)
 {
 	bool by_res = q->attr == HR_ATTR_RESOURCE_TYPE || q->attr == HR_ATTR_RESOURCE_NAME;
+	bool by_name = q->attr == HR_ATTR_RESOURCE_NAME;
 	const char *T = by_res ? "r.t" : "e.t", *ID = by_res ? "r.event" : "e.id";
 	int64_t pos_t = INT64_MAX, pos_id = INT64_MAX, last_id = -1, last_t = 0;
-	int max = q->max_results, rc, col = 1;
+	int64_t lo = 0, hi = 0, b_lo = 0, b_hi = 0;
+	int max = q->max_results, rc = 0, col;
 	sqlite3_stmt *st = NULL;
+	const char *value_sql = " = ?";
 	char sql[768];
 
 	memset(page, 0, sizeof(*page));
@@ -301,69 +382,59 @@ int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
 						   hr_ns_to_sec(hr_wall_ns()), &pos_t, &pos_id,
 						   err, errlen))
 		return -EINVAL;
-	snprintf(sql, sizeof(sql),
-		 "SELECT e.id, e.t, e.rec FROM %s WHERE %s%s%s %s BETWEEN ? AND ? AND (%s, %s) < (?, ?)"
-		 " AND e.cat %s %d ORDER BY %s DESC, %s DESC",
-		 by_res ? "resources r JOIN events e ON e.id = r.event" : "events e",
-		 q->attr ? attr_column(q->attr) : "", q->attr ? " = ?" : "", q->attr ? " AND" : "",
-		 T, T, ID, q->insight ? "=" : "!=", HR_CAT_INSIGHT, T, ID);
-	rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		goto db_fail;
-	if (q->attr == HR_ATTR_READ_ONLY)
-		/* "true"/"false" as CloudTrail writes them; anything else matches nothing. */
-		sqlite3_bind_int(st, col++, !strcmp(q->value, "true") ? 1 :
-				 !strcmp(q->value, "false") ? 0 : -1);
-	else if (q->attr == HR_ATTR_EVENT_ID)
-		hr_history_bind_event_id(st, col++, q->value);
-	else if (q->attr)
-		sqlite3_bind_text(st, col++, q->value, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, col++, q->start_sec);
-	sqlite3_bind_int64(st, col++, q->end_sec);
-	sqlite3_bind_int64(st, col++, pos_t);
-	sqlite3_bind_int64(st, col++, pos_id);
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		struct hr_lookup_event *ev;
-		int k = page->n;
-
-		/* Two resources of one event, both matching: one event. */
-		if (id == last_id)
-			continue;
-		if (page->n == max) {
-			/* There is more: the token points after the last one shown. */
-			if (hr_lookup_token_make(h->token_key, q, last_t, last_id,
-						 hr_ns_to_sec(hr_wall_ns()), page->next_token,
-						 sizeof(page->next_token))) {
-				snprintf(err, errlen, "failed to make a next-token");
-				sqlite3_finalize(st);
-				return -EIO;
-			}
-			break;
-		}
-		ev = &page->events[k];
-		ev->time_sec = sqlite3_column_int64(st, 1);
-		if (hr_history_inflate(h, sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2),
-				       &h->page_buf[k], &h->page_cap[k], &ev->len)) {
-			snprintf(err, errlen, "the event history holds a damaged record (id %lld); "
-				 "`hostrail rebuild-history` restores it from the bucket",
-				 (long long)id);
-			sqlite3_finalize(st);
-			return -EBADMSG;
-		}
-		ev->record = h->page_buf[k];
-		page->n++;
-		last_id = id;
-		last_t = ev->time_sec;
+	if (by_name)
+		/* the time bucket, the hash, then the name itself */
+		value_sql = " = ? AND r.name = ? AND (r.t >> " HR_HISTORY_NAME_BUCKET_SQL ") = ?";
+	if (q->attr == HR_ATTR_READ_ONLY) {
+		/* "true"/"false" as CloudTrail writes them; anything else matches
+		 * nothing. A literal, so that true can use its partial index. */
+		if (strcmp(q->value, "true") && strcmp(q->value, "false"))
+			return 0;
+		value_sql = !strcmp(q->value, "true") ? " = 1" : " = 0";
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		goto db_fail;
+	snprintf(sql, sizeof(sql),
+		 "SELECT e.id, e.t, e.off, e.len FROM %s WHERE %s%s%s %s BETWEEN ? AND ?"
+		 " AND (%s, %s) < (?, ?) AND e.cat %s %d ORDER BY %s DESC, %s DESC",
+		 by_res ? "resources r JOIN events e ON e.t = r.t AND e.id = r.event" : "events e",
+		 q->attr ? attr_column(q->attr) : "", q->attr ? value_sql : "",
+		 q->attr ? " AND" : "", T, T, ID, q->insight ? "=" : "!=", HR_CAT_INSIGHT, T, ID);
+	rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && by_name) {
+		/* The ResourceName index is per time bucket (history.c): walk
+		 * the buckets the history and the query both cover, newest
+		 * first; within one, the index gives time order. */
+		rc = time_span(h, &lo, &hi);
+		b_hi = hr_history_name_bucket(q->end_sec < hi ? q->end_sec : hi);
+		if (pos_t < INT64_MAX && hr_history_name_bucket(pos_t) < b_hi)
+			b_hi = hr_history_name_bucket(pos_t);
+		b_lo = hr_history_name_bucket(q->start_sec > lo ? q->start_sec : lo);
+		if (lo > hi)
+			b_lo = b_hi + 1;
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "failed to read the event history %s: %s", h->path,
+			 sqlite3_errmsg(h->db));
+		sqlite3_finalize(st);
+		return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EBADMSG : -EIO;
+	}
+	for (int64_t b = b_hi; b >= b_lo && rc == 0; b--) {
+		col = 1;
+		sqlite3_reset(st);
+		if (q->attr == HR_ATTR_EVENT_ID) {
+			hr_history_bind_event_id(st, col++, q->value);
+		} else if (by_name) {
+			sqlite3_bind_int64(st, col++, hr_history_name_hash(q->value));
+			sqlite3_bind_text(st, col++, q->value, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, col++, b);
+		} else if (q->attr && q->attr != HR_ATTR_READ_ONLY) {
+			sqlite3_bind_text(st, col++, q->value, -1, SQLITE_STATIC);
+		}
+		sqlite3_bind_int64(st, col++, q->start_sec);
+		sqlite3_bind_int64(st, col++, q->end_sec);
+		sqlite3_bind_int64(st, col++, pos_t);
+		sqlite3_bind_int64(st, col++, pos_id);
+		rc = take_rows(h, q, st, page, &last_t, &last_id, err, errlen);
+	}
 	sqlite3_finalize(st);
-	return 0;
-db_fail:
-	snprintf(err, errlen, "failed to read the event history %s: %s", h->path,
-		 sqlite3_errmsg(h->db));
-	sqlite3_finalize(st);
-	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EBADMSG : -EIO;
+	return rc < 0 ? rc : 0;
 }

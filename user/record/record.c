@@ -196,6 +196,7 @@ void hr_record_free(struct hr_record *rec)
 	free(rec->source_ip);
 	free(rec->acting_as);
 	free(rec->error_code);
+	free(rec->what);
 	for (int i = 0; i < rec->n_resources && i < HR_RECORD_MAX_RESOURCES; i++) {
 		free(rec->resources[i].arn);
 		free(rec->resources[i].name);
@@ -723,6 +724,9 @@ int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
 	out->source_ip = strdup(session_source_ip(r, t));
 	out->via = session_via(r, t);
 	out->error_code = failed ? strdup(ecode) : NULL;
+	out->failed = failed;
+	out->what = dec.what;	/* moved: dec no longer frees it */
+	dec.what = NULL;
 	if (!out->source_ip || (failed && !out->error_code)) {
 		rc = -ENOMEM;
 		goto fail;
@@ -1014,4 +1018,9 @@ int hr_rec_finish(struct hr_recorder *r, struct hr_record *out)
 const char *hr_rec_source_ip(struct hr_recorder *r, const struct hr_task *t)
 {
 	return session_source_ip(r, t);
+}
+
+const char *hr_rec_session_via(struct hr_recorder *r, const struct hr_task *t)
+{
+	return session_via(r, t);
 }

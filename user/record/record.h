@@ -50,6 +50,12 @@ struct hr_record {
 	const char *via;	/* how the session logged in: "ssh", "console", "su", "sudo"; NULL if not in a known session */
 	char *acting_as;	/* the effective user when it is not the login user (AssumedRole), else NULL */
 	char *error_code;	/* errno name, NULL on success */
+	bool failed;		/* it failed: error_code set, or a sign-in whose
+				 * responseElements says Failure (CloudTrail gives a
+				 * failed ConsoleLogin an errorMessage, no errorCode) */
+	char *what;		/* what it was done to, short and readable for a
+				 * journald line ("tmpfs on /mnt", "uid 0 (root)"),
+				 * may be NULL: then the resources' names say it */
 	int n_resources;
 	struct hr_resource resources[HR_RECORD_MAX_RESOURCES];
 };

@@ -42,5 +42,7 @@ void hr_rec_ident_move(struct ident *id, struct hr_record *out);
 int hr_rec_finish(struct hr_recorder *r, struct hr_record *out);
 /* sourceIPAddress of a task: its session's address, else "localhost". */
 const char *hr_rec_source_ip(struct hr_recorder *r, const struct hr_task *t);
+/* How t's session logged in ("ssh", ...), NULL if not in a known session. */
+const char *hr_rec_session_via(struct hr_recorder *r, const struct hr_task *t);
 
 #endif

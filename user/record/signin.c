@@ -254,8 +254,17 @@ static int build(struct hr_recorder *r, const struct hr_signin *si, struct hr_re
 	out->read_only = false;
 	out->source_ip = source;
 	source = NULL;
-	if (si->sessionid != NO_ID)
-		out->via = hr_session_via(si->service);
+	/* A login says how it came in, failed or not; su and sudo run in
+	 * their caller's session and say how that one came in. */
+	out->via = login ? hr_session_via(si->service) : hr_rec_session_via(r, si->caller);
+	out->failed = !si->success && si->kind != HR_SIGNIN_LOGOUT;
+	if (si->kind == HR_SIGNIN_SWITCH || sts) {
+		out->what = hr_utf8_sanitize(si->user, strlen(si->user));
+		if (!out->what) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
 	if (sts && !si->success) {
 		out->error_code = strdup("AccessDenied");
 		if (!out->error_code) {

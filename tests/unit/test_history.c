@@ -3,6 +3,8 @@
  * database (paging, every attribute, pruning, a corrupt file), the sink
  * worker and journald's MESSAGE line. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -438,13 +440,25 @@ static size_t slow_write(void *ctx, const struct hr_record *const *recs, size_t 
 	return n > 1 ? 1 : 0;	/* refuse one of every batch of several */
 }
 
+static struct hr_shared_record *small_record(void)
+{
+	struct hr_record rec = { 0 };
+
+	rec.json = strdup("{}");
+	rec.len = 2;
+	return hr_shared_record_new(&rec);
+}
+
 TEST(test_sink_worker_bounds_and_counts)
 {
 	struct hr_sink_worker *w = NULL;
 	struct hr_sink_stats st;
+	struct hr_shared_record *one = small_record();
 	int pushed = 0;
 
-	CHECK_INT(hr_sink_worker_start("test", 4, 2, slow_write, NULL, NULL, &w), 0);
+	/* room for four small records */
+	CHECK_INT(hr_sink_worker_start("test", 4 * one->bytes, 2, slow_write, NULL, NULL, &w), 0);
+	hr_shared_record_put(one);
 	for (int i = 0; i < 50; i++) {
 		struct hr_record rec = { 0 };
 		struct hr_shared_record *s;
@@ -464,6 +478,82 @@ TEST(test_sink_worker_bounds_and_counts)
 	CHECK_INT(st.accepted + st.queue_full, pushed);
 	CHECK_INT(st.written + st.refused, st.accepted);
 	CHECK(st.refused > 0);
+	hr_sink_worker_stop(w);
+}
+
+/* A write that waits at a gate, so the test decides when the queue drains. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static bool gate_open, gate_entered;
+
+static size_t gated_write(void *ctx, const struct hr_record *const *recs, size_t n)
+{
+	(void)ctx;
+	(void)recs;
+	pthread_mutex_lock(&gate_lock);
+	gate_entered = true;
+	pthread_cond_broadcast(&gate_cond);
+	while (!gate_open)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	return 0;
+}
+
+/* The bound is bytes, not records: many small records fit (more than the
+ * ring's first size), a large one does not once the small ones hold the
+ * room, and exactly what passes the bound is counted as queue_full. */
+TEST(test_sink_worker_bound_is_bytes)
+{
+	struct hr_sink_worker *w = NULL;
+	struct hr_sink_stats st;
+	struct hr_shared_record *s = small_record(), *big;
+	struct hr_record rec = { 0 };
+	size_t small = s->bytes, room = 5000, accepted = 1, full = 0, big_bytes;
+
+	CHECK_INT(hr_sink_worker_start("test", room * small, 1, gated_write, NULL, NULL, &w), 0);
+	/* the first record goes to the worker, which then waits at the gate */
+	CHECK_INT(hr_sink_worker_push(w, s), 0);
+	hr_shared_record_put(s);
+	pthread_mutex_lock(&gate_lock);
+	while (!gate_entered)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+
+	/* a record of 4 KB: it fits now, and is taken */
+	rec.json = calloc(1, 4097);
+	memset(rec.json, 'x', 4096);
+	rec.len = 4096;
+	big = hr_shared_record_new(&rec);
+	big_bytes = big->bytes;
+	CHECK(big_bytes > 4096 && big_bytes < room * small);
+	CHECK_INT(hr_sink_worker_push(w, big), 0);
+	accepted++;
+	for (size_t i = 0; i < room + 100; i++) {
+		s = small_record();
+		if (hr_sink_worker_push(w, s) == 0)
+			accepted++;
+		else
+			full++;
+		hr_shared_record_put(s);
+	}
+	/* the queue is full to the byte: the big record again does not fit */
+	CHECK_INT(hr_sink_worker_push(w, big), -ENOBUFS);
+	full++;
+	hr_shared_record_put(big);
+	/* queued: big + as many small ones as the rest of the room holds */
+	CHECK_INT(accepted - 2, room - (big_bytes + small - 1) / small);
+	hr_sink_worker_stats(w, &st);
+	CHECK_INT(st.accepted, accepted);
+	CHECK_INT(st.queue_full, full);
+
+	pthread_mutex_lock(&gate_lock);
+	gate_open = true;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	hr_sink_worker_drain(w);
+	hr_sink_worker_stats(w, &st);
+	CHECK_INT(st.written, accepted);
+	CHECK_INT(st.refused, 0);
 	hr_sink_worker_stop(w);
 }
 
@@ -570,6 +660,7 @@ int main(void)
 	RUN(test_history_name_across_buckets);
 	RUN(test_history_corrupt_file);
 	RUN(test_sink_worker_bounds_and_counts);
+	RUN(test_sink_worker_bound_is_bytes);
 	RUN(test_journal_message);
 	RUN(test_journal_signin);
 	TEST_MAIN_END();

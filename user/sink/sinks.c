@@ -9,7 +9,15 @@
 #include "history/history.h"
 #include "sink/sinks.h"
 
-#define DEFAULT_QUEUE 16384	/* ~25 MB of 1.5 KB records at worst, per sink */
+/*
+ * Per sink, the bytes its queued records may hold. The history must take a
+ * burst whole (100,000 calls in half a second is what an attack looks like,
+ * and the history is where it is looked up): 256 MiB is ~200,000 records of
+ * ~1.3 KB. journald throttles bursts itself (RateLimitBurst), so a deep
+ * queue would only delay its refusals: 32 MiB, ~25,000 records.
+ */
+#define HISTORY_QUEUE_BYTES (256u << 20)
+#define JOURNALD_QUEUE_BYTES (32u << 20)
 
 struct sink {
 	const char *name;
@@ -27,7 +35,6 @@ struct hr_sinks {
 
 int hr_sinks_open(const struct hr_sinks_opts *o, struct hr_sinks **out)
 {
-	size_t q = o->queue ? o->queue : DEFAULT_QUEUE;
 	struct hr_sinks *s = calloc(1, sizeof(*s));
 	char err[PATH_MAX + 256];
 	int rc;
@@ -42,8 +49,10 @@ int hr_sinks_open(const struct hr_sinks_opts *o, struct hr_sinks **out)
 
 	if (o->journald) {
 		rc = hr_journal_open(&s->journal);
-		rc = rc ?: hr_sink_worker_start(HR_SINK_JOURNALD, q, 64, hr_journal_write, NULL,
-						s->journal, &s->journald.w);
+		rc = rc ?: hr_sink_worker_start(HR_SINK_JOURNALD,
+						o->queue_bytes ?: JOURNALD_QUEUE_BYTES, 64,
+						hr_journal_write, NULL, s->journal,
+						&s->journald.w);
 		if (rc)
 			hr_err("failed to start forwarding to journald: %s", strerror(-rc));
 	}
@@ -53,7 +62,8 @@ int hr_sinks_open(const struct hr_sinks_opts *o, struct hr_sinks **out)
 		hr_err("%s; recording goes on into the bucket, and the records the history "
 		       "misses are counted (LostEvents, sink history)", err);
 	else
-		rc = hr_sink_worker_start(HR_SINK_HISTORY, q, 4096, hr_history_write,
+		rc = hr_sink_worker_start(HR_SINK_HISTORY,
+					  o->queue_bytes ?: HISTORY_QUEUE_BYTES, 4096, hr_history_write,
 					  hr_history_maybe_prune, s->hist, &s->history.w);
 	if (rc && s->hist)
 		hr_err("failed to start the event history: %s", strerror(-rc));

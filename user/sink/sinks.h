@@ -20,7 +20,7 @@ struct hr_sinks_opts {
 	const char *state_dir;		/* the history lives here */
 	unsigned retention_days;	/* historyRetentionDays */
 	bool journald;			/* the trail's forwardToJournald */
-	size_t queue;			/* records per sink queue; 0: default */
+	size_t queue_bytes;		/* bound of each sink's queue; 0: defaults */
 };
 
 struct hr_sinks;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * worker.c - one thread and a bounded ring of shared records (worker.h).
+ * worker.c - one thread and a ring of shared records bounded by the bytes
+ * they hold (worker.h). The ring of pointers itself starts small and
+ * doubles as a burst fills it: 8 bytes a record, next to the ~1 KB each
+ * record holds, so it is not worth counting against the bound.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,10 +30,33 @@ struct hr_sink_worker {
 	struct hr_shared_record **got;	/* the batch being written */
 	const struct hr_record **recs;
 	size_t cap, head, count, batch;
+	size_t bytes, max_bytes;	/* held by the queued records, and the bound */
 	bool busy;			/* the worker holds records outside the ring */
 	bool stopping;
 	struct hr_sink_stats st;
 };
+
+#define RING_FIRST 1024
+#define ALLOC_OVERHEAD 16	/* what malloc adds to each block, about */
+
+static size_t owned(const char *str)
+{
+	return str ? strlen(str) + 1 + ALLOC_OVERHEAD : 0;
+}
+
+/* What a record holds in memory: the queues' bound counts this. */
+static size_t record_bytes(const struct hr_record *rec)
+{
+	size_t n = sizeof(struct hr_shared_record) + ALLOC_OVERHEAD;
+
+	n += rec->json ? rec->len + 1 + ALLOC_OVERHEAD : 0;
+	n += owned(rec->user_name) + owned(rec->user_arn) + owned(rec->access_key_id);
+	n += owned(rec->source_ip) + owned(rec->acting_as) + owned(rec->error_code);
+	n += owned(rec->what);
+	for (int i = 0; i < rec->n_resources && i < HR_RECORD_MAX_RESOURCES; i++)
+		n += owned(rec->resources[i].arn) + owned(rec->resources[i].name);
+	return n;
+}
 
 struct hr_shared_record *hr_shared_record_new(struct hr_record *rec)
 {
@@ -39,6 +65,7 @@ struct hr_shared_record *hr_shared_record_new(struct hr_record *rec)
 	if (!s)
 		return NULL;
 	s->rec = *rec;
+	s->bytes = record_bytes(rec);
 	s->refs = 1;
 	memset(rec, 0, sizeof(*rec));
 	return s;
@@ -83,6 +110,7 @@ static void *worker_main(void *arg)
 			w->recs[n] = &w->got[n]->rec;
 			w->head = (w->head + 1) % w->cap;
 			w->count--;
+			w->bytes -= w->got[n]->bytes;
 			n++;
 		}
 		w->busy = true;
@@ -106,7 +134,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int hr_sink_worker_start(const char *name, size_t capacity, size_t batch,
+int hr_sink_worker_start(const char *name, size_t max_bytes, size_t batch,
 			 hr_sink_write_fn write, hr_sink_idle_fn idle, void *ctx,
 			 struct hr_sink_worker **out)
 {
@@ -114,12 +142,12 @@ int hr_sink_worker_start(const char *name, size_t capacity, size_t batch,
 	int err;
 
 	*out = NULL;
-	if (!capacity || !batch || !write)
+	if (!max_bytes || !batch || !write)
 		return -EINVAL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	w->ring = calloc(capacity, sizeof(*w->ring));
+	w->ring = calloc(RING_FIRST, sizeof(*w->ring));
 	w->got = calloc(batch, sizeof(*w->got));
 	w->recs = calloc(batch, sizeof(*w->recs));
 	if (!w->ring || !w->got || !w->recs) {
@@ -127,7 +155,8 @@ int hr_sink_worker_start(const char *name, size_t capacity, size_t batch,
 		goto fail;
 	}
 	snprintf(w->name, sizeof(w->name), "%s", name);
-	w->cap = capacity;
+	w->cap = RING_FIRST;
+	w->max_bytes = max_bytes;
 	w->batch = batch;
 	w->write = write;
 	w->idle = idle;
@@ -149,18 +178,37 @@ fail:
 	return err;
 }
 
+/* Double the ring, keeping the queued records in order from index 0. */
+static int ring_grow(struct hr_sink_worker *w)
+{
+	size_t cap = w->cap * 2;
+	struct hr_shared_record **ring = malloc(cap * sizeof(*ring));
+
+	if (!ring)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->count; i++)
+		ring[i] = w->ring[(w->head + i) % w->cap];
+	free(w->ring);
+	w->ring = ring;
+	w->cap = cap;
+	w->head = 0;
+	return 0;
+}
+
 int hr_sink_worker_push(struct hr_sink_worker *w, struct hr_shared_record *s)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&w->lock);
-	if (w->count == w->cap || w->stopping) {
+	if (w->stopping || s->bytes > w->max_bytes - w->bytes ||
+	    (w->count == w->cap && ring_grow(w))) {
 		w->st.queue_full++;
 		rc = -ENOBUFS;
 	} else {
 		hr_shared_record_get(s);
 		w->ring[(w->head + w->count) % w->cap] = s;
 		w->count++;
+		w->bytes += s->bytes;
 		w->st.accepted++;
 		/* Wake the thread only on the empty -> non-empty edge. */
 		if (w->count == 1)

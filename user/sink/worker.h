@@ -6,8 +6,11 @@
  * sendv blocks while journald is busy, and SQLite inserts cost micro-
  * seconds each. A sink worker is one thread and a bounded queue. The
  * agent pushes finished records (shared, reference-counted, never copied);
- * when the queue is full the record is dropped for that sink only and
- * counted, and the agent reports the count as LostEvents.
+ * the queue is bounded by the BYTES its records hold, not by their number,
+ * so that a burst of small records (an attack is a burst) fits while a
+ * flood of large ones cannot eat the host's memory. A record that would
+ * pass the bound is dropped for that sink only and counted, and the agent
+ * reports the count as LostEvents.
  */
 #ifndef HOSTRAIL_SINK_WORKER_H
 #define HOSTRAIL_SINK_WORKER_H
@@ -19,6 +22,7 @@
 /* A finished record, read-only from here on, shared by every sink. */
 struct hr_shared_record {
 	struct hr_record rec;
+	size_t bytes;		/* what it holds in memory, for the queues' bound */
 	int refs;		/* atomic */
 };
 
@@ -45,8 +49,9 @@ struct hr_sink_stats {
 
 struct hr_sink_worker;
 
-/* capacity records at most in the queue; batch at most per write call. */
-int hr_sink_worker_start(const char *name, size_t capacity, size_t batch,
+/* Queued records hold max_bytes at most (hr_shared_record.bytes, counted
+ * once per sink); batch records at most per write call. */
+int hr_sink_worker_start(const char *name, size_t max_bytes, size_t batch,
 			 hr_sink_write_fn write, hr_sink_idle_fn idle, void *ctx,
 			 struct hr_sink_worker **out);
 /* Queue one record (takes a reference), or count it as dropped. Never blocks

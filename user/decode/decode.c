@@ -816,6 +816,15 @@ static void w_argv(struct dctx *c, int i, const char *key)
 	mark_truncated(c, i, key);
 }
 
+/* open's flags and, when it may create a file, its mode (open, openat, openat2). */
+static void w_open_flags(struct dctx *c, uint32_t flags, uint32_t mode)
+{
+	w_enum(c, "accessMode", &hr_open_access, flags & O_ACCMODE);
+	w_flags(c, "flags", &hr_open_flags, flags & ~(uint32_t)O_ACCMODE);
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		w_mode(c, "mode", mode);
+}
+
 static void dec_data_event(struct dctx *c)
 {
 	uint32_t flags;
@@ -825,10 +834,7 @@ static void dec_data_event(struct dctx *c)
 		flags = arg_u32(c, 2);
 		w_fd(c, 0, "dirfd", NULL, NULL);
 		w_path_at(c, 1, "path", true, arg_i32(c, 0), false, "Linux::File");
-		w_enum(c, "accessMode", &hr_open_access, flags & O_ACCMODE);
-		w_flags(c, "flags", &hr_open_flags, flags & ~(uint32_t)O_ACCMODE);
-		if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-			w_mode(c, "mode", arg_u32(c, 3));
+		w_open_flags(c, flags, arg_u32(c, 3));
 		break;
 	case SYS_unlinkat:
 		w_fd(c, 0, "dirfd", NULL, NULL);
@@ -866,11 +872,7 @@ static void dec_data_event(struct dctx *c)
 		w_fd(c, 0, "dirfd", NULL, NULL);
 		w_path_at(c, 1, "path", true, arg_i32(c, 0), false, "Linux::File");
 		if (mem_u64(c, 2, 0, &how_flags) && mem_u64(c, 2, 8, &how_mode)) {
-			flags = (uint32_t)how_flags;
-			w_enum(c, "accessMode", &hr_open_access, flags & O_ACCMODE);
-			w_flags(c, "flags", &hr_open_flags, flags & ~(uint32_t)O_ACCMODE);
-			if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-				w_mode(c, "mode", (uint32_t)how_mode);
+			w_open_flags(c, (uint32_t)how_flags, (uint32_t)how_mode);
 		} else {
 			jw_knull(c->w, "how");
 			kflag(c, "how", "Unreadable", true);
@@ -881,10 +883,7 @@ static void dec_data_event(struct dctx *c)
 	case SYS_open:
 		flags = arg_u32(c, 1);
 		w_path(c, 0, "path", "Linux::File");
-		w_enum(c, "accessMode", &hr_open_access, flags & O_ACCMODE);
-		w_flags(c, "flags", &hr_open_flags, flags & ~(uint32_t)O_ACCMODE);
-		if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-			w_mode(c, "mode", arg_u32(c, 2));
+		w_open_flags(c, flags, arg_u32(c, 2));
 		break;
 	case SYS_creat:
 		w_path(c, 0, "path", "Linux::File");

@@ -207,14 +207,22 @@ static __always_inline int hr_abs_path(struct hr_path_scratch *s, const char *up
 	return start;
 }
 
-/* Does the path at buf[start], len bytes with its NUL, contain "/.."?
- * Then its prefix says nothing about where it leads. */
-static __always_inline bool hr_has_dotdot(const char *p, __u32 len)
+/*
+ * Does the path (len bytes with its NUL) hold "//", a "." or a ".."
+ * component? Its prefix then says nothing about the file it names (user
+ * space normalises it: user/decode/pathnorm.h). "/.x" is a name and
+ * passes; "/..x" is taken as undecidable, which only sends it up.
+ */
+static __always_inline bool hr_needs_normalize(const char *p, __u32 len)
 {
 	for (int i = 0; i + 2 < HR_PATH_KEY_MAX - 1; i++) {
 		if ((__u32)i + 2 >= len)
-			return false;
-		if (p[i] == '/' && p[i + 1] == '.' && p[i + 2] == '.')
+			return false;	/* p[i + 2] is at most the NUL */
+		if (p[i] != '/')
+			continue;
+		if (p[i + 1] == '/')
+			return true;
+		if (p[i + 1] == '.' && (p[i + 2] == '/' || p[i + 2] == '.' || !p[i + 2]))
 			return true;
 	}
 	return false;
@@ -258,7 +266,7 @@ __noinline int hr_path_selected(__u8 kind, __u64 uptr_, int dirfd)
 	}
 	if (len >= HR_PATH_KEY_MAX - 1)
 		return HR_FILTER_UNDECIDED;	/* longer than the key: cut, undecidable */
-	if (hr_has_dotdot((const char *)&s->key.data[1], len))
+	if (hr_needs_normalize((const char *)&s->key.data[1], len))
 		return HR_FILTER_UNDECIDED;
 	s->key.prefixlen = 8 * (1 + len);
 	return bpf_map_lookup_elem(&hr_path_filter, &s->key) ? HR_FILTER_PASSED :

@@ -10,8 +10,10 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -139,6 +141,9 @@ def test_non_root_caller_gets_access_denied(tmp_path, unprivileged_user, control
             '[{"FieldSelectors":[{"Field":"eventCategory","Equals":["Management"]}]}]',
             prefix=as_user, check=False)
     assert "AccessDenied" in r.stderr
+    r = cli(agent.state, "update-trail", "--name", "main", "--s3-bucket-name", "other-bucket",
+            prefix=as_user, check=False)
+    assert "An error occurred (AccessDenied) when calling the UpdateTrail operation" in r.stderr
     # someone outside the group cannot even connect
     outsider = ["setpriv", "--reuid", str(unprivileged_user.pw_uid), "--regid",
                 str(unprivileged_user.pw_gid), "--clear-groups"]
@@ -150,7 +155,8 @@ def test_non_root_caller_gets_access_denied(tmp_path, unprivileged_user, control
 
     recs = read_records(agent.bucket)
     denied = [r for r in recs if r.get("errorCode") == "AccessDenied"]
-    assert sorted(r["eventName"] for r in denied) == ["PutEventSelectors", "StopLogging"]
+    assert sorted(r["eventName"] for r in denied) == ["PutEventSelectors", "StopLogging",
+                                                             "UpdateTrail"]
     for r in denied:
         assert r["eventSource"] == "hostrail.linux"
         assert r["userIdentity"]["type"] == "IAMUser"
@@ -159,3 +165,87 @@ def test_non_root_caller_gets_access_denied(tmp_path, unprivileged_user, control
         assert "not authorized" in r["errorMessage"]
     stop = [r for r in denied if r["eventName"] == "StopLogging"][0]
     assert stop["requestParameters"] == {"name": "main"}
+    update = [r for r in denied if r["eventName"] == "UpdateTrail"][0]
+    assert update["requestParameters"] == {"name": "main", "s3BucketName": "other-bucket"}
+
+
+def test_update_trail(tmp_path):
+    """update-trail moves the trail's delivery (a new chain), is recorded as
+    UpdateTrail with the caller in the old chain, refuses bad values (recorded
+    with their errorCode), and SIGHUP makes the trail match the file again."""
+    agent = start(tmp_path)
+    moved = tmp_path / "moved"
+    r = cli(agent.state, "update-trail", "--name", "main", "--s3-bucket-name", "moved-bucket",
+            "--bucket-dir", str(moved), "--batch-seconds", "1800")
+    out = json.loads(r.stdout)
+    assert out["Name"] == "main" and out["S3BucketName"] == "moved-bucket"
+    assert out["BucketDir"] == str(moved) and out["BatchSeconds"] == 1800
+    assert out["DigestSeconds"] == 3600                # not given: unchanged
+    assert out["TrailARN"] == f"arn:hostrail:cloudtrail:{REGION}:{ACCOUNT}:trail/main"
+    desc = json.loads(cli(agent.state, "describe-trails").stdout)["trailList"][0]
+    assert desc["S3BucketName"] == "moved-bucket" and desc["BucketDir"] == str(moved)
+    status = json.loads(cli(agent.state, "get-trail-status", "--name", "main").stdout)
+    assert status["IsLogging"] is True                 # the logging state stays
+    setuid_marker(4242011)                             # into the new bucket
+
+    bad = cli(agent.state, "update-trail", "--name", "main", "--s3-bucket-name", "Bad_Name",
+              check=False)
+    assert bad.returncode == 1
+    assert "(InvalidS3BucketNameException) when calling the UpdateTrail operation" in bad.stderr
+    bad = cli(agent.state, "update-trail", "--name", "main", "--batch-seconds", "0",
+              check=False)
+    assert "InvalidParameterValueException" in bad.stderr
+    bad = cli(agent.state, "update-trail", "--name", "main", "--bucket-dir", "relative/dir",
+              check=False)
+    assert "InvalidParameterValueException" in bad.stderr and "absolute" in bad.stderr
+    bad = cli(agent.state, "update-trail", "--name", "main", check=False)
+    assert "InvalidParameterCombinationException" in bad.stderr
+
+    # SIGHUP: the file says tmp_path/bucket, so the trail goes back there
+    agent.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while "reloaded" not in agent.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "reloaded: 1 change" in agent.log()
+    setuid_marker(4242012)                             # back in the file's bucket
+    agent.stop()
+
+    old = read_records(agent.bucket)
+    new = read_records(moved)
+    old_uids = [r["requestParameters"].get("uid") for r in old if r["eventName"] == "Setuid"]
+    new_uids = [r["requestParameters"].get("uid") for r in new if r["eventName"] == "Setuid"]
+    assert 4242011 in new_uids and 4242011 not in old_uids
+    assert 4242012 in old_uids and 4242012 not in new_uids
+    ups = [r for r in old if r["eventName"] == "UpdateTrail" and "errorCode" not in r
+           and r["userAgent"] != "hostraild"]
+    assert len(ups) == 1
+    up = ups[0]
+    assert up["eventSource"] == "hostrail.linux"
+    assert up["requestParameters"] == {"name": "main", "s3BucketName": "moved-bucket",
+                                       "bucketDir": str(moved), "batchSeconds": 1800}
+    assert up["responseElements"]["trailARN"] == out["TrailARN"]
+    assert up["responseElements"]["s3BucketName"] == "moved-bucket"
+    assert up["userAgent"].endswith("/hostrail")
+    assert up["userIdentity"]["accountId"] == ACCOUNT
+    assert up["readOnly"] is False
+    refused = sorted(r["errorCode"] for r in new if r["eventName"] == "UpdateTrail"
+                     and "errorCode" in r)
+    assert refused == ["InvalidParameterCombinationException", "InvalidParameterValueException",
+                       "InvalidParameterValueException", "InvalidS3BucketNameException"]
+    # SIGHUP's change back is recorded in the moved chain, the signal's sender as caller
+    back = [r for r in new if r["eventName"] == "UpdateTrail" and "errorCode" not in r]
+    assert len(back) == 1
+    assert back[0]["requestParameters"]["s3BucketName"] == "bucket"
+    # both chains validate, each with its bucket's name. The public keys, not
+    # the state dir: its "newest digest" is the trail's, in whichever bucket.
+    keys = tmp_path / "keys.json"
+    keys.write_text(subprocess.run([HOSTRAIL, "list-public-keys", "--state-dir",
+                                    str(agent.state)], capture_output=True, text=True,
+                                   check=True).stdout)
+    for bucket, name in ((moved, "moved-bucket"), (agent.bucket, "bucket")):
+        v = subprocess.run([HOSTRAIL, "validate-logs", "--bucket-dir", str(bucket),
+                            "--public-keys", str(keys), "--trail-name", "main",
+                            "--s3-bucket", name, "--account-id", ACCOUNT, "--region", REGION,
+                            "--start-time", "2000-01-01T00:00:00Z"],
+                           capture_output=True, text=True, timeout=120)
+        assert v.returncode == 0, v.stdout + v.stderr

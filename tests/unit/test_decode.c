@@ -906,6 +906,101 @@ TEST(test_malformed_events)
 	free(b);
 }
 
+/* Data events through the legacy doors, and ".." in the middle of a path:
+ * the record names what the kernel opens, the text given stays beside it. */
+TEST(test_legacy_calls_and_dotdot)
+{
+	struct hr_decoded dec;
+	struct evb *b = malloc(sizeof(*b));
+	struct { uint64_t flags, mode, resolve; } how = { O_RDONLY, 0, 0 };
+	const struct hr_syscall_desc *d;
+	json_t *j;
+
+	/* open(2) of an absolute path with ".." inside */
+	evb_init(b, SYS_open);
+	evb_str(b, 0, "/srv/other/../data/x");
+	b->ev.args[1] = O_RDONLY;
+	j = decode(b, &dec);
+	CHECK_STR(sget(j, "path"), "/srv/data/x");
+	CHECK_STR(sget(j, "pathRequested"), "/srv/other/../data/x");
+	CHECK_STR(sget(j, "accessMode"), "O_RDONLY");
+	CHECK_INT(dec.n_res, 1);
+	CHECK_STR(dec.res[0].name, "/srv/data/x");
+	CHECK(hr_decode_read_only(hr_syscall_lookup(SYS_open), &b->ev));
+	json_decref(j);
+	hr_decoded_clear(&dec);
+
+	/* relative, climbing out of the cwd (/srv/data) */
+	evb_init(b, SYS_unlink);
+	evb_str(b, 0, "../other/./x");
+	j = decode(b, &dec);
+	CHECK_STR(sget(j, "path"), "/srv/other/x");
+	CHECK_STR(sget(j, "pathRequested"), "../other/./x");
+	CHECK_STR(dec.res[0].name, "/srv/other/x");
+	json_decref(j);
+	hr_decoded_clear(&dec);
+
+	/* a path already in normal form has no "Requested" twin */
+	evb_init(b, SYS_creat);
+	evb_str(b, 0, "/srv/data/new");
+	b->ev.args[1] = 0600;
+	j = decode(b, &dec);
+	CHECK_STR(sget(j, "path"), "/srv/data/new");
+	CHECK(!json_object_get(j, "pathRequested"));
+	CHECK_STR(sget(j, "mode"), "0600");
+	CHECK(!hr_decode_read_only(hr_syscall_lookup(SYS_creat), &b->ev));
+	json_decref(j);
+	hr_decoded_clear(&dec);
+
+	/* rename: both paths are resources */
+	evb_init(b, SYS_rename);
+	evb_str(b, 0, "/srv/data/a");
+	evb_str(b, 1, "/srv//data/b");
+	j = decode(b, &dec);
+	CHECK_STR(sget(j, "oldPath"), "/srv/data/a");
+	CHECK_STR(sget(j, "newPath"), "/srv/data/b");
+	CHECK_INT(dec.n_res, 2);
+	json_decref(j);
+	hr_decoded_clear(&dec);
+
+	/* openat2: flags from struct open_how */
+	evb_init(b, SYS_openat2);
+	b->ev.args[0] = (uint64_t)(int64_t)AT_FDCWD;
+	evb_str(b, 1, "/srv/data/x");
+	evb_mem(b, 2, &how, sizeof(how), false);
+	b->ev.args[3] = sizeof(how);
+	j = decode(b, &dec);
+	CHECK_STR(sget(j, "path"), "/srv/data/x");
+	CHECK_STR(sget(j, "accessMode"), "O_RDONLY");
+	CHECK(hr_decode_read_only(hr_syscall_lookup(SYS_openat2), &b->ev));
+	json_decref(j);
+	hr_decoded_clear(&dec);
+	how.flags = O_WRONLY | O_CREAT;
+	how.mode = 0640;
+	evb_init(b, SYS_openat2);
+	b->ev.args[0] = (uint64_t)(int64_t)AT_FDCWD;
+	evb_str(b, 1, "/srv/data/x");
+	evb_mem(b, 2, &how, sizeof(how), false);
+	j = decode(b, &dec);
+	CHECK_STR(sget(j, "mode"), "0640");
+	CHECK(!hr_decode_read_only(hr_syscall_lookup(SYS_openat2), &b->ev));
+	json_decref(j);
+	hr_decoded_clear(&dec);
+
+	/* every legacy row is a file data event, filtered in the kernel */
+	for (int nr = 0; nr < 512; nr++) {
+		d = hr_syscall_lookup(nr);
+		if (!d || (nr != SYS_open && nr != SYS_creat && nr != SYS_unlink &&
+			   nr != SYS_rmdir && nr != SYS_rename && nr != SYS_link &&
+			   nr != SYS_symlink && nr != SYS_renameat && nr != SYS_openat2))
+			continue;
+		CHECK_STR(d->category, "Data");
+		CHECK_STR(d->resource_type, "Linux::File");
+		CHECK(d->flags & HR_SPEC_F_PATH_FILTER);
+	}
+	free(b);
+}
+
 int main(void)
 {
 	setup_root();
@@ -920,6 +1015,7 @@ int main(void)
 	RUN(test_mount);
 	RUN(test_ids);
 	RUN(test_paths_and_fds);
+	RUN(test_legacy_calls_and_dotdot);
 	RUN(test_kernel_calls);
 	RUN(test_time_and_process_calls);
 	RUN(test_malformed_events);

@@ -41,7 +41,10 @@ static void usage(FILE *out, const char *cmd)
 		"  --trail-name-list NAME...        describe-trails: only these\n"
 		"  --event-selectors JSON           put-event-selectors: basic form\n"
 		"  --advanced-event-selectors JSON  put-event-selectors: advanced form\n"
-		"  --s3-bucket-name NAME            update-trail\n"
+		"  --s3-bucket-name NAME            update-trail: bucket name in records\n"
+		"  --bucket-dir DIR                 update-trail: where files are delivered\n"
+		"  --batch-seconds N                update-trail: one log file per N seconds\n"
+		"  --digest-seconds N               update-trail: one digest per N seconds\n"
 		"  --state-dir DIR                  where the daemon's socket is (default %s)\n",
 		cmd, HR_DEFAULT_STATE_DIR);
 }
@@ -62,7 +65,8 @@ static int set_json(json_t *params, const char *key, const char *text, const cha
 
 int hr_cmd_trail(int argc, char **argv)
 {
-	enum { O_STATE = 256, O_NAME, O_TRAIL, O_LIST, O_BASIC, O_ADV, O_S3, O_HELP };
+	enum { O_STATE = 256, O_NAME, O_TRAIL, O_LIST, O_BASIC, O_ADV, O_S3, O_HELP, O_DIR,
+	       O_BATCH, O_DIGEST };
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "name", required_argument, NULL, O_NAME },
@@ -71,6 +75,9 @@ int hr_cmd_trail(int argc, char **argv)
 		{ "event-selectors", required_argument, NULL, O_BASIC },
 		{ "advanced-event-selectors", required_argument, NULL, O_ADV },
 		{ "s3-bucket-name", required_argument, NULL, O_S3 },
+		{ "bucket-dir", required_argument, NULL, O_DIR },
+		{ "batch-seconds", required_argument, NULL, O_BATCH },
+		{ "digest-seconds", required_argument, NULL, O_DIGEST },
 		{ "help", no_argument, NULL, O_HELP },
 		{ 0 },
 	};
@@ -90,6 +97,14 @@ int hr_cmd_trail(int argc, char **argv)
 		case O_NAME: json_object_set_new(params, "Name", json_string(optarg)); break;
 		case O_TRAIL: json_object_set_new(params, "TrailName", json_string(optarg)); break;
 		case O_S3: json_object_set_new(params, "S3BucketName", json_string(optarg)); break;
+		case O_DIR: json_object_set_new(params, "BucketDir", json_string(optarg)); break;
+		case O_BATCH:
+		case O_DIGEST:
+			/* the daemon checks the range; a number is all we insist on */
+			if (set_json(params, opt == O_BATCH ? "BatchSeconds" : "DigestSeconds",
+				     optarg, opt == O_BATCH ? "--batch-seconds" : "--digest-seconds"))
+				goto out;
+			break;
 		case O_LIST:
 			/* aws-cli: the names follow the option, up to the next one */
 			if (!list)

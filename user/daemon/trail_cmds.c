@@ -191,6 +191,130 @@ static char *change_request(const char *key, const char *name, json_t *extra_key
 
 static void selectors_change(struct hr_cmd_env *env, struct hr_trail *t, char **req,
 			     char **resp);
+static bool delivery_differs(const struct hr_trail_config *a, const struct hr_trail_config *b);
+
+/* update-trail's options: aws-cli's parameter, its requestParameters key. */
+static const struct {
+	const char *param, *request;
+	bool seconds;
+} update_keys[] = {
+	{ "S3BucketName", "s3BucketName", false },
+	{ "BucketDir", "bucketDir", false },		/* hostrail's own */
+	{ "BatchSeconds", "batchSeconds", true },	/* hostrail's own */
+	{ "DigestSeconds", "digestSeconds", true },	/* hostrail's own */
+};
+
+/*
+ * update-trail: new delivery settings for trail t, checked by the same
+ * rules as the configuration file (hr_config_finish) against the other
+ * running trails. On success *out is the trail's new configuration, to be
+ * applied (the chain restarts) once the UpdateTrail record is written, and
+ * *resp the recorded responseElements. Running state only, as
+ * put-event-selectors: SIGHUP makes the trail match the file again.
+ */
+static json_t *update_trail(struct hr_cmd_env *env, struct hr_trail *t, json_t *params,
+			    struct hr_trail_config **out, char **resp)
+{
+	struct hr_trails *ts = env->trails;
+	struct hr_config *check = calloc(1, sizeof(*check));
+	struct hr_trail_config *tc = calloc(1, sizeof(*tc));
+	json_t *reply = NULL, *r;
+	char err[1024], arn[512];
+	const char *bad = NULL;
+	int given = 0, me = (int)(t - ts->t);
+
+	if (!check || !tc) {
+		reply = error_reply("InternalFailure", "out of memory");
+		goto out;
+	}
+	*tc = t->cfg;
+	for (size_t k = 0; k < sizeof(update_keys) / sizeof(update_keys[0]) && !bad; k++) {
+		json_t *v = json_object_get(params, update_keys[k].param);
+		const char *key = update_keys[k].param;
+
+		if (!v)
+			continue;
+		given++;
+		if (update_keys[k].seconds) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    json_integer_value(v) > 86400)
+				bad = key;
+			else if (!strcmp(key, "BatchSeconds"))
+				tc->batch_seconds = (unsigned)json_integer_value(v);
+			else
+				tc->digest_seconds = (unsigned)json_integer_value(v);
+		} else if (!json_is_string(v) || !json_string_length(v) ||
+			   json_string_length(v) >= sizeof(tc->s3_bucket_name) ||
+			   memchr(json_string_value(v), '\0', json_string_length(v))) {
+			bad = key;
+		} else if (!strcmp(key, "S3BucketName")) {
+			snprintf(tc->s3_bucket_name, sizeof(tc->s3_bucket_name), "%s",
+				 json_string_value(v));
+		} else {
+			snprintf(tc->bucket_dir, sizeof(tc->bucket_dir), "%s",
+				 json_string_value(v));
+		}
+	}
+	if (bad) {
+		reply = error_reply("InvalidParameterValueException", "%s: %s", bad,
+				    strstr(bad, "Seconds") ? "expected 1 to 86400 seconds" :
+				    "expected a non-empty string");
+		goto out;
+	}
+	if (!given) {
+		reply = error_reply("InvalidParameterCombinationException", "nothing to update: "
+				    "give --s3-bucket-name, --bucket-dir, --batch-seconds or "
+				    "--digest-seconds");
+		goto out;
+	}
+	/* The file's rules, against the other running trails. */
+	snprintf(check->source, sizeof(check->source), "update-trail");
+	snprintf(check->account_id, sizeof(check->account_id), "%s", ts->account_id);
+	snprintf(check->region, sizeof(check->region), "%s", ts->region);
+	snprintf(check->state_dir, sizeof(check->state_dir), "%s", ts->state_dir);
+	for (int i = 0; i < ts->n; i++) {
+		check->trails[i] = i == me ? *tc : ts->t[i].cfg;
+		memset(&check->trails[i].selectors, 0, sizeof(check->trails[i].selectors));
+		check->trails[i].event_selectors_json = NULL;
+		check->trails[i].advanced_selectors_json = NULL;
+	}
+	check->n_trails = ts->n;
+	if (hr_config_finish(check, err, sizeof(err))) {
+		reply = error_reply(strstr(err, "s3BucketName") ? "InvalidS3BucketNameException" :
+				    "InvalidParameterValueException", "%s", err);
+		goto out;
+	}
+	if (delivery_differs(&t->cfg, tc) &&
+	    strcmp(tc->bucket_dir, t->cfg.bucket_dir) &&
+	    hr_check_writable_dir("bucket directory", tc->bucket_dir, 0750)) {
+		reply = error_reply("InvalidParameterValueException", "BucketDir: %s cannot be "
+				    "created or is not writable", tc->bucket_dir);
+		goto out;
+	}
+	hr_trail_arn(ts, t, arn, sizeof(arn));
+	r = json_pack("{sssssssbsssisi}", "name", tc->name, "s3BucketName", tc->s3_bucket_name,
+		      "trailARN", arn, "logFileValidationEnabled", 1, "bucketDir", tc->bucket_dir,
+		      "batchSeconds", (int)tc->batch_seconds, "digestSeconds",
+		      (int)tc->digest_seconds);
+	*resp = r ? json_dumps(r, JSON_COMPACT) : NULL;
+	json_decref(r);
+	/* aws-cli's shape: the trail as describe-trails shows it, updated */
+	reply = json_pack("{sssssssbsssisi}", "Name", tc->name, "S3BucketName",
+			  tc->s3_bucket_name, "TrailARN", arn, "LogFileValidationEnabled", 1,
+			  "BucketDir", tc->bucket_dir, "BatchSeconds", (int)tc->batch_seconds,
+			  "DigestSeconds", (int)tc->digest_seconds);
+	reply = ok_reply(reply);
+	if (delivery_differs(&t->cfg, tc)) {
+		*out = tc;
+		tc = NULL;
+	}
+out:
+	if (check)
+		hr_config_free(check);
+	free(check);
+	free(tc);
+	return reply;
+}
 
 /* The changes. Returns the reply; records the event (also on failure). */
 static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *params,
@@ -206,6 +330,7 @@ static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *param
 	json_t *adv = json_object_get(params, "AdvancedEventSelectors");
 	json_t *extra = json_object(), *reply = NULL;
 	struct hr_trail *t = hr_trails_find(env->trails, name);
+	struct hr_trail_config *updated = NULL;
 	char *req = NULL, *resp = NULL;
 	char err[1024];
 
@@ -214,8 +339,13 @@ static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *param
 			json_object_set(extra, "eventSelectors", basic);
 		if (adv)
 			json_object_set(extra, "advancedEventSelectors", adv);
-	} else if (!strcmp(event, "UpdateTrail") && json_object_get(params, "S3BucketName")) {
-		json_object_set(extra, "s3BucketName", json_object_get(params, "S3BucketName"));
+	} else if (!strcmp(event, "UpdateTrail")) {
+		for (size_t k = 0; k < sizeof(update_keys) / sizeof(update_keys[0]); k++) {
+			json_t *v = json_object_get(params, update_keys[k].param);
+
+			if (v)
+				json_object_set(extra, update_keys[k].request, v);
+		}
 	}
 	req = change_request(put ? "trailName" : "name", name ? name : "", extra);
 
@@ -264,17 +394,7 @@ static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *param
 	} else if (!strcmp(event, "StopLogging")) {
 		reply = ok_reply(NULL);
 	} else {
-		/* UpdateTrail: only what can change without a restart */
-		json_t *b = json_object_get(params, "S3BucketName");
-
-		if (b && json_is_string(b) && json_string_length(b) < sizeof(t->cfg.s3_bucket_name)) {
-			reply = error_reply("InvalidParameterCombinationException",
-					    "hostrail changes S3BucketName through the configuration "
-					    "file and SIGHUP (it starts a new digest chain)");
-		} else {
-			reply = error_reply("InvalidParameterCombinationException",
-					    "nothing to update");
-		}
+		reply = update_trail(env, t, params, &updated, &resp);
 	}
 
 	/* Record it: the response of a success, the errorCode of a refusal. */
@@ -291,6 +411,14 @@ static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *param
 			selectors_change(env, t, &req, &resp);
 		}
 		hr_trail_record_change(env, event, caller, req, resp, code, msg);
+	}
+	/* Reopen after the record: the old chain's last file holds it. */
+	if (updated) {
+		if (hr_trails_reopen(env->trails, (int)(t - env->trails->t), updated))
+			hr_err("failed to reopen trail %s with its new delivery settings",
+			       updated->name);
+		free(updated);
+		t = hr_trails_find(env->trails, name);
 	}
 	/* Stop after the record: the trail's own StopLogging is in its chain. */
 	if (t && allowed && !strcmp(event, "StopLogging") && t->logging) {

@@ -18,6 +18,7 @@
 #include <linux/mount.h>
 #include "decode.h"
 #include "flags.h"
+#include "decode/pathnorm.h"
 #include "enrich/procs.h"
 #include "enrich/users.h"
 #include "record/jsonw.h"
@@ -162,8 +163,22 @@ static ssize_t base_dir(const struct dctx *c, bool have_dirfd, int32_t dirfd, ch
 	return hr_proc_readlink(c->env->proc_root, c->ev->hdr.task.tgid, what, buf, size);
 }
 
+/* "<key>": the absolute path abs, "<key>Requested": the text as given. */
+static void w_path_resolved(struct dctx *c, int i, const char *key, const char *given,
+			    size_t glen, const char *abs, size_t alen, const char *res_type)
+{
+	char k[64];
+
+	jw_kstr(c->w, key, abs, alen);
+	jw_kstr(c->w, key2(k, sizeof(k), key, "Requested"), given, glen);
+	mark_truncated(c, i, key);
+	if (res_type)
+		add_res(c, res_type, abs, alen);
+}
+
 /*
- * A path argument. Absolute: as given. Relative: made absolute through the
+ * A path argument. Absolute: as given, or in its normal form (pathnorm.h)
+ * if it holds "//", "." or ".." components. Relative: made absolute through the
  * dirfd (or cwd), with the given text kept as "<key>Requested"; an empty
  * path with empty_ok names the dirfd itself (AT_EMPTY_PATH). When the base
  * cannot be read (process gone, fd closed), the given text stays and
@@ -183,6 +198,14 @@ static void w_path_at(struct dctx *c, int i, const char *key, bool have_dirfd, i
 			kflag(c, key, "Unreadable", true);
 		return;
 	}
+	if (len && s[0] == '/' && hr_path_needs_normalize(s, len)) {
+		/* the name the kernel looks up, so that selectors see it */
+		n = hr_path_normalize(s, len, buf, sizeof(buf));
+		if (n > 0) {
+			w_path_resolved(c, i, key, s, len, buf, (size_t)n, res_type);
+			return;
+		}
+	}
 	if ((len && s[0] == '/') || (!len && !empty_ok)) {
 		jw_kstr(c->w, key, s, len);
 		mark_truncated(c, i, key);
@@ -199,30 +222,22 @@ static void w_path_at(struct dctx *c, int i, const char *key, bool have_dirfd, i
 		return;
 	}
 	if (len) {
-		/* Joined, not normalised: ".." through a symlink is not ours
-		 * to collapse. "./x" loses its "./" for readability. */
-		const char *rel = s;
-		size_t rlen = len;
+		/* Joined, then normalised lexically (pathnorm.h). */
+		char joined[PATHBUF];
 
-		while (rlen >= 2 && rel[0] == '.' && rel[1] == '/') {
-			rel += 2;
-			rlen -= 2;
-		}
 		if (buf[n - 1] != '/')
 			buf[n++] = '/';
-		memcpy(buf + n, rel, rlen);
-		n += (ssize_t)rlen;
-		buf[n] = '\0';
+		memcpy(joined, buf, (size_t)n);
+		memcpy(joined + n, s, len);
+		n = hr_path_normalize(joined, (size_t)n + len, buf, sizeof(buf));
+		if (n <= 0) {
+			jw_kstr(c->w, key, s, len);
+			kflag(c, key, "Resolved", false);
+			mark_truncated(c, i, key);
+			return;
+		}
 	}
-	jw_kstr(c->w, key, buf, (size_t)n);
-	{
-		char k[64];
-
-		jw_kstr(c->w, key2(k, sizeof(k), key, "Requested"), s, len);
-	}
-	mark_truncated(c, i, key);
-	if (res_type)
-		add_res(c, res_type, buf, (size_t)n);
+	w_path_resolved(c, i, key, s, len, buf, (size_t)n, res_type);
 }
 
 static void w_path(struct dctx *c, int i, const char *key, const char *res_type)
@@ -802,6 +817,15 @@ static void w_argv(struct dctx *c, int i, const char *key)
 	mark_truncated(c, i, key);
 }
 
+/* open's flags and, when it may create a file, its mode (open, openat, openat2). */
+static void w_open_flags(struct dctx *c, uint32_t flags, uint32_t mode)
+{
+	w_enum(c, "accessMode", &hr_open_access, flags & O_ACCMODE);
+	w_flags(c, "flags", &hr_open_flags, flags & ~(uint32_t)O_ACCMODE);
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		w_mode(c, "mode", mode);
+}
+
 static void dec_data_event(struct dctx *c)
 {
 	uint32_t flags;
@@ -811,10 +835,7 @@ static void dec_data_event(struct dctx *c)
 		flags = arg_u32(c, 2);
 		w_fd(c, 0, "dirfd", NULL, NULL);
 		w_path_at(c, 1, "path", true, arg_i32(c, 0), false, "Linux::File");
-		w_enum(c, "accessMode", &hr_open_access, flags & O_ACCMODE);
-		w_flags(c, "flags", &hr_open_flags, flags & ~(uint32_t)O_ACCMODE);
-		if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-			w_mode(c, "mode", arg_u32(c, 3));
+		w_open_flags(c, flags, arg_u32(c, 3));
 		break;
 	case SYS_unlinkat:
 		w_fd(c, 0, "dirfd", NULL, NULL);
@@ -822,14 +843,16 @@ static void dec_data_event(struct dctx *c)
 		w_flags(c, "flags", &hr_unlink_flags, arg_u32(c, 2));
 		break;
 	case SYS_renameat2:
+	case SYS_renameat:
 	case SYS_linkat:
 		w_fd(c, 0, "oldDirfd", NULL, NULL);
 		w_path_at(c, 1, "oldPath", true, arg_i32(c, 0), c->d->nr == SYS_linkat,
 			  "Linux::File");
 		w_fd(c, 2, "newDirfd", NULL, NULL);
 		w_path_at(c, 3, "newPath", true, arg_i32(c, 2), false, "Linux::File");
-		w_flags(c, "flags", c->d->nr == SYS_linkat ? &hr_at_flags : &hr_rename_flags,
-			arg_u32(c, 4));
+		if (c->d->nr != SYS_renameat)	/* renameat has no flags */
+			w_flags(c, "flags", c->d->nr == SYS_linkat ? &hr_at_flags :
+				&hr_rename_flags, arg_u32(c, 4));
 		break;
 	case SYS_truncate:
 		w_path(c, 0, "path", "Linux::File");
@@ -844,6 +867,47 @@ static void dec_data_event(struct dctx *c)
 		w_path_at(c, 2, "linkPath", true, arg_i32(c, 1), false, "Linux::File");
 		break;
 	}
+	case SYS_openat2: {
+		uint64_t how_flags = 0, how_mode = 0;
+
+		w_fd(c, 0, "dirfd", NULL, NULL);
+		w_path_at(c, 1, "path", true, arg_i32(c, 0), false, "Linux::File");
+		if (mem_u64(c, 2, 0, &how_flags) && mem_u64(c, 2, 8, &how_mode)) {
+			w_open_flags(c, (uint32_t)how_flags, (uint32_t)how_mode);
+		} else {
+			jw_knull(c->w, "how");
+			kflag(c, "how", "Unreadable", true);
+		}
+		break;
+	}
+#ifdef SYS_open
+	case SYS_open:
+		flags = arg_u32(c, 1);
+		w_path(c, 0, "path", "Linux::File");
+		w_open_flags(c, flags, arg_u32(c, 2));
+		break;
+	case SYS_creat:
+		w_path(c, 0, "path", "Linux::File");
+		w_mode(c, "mode", arg_u32(c, 1));
+		break;
+	case SYS_unlink:
+	case SYS_rmdir:
+		w_path(c, 0, "path", "Linux::File");
+		break;
+	case SYS_rename:
+	case SYS_link:
+		w_path(c, 0, "oldPath", "Linux::File");
+		w_path(c, 1, "newPath", "Linux::File");
+		break;
+	case SYS_symlink: {
+		const char *s;
+		size_t len;
+
+		w_string(c, 0, "target", &s, &len);
+		w_path(c, 1, "linkPath", "Linux::File");
+		break;
+	}
+#endif
 	case SYS_execve:
 		w_path(c, 0, "filename", "Linux::Process");
 		w_argv(c, 1, "argv");
@@ -861,9 +925,18 @@ static void dec_data_event(struct dctx *c)
 
 bool hr_decode_read_only(const struct hr_syscall_desc *d, const struct hr_syscall_event *ev)
 {
-	uint32_t flags = (uint32_t)ev->args[2];
+	uint64_t flags;
 
-	if (d->nr != SYS_openat)
+	if (d->nr == SYS_openat)
+		flags = ev->args[2];
+#ifdef SYS_open
+	else if (d->nr == SYS_open)
+		flags = ev->args[1];
+#endif
+	else if (d->nr == SYS_openat2 && ev->str_len[0] && ev->str_len[1] >= sizeof(flags) &&
+		 ev->str_arg[1] == 2 && ev->str_len[0] + sizeof(flags) <= HR_STRS_SIZE)
+		memcpy(&flags, ev->strs + ev->str_len[0], sizeof(flags));	/* how.flags */
+	else
 		return false;
 	return (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_CREAT | O_TRUNC)) &&
 	       (flags & O_TMPFILE) != O_TMPFILE;
@@ -1042,6 +1115,17 @@ static bool decode_one(struct dctx *c)
 	case SYS_truncate:
 	case SYS_linkat:
 	case SYS_symlinkat:
+	case SYS_openat2:
+	case SYS_renameat:
+#ifdef SYS_open
+	case SYS_open:
+	case SYS_creat:
+	case SYS_unlink:
+	case SYS_rmdir:
+	case SYS_rename:
+	case SYS_link:
+	case SYS_symlink:
+#endif
 	case SYS_execve:
 	case SYS_execveat:
 		dec_data_event(c);

@@ -4,6 +4,9 @@
 #include <sys/syscall.h>
 #include "syscall_table.h"
 
+#ifndef SYS_openat2
+#define SYS_openat2 437	/* Linux 5.6 */
+#endif
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452	/* Linux 6.6; older headers lack it */
 #endif
@@ -155,6 +158,30 @@ const struct hr_syscall_desc hr_syscall_table[] = {
 	  FILE_DATA },
 	{ SYS_symlinkat, "symlinkat", "file.linux", "Symlinkat", DATA, 3,
 	  { S("target"), V("newDirfd"), PAT("linkPath", 2) }, FILE_DATA },
+	/*
+	 * The same data events through the other doors: glibc uses the *at
+	 * forms, but a program can call these directly, and a selector on a
+	 * path must not be evaded that way. Their own eventNames, as Chmod
+	 * beside Fchmodat.
+	 */
+	{ SYS_openat2, "openat2", "file.linux", "Openat2", DATA, 4,
+	  { V("dirfd"), PAT("path", 1), MEM("how", 24), V("size") }, FILE_DATA },
+	{ SYS_renameat, "renameat", "file.linux", "Renameat", DATA, 4,
+	  { V("oldDirfd"), PAT("oldPath", 1), V("newDirfd"), PAT("newPath", 3) }, FILE_DATA },
+#ifdef SYS_open	/* x86-64's legacy calls; arm64 never had them */
+	{ SYS_open, "open", "file.linux", "Open", DATA, 3,
+	  { PAT("path", 0), V("flags"), V("mode") }, FILE_DATA },
+	{ SYS_creat, "creat", "file.linux", "Creat", DATA, 2,
+	  { PAT("path", 0), V("mode") }, FILE_DATA },
+	{ SYS_unlink, "unlink", "file.linux", "Unlink", DATA, 1, { PAT("path", 0) }, FILE_DATA },
+	{ SYS_rmdir, "rmdir", "file.linux", "Rmdir", DATA, 1, { PAT("path", 0) }, FILE_DATA },
+	{ SYS_rename, "rename", "file.linux", "Rename", DATA, 2,
+	  { PAT("oldPath", 0), PAT("newPath", 0) }, FILE_DATA },
+	{ SYS_link, "link", "file.linux", "Link", DATA, 2,
+	  { PAT("oldPath", 0), PAT("newPath", 0) }, FILE_DATA },
+	{ SYS_symlink, "symlink", "file.linux", "Symlink", DATA, 2,
+	  { S("target"), PAT("linkPath", 0) }, FILE_DATA },
+#endif
 	{ SYS_execve, "execve", "process.linux", "Execve", DATA, 3,
 	  { PAT("filename", 0), ARGV("argv", 1024), V("envp") }, EXEC_DATA },
 	{ SYS_execveat, "execveat", "process.linux", "Execveat", DATA, 5,

@@ -88,9 +88,11 @@ static void emit(struct agent *a, struct hr_record *rec)
 	emit_to(a, rec, NULL);
 }
 
-static void emit_login(void *ctx, struct hr_record *rec)
+/* emit() for stages that call back with an opaque context (sign-ins,
+ * control commands). */
+static void emit_cb(void *arg, struct hr_record *rec)
 {
-	emit(ctx, rec);
+	emit(arg, rec);
 }
 
 static int on_event(void *ctx, const void *data, size_t size)
@@ -112,7 +114,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 		emit(a, &rec);
 		break;
 	case HR_EV_LOGIN:
-		if (hr_record_login(a->rec, data, size, emit_login, a))
+		if (hr_record_login(a->rec, data, size, emit_cb, a))
 			a->malformed++;
 		break;
 	case HR_EV_EXEC:
@@ -262,11 +264,6 @@ static void selection_changed(void *arg)
 	}
 	if (hr_capture_reattach(a->cap))
 		hr_err("failed to attach the system calls the trails now select");
-}
-
-static void emit_cb(void *arg, struct hr_record *rec)
-{
-	emit(arg, rec);
 }
 
 /* get-trail-status's lost counters, by sink. */

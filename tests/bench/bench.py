@@ -96,7 +96,14 @@ def history_count(state, name="Setuid"):
         return 0
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
-        return db.execute("SELECT count(*) FROM events WHERE name = ?", (name,)).fetchone()[0]
+        # EventName postings (attribute 2): 12-byte entries, the last 4 the
+        # mask of the block's records with that name (docs/history.md).
+        n = 0
+        for (lst,) in db.execute("SELECT list FROM postings WHERE a = 2 AND v = ?",
+                                 (name.encode(),)):
+            for k in range(0, len(lst), 12):
+                n += bin(int.from_bytes(lst[k + 8:k + 12], "big")).count("1")
+        return n
     finally:
         db.close()
 

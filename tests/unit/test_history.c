@@ -395,6 +395,126 @@ TEST(test_history_name_across_buckets)
 	remove_dir();
 }
 
+/* Every page of q, checking the order by time (events arrive in any
+ * order here); seen[i] counts how often event i came back. */
+static int walk_by_time(struct hr_history *h, struct hr_lookup *q, const struct fake *f,
+			int *seen, int n)
+{
+	static struct hr_lookup_page page;
+	int64_t prev = INT64_MAX;
+	char token[128];
+	int got = 0;
+
+	q->next_token = NULL;
+	for (;;) {
+		CHECK_INT(hr_history_lookup(h, q, &page, err, sizeof(err)), 0);
+		for (int k = 0; k < page.n; k++) {
+			json_t *j = json_loads(page.events[k].record, 0, NULL);
+			int i = (int)json_integer_value(json_object_get(j, "i"));
+
+			json_decref(j);
+			CHECK(i >= 0 && i < n);
+			if (i < 0 || i >= n)
+				continue;
+			CHECK(f[i].row.time_sec <= prev);	/* newest first */
+			CHECK_INT(page.events[k].time_sec, f[i].row.time_sec);
+			prev = f[i].row.time_sec;
+			seen[i]++;
+			got++;
+		}
+		if (!page.next_token[0])
+			break;
+		strcpy(token, page.next_token);
+		q->next_token = token;
+	}
+	return got;
+}
+
+/*
+ * The agent hands over batches whose times interleave with earlier ones
+ * (a sign-in recorded after the calls it made, a rebuild of old files):
+ * the history sorts each batch into blocks, and a lookup must still give
+ * every event once, strictly newest first, across blocks, batches,
+ * postings windows (4096 s) and partitions (65536 s).
+ */
+TEST(test_history_out_of_order_batches)
+{
+	enum { N = 3000, BATCH = 1000 };
+	struct hr_history *h = NULL;
+	struct fake *f;
+	struct hr_lookup q;
+	static int seen[N];
+	int64_t t0 = hr_ns_to_sec(hr_wall_ns()) - 86400;
+	uint64_t x = 88172645463325252ULL;
+	int want;
+
+	make_dir();
+	f = fakes(N, t0);
+	for (int i = 0; i < N; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* 30 hours, in no order; a tenth share one second */
+		f[i].row.time_sec = i % 10 ? t0 + (int64_t)(x % (30 * 3600)) : t0 + 40000;
+	}
+	CHECK_INT(hr_history_open(dir, HR_HISTORY_WRITE, 90, &h, err, sizeof(err)), 0);
+	for (int i = 0; i < N; i += BATCH) {
+		static struct hr_history_row rows[BATCH];
+
+		for (int k = 0; k < BATCH; k++)
+			rows[k] = f[i + k].row;
+		CHECK_INT(hr_history_add(h, rows, BATCH), 0);
+	}
+	CHECK_INT(hr_history_count(h), N);
+
+	memset(&q, 0, sizeof(q));
+	q.start_sec = INT64_MIN;
+	q.end_sec = INT64_MAX;
+	q.max_results = 50;
+	memset(seen, 0, sizeof(seen));
+	CHECK_INT(walk_by_time(h, &q, f, seen, N), N);
+	for (int i = 0; i < N; i++)
+		CHECK_INT(seen[i], 1);
+
+	/* one user, pages of 7 */
+	q.max_results = 7;
+	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=Username,AttributeValue=user3", &q, err,
+					    sizeof(err)), 0);
+	memset(seen, 0, sizeof(seen));
+	CHECK_INT(walk_by_time(h, &q, f, seen, N), N / 4);
+	for (int i = 0; i < N; i++)
+		CHECK_INT(seen[i], i % 4 == 3);
+
+	/* a range of six hours inside, with that user */
+	q.start_sec = t0 + 5 * 3600;
+	q.end_sec = t0 + 11 * 3600 - 1;
+	want = 0;
+	for (int i = 0; i < N; i++)
+		want += i % 4 == 3 && f[i].row.time_sec >= q.start_sec &&
+			f[i].row.time_sec <= q.end_sec;
+	memset(seen, 0, sizeof(seen));
+	CHECK_INT(walk_by_time(h, &q, f, seen, N), want);
+	CHECK(want > 50);
+	hr_history_close(h);
+
+	/* a rebuild of the same records, and of one twice in one batch across
+	 * blocks: nothing stored twice */
+	CHECK_INT(hr_history_open(dir, HR_HISTORY_REBUILD, 0, &h, err, sizeof(err)), 0);
+	{
+		static struct hr_history_row rows[BATCH + 1];
+
+		for (int k = 0; k < BATCH; k++)
+			rows[k] = f[k].row;
+		rows[BATCH] = f[0].row;
+		CHECK_INT(hr_history_add(h, rows, BATCH + 1), 0);
+		CHECK_INT(hr_history_duplicates(h), BATCH + 1);
+	}
+	CHECK_INT(hr_history_count(h), N);
+	hr_history_close(h);
+	free(f);
+	remove_dir();
+}
+
 TEST(test_history_corrupt_file)
 {
 	struct hr_history *h = NULL;
@@ -658,6 +778,7 @@ int main(void)
 	RUN(test_tokens);
 	RUN(test_history_store_and_page);
 	RUN(test_history_name_across_buckets);
+	RUN(test_history_out_of_order_batches);
 	RUN(test_history_corrupt_file);
 	RUN(test_sink_worker_bounds_and_counts);
 	RUN(test_sink_worker_bound_is_bytes);

@@ -17,15 +17,19 @@
 #include "history/internal.h"
 #include "sign/util.h"
 
-#define SCHEMA_VERSION "2"	/* 2: records in blocks, no full ReadOnly index */
+#define SCHEMA_VERSION "3"	/* 3: per-block postings instead of per-event indexes */
 #define PRUNE_EVERY_S 3600
 #define PRUNE_CHUNK 5000
+#define PRUNE_CHUNK_SQL "5000"
 #define RECORD_MAX (1 << 20)
-#define DEFLATE_LEVEL 1
+/* zstd's fastest regular level: at 1 the history spends about as long
+ * compressing as it did deflating at level 1 half the time. */
+#define ZSTD_LEVEL 1
 /*
- * Records deflated as one stream per block: the dictionary is set once a
- * block, and a record compresses against its neighbours too. Small enough
- * that a lookup inflating one block per event of its page stays fast.
+ * Records compressed as one zstd frame per block, against the preset
+ * dictionary: a record compresses against its neighbours too. Small
+ * enough that a lookup decompressing one block per event of its page
+ * stays fast.
  */
 #define BLOCK_RECORDS 32
 #define BLOCK_SHIFT 6		/* event id = block id << BLOCK_SHIFT | place */
@@ -34,10 +38,9 @@ _Static_assert(BLOCK_RECORDS <= 1 << BLOCK_SHIFT, "a block's places fit its id b
 #define BLOCK_MAX (BLOCK_BYTES + RECORD_MAX)	/* uncompressed, at most */
 
 /*
- * The preset dictionary: what nearly every record repeats, most frequent
- * last (deflate reaches the end of its window most cheaply). A 1 KB record
- * deflates to about a third of what it would alone. It is part of the
- * on-disk format: never change it, add a new one and a new dict version.
+ * The preset dictionary (zstd raw content): what nearly every record
+ * repeats, most frequent last. It is part of the on-disk format: never
+ * change it, add a new one and a new dict version.
  */
 #define DICT_VERSION "1"
 static const char dictionary[] =
@@ -67,36 +70,27 @@ static const char dictionary[] =
 
 static const char *const schema[] = {
 	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID",
-	/* Records deflated together, BLOCK_RECORDS at a time (see add_all);
-	 * tmax: the newest eventTime in it, for pruning. Ids never reused. */
-	"CREATE TABLE IF NOT EXISTS blocks(id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" tmax INTEGER NOT NULL, z BLOB NOT NULL)",
 	/*
-	 * Clustered on (eventTime, id): the order every lookup without an
-	 * attribute walks, with no separate time index to keep up. id is
-	 * block id << 6 | place in the block: arrival order, unique, the
-	 * tie-breaker between equal times, and where the record is (bytes
-	 * off..off+len of the inflated block).
+	 * Records compressed together (see add_all), sorted by time, spanning
+	 * at most HR_HISTORY_BLOCK_SPAN seconds. dir: per record, its time
+	 * (seconds after tmin), where it is in the decompressed block, and its
+	 * category (DIR_ENTRY bytes each; before z, so that reading it does
+	 * not read z). Ids are never reused.
 	 */
-	"CREATE TABLE IF NOT EXISTS events(t INTEGER NOT NULL, id INTEGER NOT NULL,"
-	" event_id BLOB NOT NULL, name TEXT, source TEXT, user TEXT, akid TEXT,"
-	" ro INTEGER NOT NULL, cat INTEGER NOT NULL, off INTEGER NOT NULL,"
-	" len INTEGER NOT NULL, PRIMARY KEY(t, id)) WITHOUT ROWID",
-	"CREATE TABLE IF NOT EXISTS resources(type TEXT NOT NULL, t INTEGER NOT NULL,"
-	" event INTEGER NOT NULL, nh INTEGER NOT NULL, name TEXT NOT NULL,"
-	" PRIMARY KEY(type, t, event, nh)) WITHOUT ROWID",
-	"CREATE INDEX IF NOT EXISTS events_event_id ON events(event_id)",
-	"CREATE INDEX IF NOT EXISTS events_name ON events(name, t)",
-	"CREATE INDEX IF NOT EXISTS events_source ON events(source, t)",
-	"CREATE INDEX IF NOT EXISTS events_user ON events(user, t)",
-	"CREATE INDEX IF NOT EXISTS events_akid ON events(akid, t)",
-	/* ReadOnly: nearly every record is false, so a full (ro, t) index
-	 * costs every insert and buys nothing: false is a filtered walk in
-	 * time order. Only the rare true ones are indexed. */
-	"CREATE INDEX IF NOT EXISTS events_ro_true ON events(t) WHERE ro = 1",
-	/* (time bucket, hash, time): see HR_HISTORY_NAME_BUCKET_SQL */
-	"CREATE INDEX IF NOT EXISTS resources_name ON resources((t >> "
-	HR_HISTORY_NAME_BUCKET_SQL "), nh, t, event)",
+	"CREATE TABLE IF NOT EXISTS blocks(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" tmin INTEGER NOT NULL, tmax INTEGER NOT NULL, dir BLOB NOT NULL, z BLOB NOT NULL)",
+	/* A lookup without an attribute walks this, newest block first. */
+	"CREATE INDEX IF NOT EXISTS blocks_tmax ON blocks(tmax)",
+	/*
+	 * The inverted index (postings.c): for attribute a and value v, the
+	 * blocks of one time window holding it, and which of their records.
+	 * p is the time partition of tmax (HR_HISTORY_PART_SHIFT): inserts
+	 * stay on the current partition's hot pages, and pruning deletes
+	 * whole partitions by key range.
+	 */
+	"CREATE TABLE IF NOT EXISTS postings(p INTEGER NOT NULL, a INTEGER NOT NULL,"
+	" v BLOB NOT NULL, tmax INTEGER NOT NULL, blk INTEGER NOT NULL, list BLOB NOT NULL,"
+	" PRIMARY KEY(p, a, v, tmax, blk)) WITHOUT ROWID",
 };
 
 static int category_code(const char *c)
@@ -154,13 +148,14 @@ static int uuid_bytes(const char *s, unsigned char out[16])
 	return hr_unhex(hex, 32, out, &n);
 }
 
-int hr_history_bind_event_id(sqlite3_stmt *st, int col, const char *event_id)
+size_t hr_history_id_value(const char *event_id, unsigned char uuid[16], const void **v)
 {
-	unsigned char b[16];
-
-	if (uuid_bytes(event_id, b) == 0)
-		return sqlite3_bind_blob(st, col, b, 16, SQLITE_TRANSIENT);
-	return sqlite3_bind_text(st, col, event_id ? event_id : "", -1, SQLITE_TRANSIENT);
+	if (uuid_bytes(event_id, uuid) == 0) {
+		*v = uuid;
+		return 16;
+	}
+	*v = event_id ? event_id : "";
+	return strlen(*v);
 }
 
 int64_t hr_history_event_pos(int64_t blk, size_t place)
@@ -173,22 +168,14 @@ int64_t hr_history_event_block(int64_t id)
 	return id >> BLOCK_SHIFT;
 }
 
-int64_t hr_history_name_hash(const char *name)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
-
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		h = (h ^ *p) * 0x100000001b3ULL;
-	return (int64_t)h;
-}
-
 /* ---- record blocks ---- */
 
-/* Deflate n records as one block into h->zbuf; *out = its size. */
-static int deflate_block(struct hr_history *h, const struct hr_history_row *const *rows,
-			 size_t n, size_t total, size_t *out)
+/* Compress n records as one zstd frame into h->zbuf; *out = its size. */
+static int compress_block(struct hr_history *h, const struct hr_history_row *const *rows,
+			  size_t n, size_t total, size_t *out)
 {
-	size_t bound = deflateBound(&h->zd, total) + 64 * n + 64;
+	size_t bound = ZSTD_compressBound(total) + 64, rc;
+	ZSTD_outBuffer ob;
 
 	if (bound > h->zcap) {
 		unsigned char *p = realloc(h->zbuf, bound);
@@ -198,34 +185,43 @@ static int deflate_block(struct hr_history *h, const struct hr_history_row *cons
 		h->zbuf = p;
 		h->zcap = bound;
 	}
-	if (deflateReset(&h->zd) != Z_OK ||
-	    deflateSetDictionary(&h->zd, (const Bytef *)dictionary, sizeof(dictionary) - 1) != Z_OK)
+	ob = (ZSTD_outBuffer){ .dst = h->zbuf, .size = h->zcap };
+	/* The frame says its size: the reader allocates once. */
+	if (ZSTD_isError(ZSTD_CCtx_reset(h->zc, ZSTD_reset_session_only)) ||
+	    ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(h->zc, total)) ||
+	    ZSTD_isError(ZSTD_CCtx_refCDict(h->zc, h->cdict)))
 		return -EIO;
-	h->zd.next_out = h->zbuf;
-	h->zd.avail_out = h->zcap;
 	for (size_t i = 0; i < n; i++) {
-		h->zd.next_in = (Bytef *)rows[i]->json;
-		h->zd.avail_in = rows[i]->len;
-		if (deflate(&h->zd, Z_NO_FLUSH) != Z_OK || h->zd.avail_in)
+		ZSTD_inBuffer ib = { .src = rows[i]->json, .size = rows[i]->len };
+
+		do {
+			rc = ZSTD_compressStream2(h->zc, &ob, &ib, ZSTD_e_continue);
+			if (ZSTD_isError(rc))
+				return -EIO;
+		} while (ib.pos < ib.size);
+	}
+	{
+		ZSTD_inBuffer ib = { 0 };
+
+		rc = ZSTD_compressStream2(h->zc, &ob, &ib, ZSTD_e_end);
+		if (rc != 0)	/* the bound guarantees it ends in one call */
 			return -EIO;
 	}
-	if (deflate(&h->zd, Z_FINISH) != Z_STREAM_END)
-		return -EIO;
-	*out = h->zcap - h->zd.avail_out;
+	*out = ob.pos;
 	return 0;
 }
 
-/* Inflate block blk into h->blk_buf, unless it is there already. */
+/* Decompress block blk into h->blk_buf, unless it is there already. */
 static int load_block(struct hr_history *h, int64_t blk)
 {
+	unsigned long long size;
 	const void *z;
-	int n, rc;
+	size_t got;
+	int n;
 
 	if (h->blk_id == blk && h->blk_buf)
 		return 0;
 	h->blk_id = -1;
-	if (!h->zi_ok)
-		return -EBADMSG;
 	sqlite3_bind_int64(h->get_block, 1, blk);
 	if (sqlite3_step(h->get_block) != SQLITE_ROW) {
 		sqlite3_reset(h->get_block);
@@ -233,39 +229,27 @@ static int load_block(struct hr_history *h, int64_t blk)
 	}
 	z = sqlite3_column_blob(h->get_block, 0);
 	n = sqlite3_column_bytes(h->get_block, 0);
-	if (inflateReset(&h->zi) != Z_OK ||
-	    inflateSetDictionary(&h->zi, (const Bytef *)dictionary, sizeof(dictionary) - 1) != Z_OK) {
+	size = z ? ZSTD_getFrameContentSize(z, (size_t)n) : ZSTD_CONTENTSIZE_ERROR;
+	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    size > BLOCK_MAX) {
 		sqlite3_reset(h->get_block);
 		return -EBADMSG;
 	}
-	h->zi.next_in = (Bytef *)z;
-	h->zi.avail_in = (uInt)n;
-	h->blk_len = 0;
-	do {
-		if (h->blk_cap - h->blk_len < 16384) {
-			size_t nc = h->blk_cap ? h->blk_cap * 2 : 65536;
-			char *p;
+	if (h->blk_cap < size + 1) {
+		char *p = realloc(h->blk_buf, size + 1);
 
-			if (nc > 2 * (size_t)BLOCK_MAX)
-				rc = Z_DATA_ERROR;	/* larger than any block written */
-			else if (!(p = realloc(h->blk_buf, nc)))
-				rc = Z_MEM_ERROR;
-			else {
-				h->blk_buf = p;
-				h->blk_cap = nc;
-				rc = Z_OK;
-			}
-			if (rc != Z_OK)
-				break;
+		if (!p) {
+			sqlite3_reset(h->get_block);
+			return -ENOMEM;
 		}
-		h->zi.next_out = (Bytef *)h->blk_buf + h->blk_len;
-		h->zi.avail_out = h->blk_cap - h->blk_len;
-		rc = inflate(&h->zi, Z_FINISH);
-		h->blk_len = h->blk_cap - h->zi.avail_out;
-	} while (rc == Z_BUF_ERROR && h->zi.avail_out == 0);
+		h->blk_buf = p;
+		h->blk_cap = size + 1;
+	}
+	got = ZSTD_decompress_usingDDict(h->zx, h->blk_buf, h->blk_cap, z, (size_t)n, h->ddict);
 	sqlite3_reset(h->get_block);
-	if (rc != Z_STREAM_END)
-		return rc == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
+	if (ZSTD_isError(got) || got != size)
+		return -EBADMSG;
+	h->blk_len = got;
 	h->blk_id = blk;
 	return 0;
 }
@@ -394,15 +378,12 @@ static int prepare_all(struct hr_history *h)
 {
 	int rc = SQLITE_OK;
 
-	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT INTO events(t, id, event_id, name, source,"
-				      " user, akid, ro, cat, off, len) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-				      -1, &h->ins_event, NULL);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT INTO blocks(tmax, z) VALUES(?, ?)", -1,
-				      &h->ins_block, NULL);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT OR IGNORE INTO resources(type, t, event, nh,"
-				      " name) VALUES(?,?,?,?,?)", -1, &h->ins_res, NULL);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT 1 FROM events WHERE event_id = ?", -1,
-				      &h->has_id, NULL);
+	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT INTO blocks(tmin, tmax, dir, z)"
+				      " VALUES(?, ?, ?, ?)", -1, &h->ins_block, NULL);
+	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT INTO postings(p, a, v, tmax, blk, list)"
+				      " VALUES(?, ?, ?, ?, ?, ?)", -1, &h->ins_posting, NULL);
+	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT 1 FROM postings WHERE p IN (?, ?) AND a = "
+				      HR_ATTR_EVENT_ID_SQL " AND v = ?", -1, &h->has_id, NULL);
 	rc = rc ?: sqlite3_prepare_v2(h->db, "BEGIN IMMEDIATE", -1, &h->begin, NULL);
 	rc = rc ?: sqlite3_prepare_v2(h->db, "COMMIT", -1, &h->commit, NULL);
 	rc = rc ?: sqlite3_prepare_v2(h->db, "ROLLBACK", -1, &h->rollback, NULL);
@@ -411,15 +392,14 @@ static int prepare_all(struct hr_history *h)
 
 static void close_db(struct hr_history *h)
 {
-	sqlite3_finalize(h->ins_event);
 	sqlite3_finalize(h->ins_block);
 	sqlite3_finalize(h->get_block);
-	sqlite3_finalize(h->ins_res);
+	sqlite3_finalize(h->ins_posting);
 	sqlite3_finalize(h->has_id);
 	sqlite3_finalize(h->begin);
 	sqlite3_finalize(h->commit);
 	sqlite3_finalize(h->rollback);
-	h->ins_event = h->ins_block = h->get_block = h->ins_res = h->has_id = NULL;
+	h->ins_block = h->get_block = h->ins_posting = h->has_id = NULL;
 	h->begin = h->commit = h->rollback = NULL;
 	sqlite3_close(h->db);
 	h->db = NULL;
@@ -553,10 +533,15 @@ int hr_history_open(const char *state_dir, enum hr_history_mode mode,
 		free(h);
 		return is_corrupt(rc) ? -EBADMSG : -EIO;
 	}
-	h->zd_ok = deflateInit2(&h->zd, DEFLATE_LEVEL, Z_DEFLATED, -12, 5,
-				Z_DEFAULT_STRATEGY) == Z_OK;
-	h->zi_ok = inflateInit2(&h->zi, -15) == Z_OK;
-	if (!h->zd_ok || !h->zi_ok) {
+	h->zx = ZSTD_createDCtx();
+	h->ddict = ZSTD_createDDict(dictionary, sizeof(dictionary) - 1);
+	if (mode != HR_HISTORY_READ) {
+		h->zc = ZSTD_createCCtx();
+		h->cdict = ZSTD_createCDict(dictionary, sizeof(dictionary) - 1, ZSTD_LEVEL);
+		h->postings = hr_postings_new();
+	}
+	if (!h->zx || !h->ddict ||
+	    (mode != HR_HISTORY_READ && (!h->zc || !h->cdict || !h->postings))) {
 		hr_history_close(h);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -570,11 +555,12 @@ void hr_history_close(struct hr_history *h)
 	if (!h)
 		return;
 	close_db(h);
-	if (h->zd_ok)
-		deflateEnd(&h->zd);
-	if (h->zi_ok)
-		inflateEnd(&h->zi);
+	ZSTD_freeCCtx(h->zc);
+	ZSTD_freeCDict(h->cdict);
+	ZSTD_freeDCtx(h->zx);
+	ZSTD_freeDDict(h->ddict);
 	free(h->zbuf);
+	hr_postings_free(h->postings);
 	free(h->blk_buf);
 	for (int i = 0; i < HR_LOOKUP_MAX_RESULTS; i++)
 		free(h->page_buf[i]);
@@ -582,14 +568,6 @@ void hr_history_close(struct hr_history *h)
 }
 
 /* ---- store ---- */
-
-static void bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, col);
-}
 
 static bool step_done(sqlite3_stmt *st)
 {
@@ -599,74 +577,71 @@ static bool step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE;
 }
 
-static bool already_stored(struct hr_history *h, const char *event_id)
+/* REBUILD: is this eventID stored? Its block's tmax is in [t, t + SPAN],
+ * so its posting is in one of two partitions. */
+static bool already_stored(struct hr_history *h, const struct hr_history_row *r)
 {
+	unsigned char uuid[16];
+	const void *v;
+	size_t n = hr_history_id_value(r->event_id, uuid, &v);
 	int rc;
 
-	hr_history_bind_event_id(h->has_id, 1, event_id);
+	sqlite3_bind_int64(h->has_id, 1, hr_history_part(r->time_sec));
+	sqlite3_bind_int64(h->has_id, 2, hr_history_part(r->time_sec + HR_HISTORY_BLOCK_SPAN));
+	sqlite3_bind_blob(h->has_id, 3, v, (int)n, SQLITE_STATIC);
 	rc = sqlite3_step(h->has_id);
 	sqlite3_reset(h->has_id);
 	return rc == SQLITE_ROW;
 }
 
-static int add_event(struct hr_history *h, const struct hr_history_row *r, int64_t id,
-		     size_t off)
+static void put32(unsigned char *p, uint32_t v)
 {
-	sqlite3_stmt *st = h->ins_event;
-
-	sqlite3_bind_int64(st, 1, r->time_sec);
-	sqlite3_bind_int64(st, 2, id);
-	hr_history_bind_event_id(st, 3, r->event_id);
-	bind_text_or_null(st, 4, r->event_name);
-	bind_text_or_null(st, 5, r->event_source);
-	bind_text_or_null(st, 6, r->user_name);
-	bind_text_or_null(st, 7, r->access_key_id);
-	sqlite3_bind_int(st, 8, r->read_only);
-	sqlite3_bind_int(st, 9, category_code(r->category));
-	sqlite3_bind_int64(st, 10, (sqlite3_int64)off);
-	sqlite3_bind_int64(st, 11, (sqlite3_int64)r->len);
-	if (!step_done(st))
-		return -EIO;
-	for (int i = 0; i < r->n_resources && i < HR_RECORD_MAX_RESOURCES; i++) {
-		sqlite3_bind_text(h->ins_res, 1, r->resources[i].type, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(h->ins_res, 2, r->time_sec);
-		sqlite3_bind_int64(h->ins_res, 3, id);
-		sqlite3_bind_int64(h->ins_res, 4, hr_history_name_hash(r->resources[i].name));
-		sqlite3_bind_text(h->ins_res, 5, r->resources[i].name, -1, SQLITE_STATIC);
-		if (!step_done(h->ins_res))
-			return -EIO;
-	}
-	return 0;
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
 }
 
-/* One block: its records deflated together, then one row each. */
+/* One block (rows sorted by time): its records compressed together and its
+ * directory; its postings go to the batch's. */
 static int add_block(struct hr_history *h, const struct hr_history_row *const *rows, size_t n,
 		     size_t total)
 {
-	int64_t blk, tmax = INT64_MIN;
+	unsigned char dir[BLOCK_RECORDS * HR_HISTORY_DIR_ENTRY];
+	int64_t blk, tmin = rows[0]->time_sec, tmax = rows[n - 1]->time_sec;
 	size_t zlen, off = 0;
 
-	if (deflate_block(h, rows, n, total, &zlen))
+	if (compress_block(h, rows, n, total, &zlen))
 		return -EIO;
-	for (size_t i = 0; i < n; i++)
-		if (rows[i]->time_sec > tmax)
-			tmax = rows[i]->time_sec;
-	sqlite3_bind_int64(h->ins_block, 1, tmax);
-	sqlite3_bind_blob(h->ins_block, 2, h->zbuf, (int)zlen, SQLITE_STATIC);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *d = dir + i * HR_HISTORY_DIR_ENTRY;
+
+		put32(d, (uint32_t)(rows[i]->time_sec - tmin));
+		put32(d + 4, (uint32_t)off);
+		put32(d + 8, (uint32_t)rows[i]->len);
+		d[12] = (unsigned char)category_code(rows[i]->category);
+		off += rows[i]->len;
+	}
+	sqlite3_bind_int64(h->ins_block, 1, tmin);
+	sqlite3_bind_int64(h->ins_block, 2, tmax);
+	sqlite3_bind_blob(h->ins_block, 3, dir, (int)(n * HR_HISTORY_DIR_ENTRY), SQLITE_STATIC);
+	sqlite3_bind_blob(h->ins_block, 4, h->zbuf, (int)zlen, SQLITE_STATIC);
 	if (!step_done(h->ins_block))
 		return -EIO;
 	blk = sqlite3_last_insert_rowid(h->db);
-	for (size_t i = 0; i < n; i++) {
-		if (add_event(h, rows[i], hr_history_event_pos(blk, i), off))
-			return -EIO;
-		off += rows[i]->len;
-	}
+	for (size_t i = 0; i < n; i++)
+		hr_postings_add(h->postings, rows[i], category_code(rows[i]->category), blk, tmax,
+				i);
+	/* REBUILD looks eventIDs up in the database as it goes */
+	if (h->mode == HR_HISTORY_REBUILD && hr_postings_flush(h->postings, h->ins_posting))
+		return -EIO;
 	return 0;
 }
 
 static bool row_valid(const struct hr_history_row *r)
 {
-	return r->json && r->len && r->len <= RECORD_MAX && r->event_id;
+	return r->json && r->len && r->len <= RECORD_MAX && r->event_id &&
+	       r->time_sec > INT64_MIN / 2 && r->time_sec < INT64_MAX / 2;
 }
 
 /* REBUILD: the same eventID twice in one block not yet stored. */
@@ -678,30 +653,52 @@ static bool pending(const struct hr_history_row *const *blk, size_t k, const cha
 	return false;
 }
 
-/* rows in one transaction, in blocks of BLOCK_RECORDS; false (and rolled
- * back) if any row failed. */
+/* Time order; arrival order between equal times (the sort is not stable). */
+static int by_time(const void *a, const void *b)
+{
+	const struct hr_history_row *x = *(const struct hr_history_row *const *)a;
+	const struct hr_history_row *y = *(const struct hr_history_row *const *)b;
+
+	if (x->time_sec != y->time_sec)
+		return x->time_sec < y->time_sec ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * rows in one transaction, sorted by time and cut into blocks of at most
+ * BLOCK_RECORDS records, BLOCK_BYTES and HR_HISTORY_BLOCK_SPAN seconds;
+ * false (and rolled back) if any row failed.
+ */
 static bool add_all(struct hr_history *h, const struct hr_history_row *rows, size_t n,
 		    size_t *invalid)
 {
-	const struct hr_history_row *blk[BLOCK_RECORDS];
-	size_t k = 0, total = 0;
+	const struct hr_history_row *blk[BLOCK_RECORDS], **order;
+	size_t k = 0, total = 0, m = 0;
+	bool ok = false;
 
 	*invalid = 0;
-	if (!step_done(h->begin))
+	order = malloc((n ? n : 1) * sizeof(*order));
+	if (!order)
 		return false;
-	for (size_t i = 0; i <= n; i++) {
-		const struct hr_history_row *r = i < n ? &rows[i] : NULL;
-
-		if (r && !row_valid(r)) {
+	for (size_t i = 0; i < n; i++) {
+		if (row_valid(&rows[i]))
+			order[m++] = &rows[i];
+		else
 			(*invalid)++;
-			continue;
-		}
+	}
+	qsort(order, m, sizeof(*order), by_time);
+	if (hr_postings_begin(h->postings, m) || !step_done(h->begin))
+		goto out;
+	for (size_t i = 0; i <= m; i++) {
+		const struct hr_history_row *r = i < m ? order[i] : NULL;
+
 		if (r && h->mode == HR_HISTORY_REBUILD &&
-		    (already_stored(h, r->event_id) || pending(blk, k, r->event_id))) {
+		    (already_stored(h, r) || pending(blk, k, r->event_id))) {
 			h->duplicates++;
 			continue;
 		}
-		if (k && (!r || k == BLOCK_RECORDS || total + r->len > BLOCK_BYTES)) {
+		if (k && (!r || k == BLOCK_RECORDS || total + r->len > BLOCK_BYTES ||
+			  r->time_sec - blk[0]->time_sec > HR_HISTORY_BLOCK_SPAN)) {
 			if (add_block(h, blk, k, total))
 				goto fail;
 			k = total = 0;
@@ -711,11 +708,16 @@ static bool add_all(struct hr_history *h, const struct hr_history_row *rows, siz
 			total += r->len;
 		}
 	}
-	if (step_done(h->commit))
-		return true;
+	if (hr_postings_flush(h->postings, h->ins_posting))
+		goto fail;
+	ok = step_done(h->commit);
+	if (ok)
+		goto out;
 fail:
 	step_done(h->rollback);
-	return false;
+out:
+	free(order);
+	return ok;
 }
 
 size_t hr_history_add(struct hr_history *h, const struct hr_history_row *rows, size_t n)
@@ -761,64 +763,42 @@ size_t hr_history_write(void *arg, const struct hr_record *const *recs, size_t n
 
 /* Run a "DELETE ... LIMIT PRUNE_CHUNK" until it deletes less: small
  * transactions, so the agent's inserts wait at most one chunk. */
-static int delete_chunks(struct hr_history *h, sqlite3_stmt *del, int64_t cutoff)
+static int delete_chunks(struct hr_history *h, sqlite3_stmt *del, int64_t bound)
 {
 	do {
-		sqlite3_bind_int64(del, 1, cutoff);
+		sqlite3_bind_int64(del, 1, bound);
 		if (!step_done(del))
 			return SQLITE_ERROR;
 	} while (sqlite3_changes(h->db) == PRUNE_CHUNK);
 	return SQLITE_OK;
 }
 
+/*
+ * Blocks whose newest record is older than the retention go, and the
+ * partitions of postings that only such blocks can be in. A partition
+ * that straddles the cutoff stays until it is wholly older: its postings
+ * of deleted blocks are skipped by the lookup (the block is gone).
+ */
 int hr_history_prune(struct hr_history *h, int64_t now_sec)
 {
 	int64_t cutoff = now_sec - (int64_t)h->retention_days * 86400;
-	sqlite3_stmt *del = NULL, *next = NULL, *del_res = NULL, *del_blk = NULL;
-	char type[256] = "";
+	sqlite3_stmt *del_blk = NULL, *del_post = NULL;
 	int rc;
 
 	if (!h->retention_days || h->mode == HR_HISTORY_READ)
 		return 0;
-	rc = sqlite3_prepare_v2(h->db, "DELETE FROM events WHERE (t, id) IN (SELECT t, id FROM"
-				" events WHERE t < ? LIMIT 5000)", -1, &del, NULL);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT type FROM resources WHERE type > ?"
-				      " ORDER BY type LIMIT 1", -1, &next, NULL);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "DELETE FROM resources WHERE type = ? AND t < ?",
-				      -1, &del_res, NULL);
-	/* A block whose newest record is pruned holds nothing any more. */
-	rc = rc ?: sqlite3_prepare_v2(h->db, "DELETE FROM blocks WHERE id IN (SELECT id FROM blocks"
-				      " WHERE tmax < ? LIMIT 5000)", -1, &del_blk, NULL);
-	if (rc != SQLITE_OK)
-		goto out;
-	rc = delete_chunks(h, del, cutoff);
-	if (rc != SQLITE_OK)
-		goto out;
-	/* resources is keyed by type first: prune type by type. */
-	for (;;) {
-		sqlite3_bind_text(next, 1, type, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(next) != SQLITE_ROW) {
-			sqlite3_reset(next);
-			break;
-		}
-		snprintf(type, sizeof(type), "%s", (const char *)sqlite3_column_text(next, 0));
-		sqlite3_reset(next);
-		sqlite3_bind_text(del_res, 1, type, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(del_res, 2, cutoff);
-		if (!step_done(del_res)) {
-			rc = SQLITE_ERROR;
-			goto out;
-		}
-	}
-	rc = delete_chunks(h, del_blk, cutoff);
-out:
+	rc = sqlite3_prepare_v2(h->db, "DELETE FROM blocks WHERE id IN (SELECT id FROM blocks"
+				" WHERE tmax < ? LIMIT " PRUNE_CHUNK_SQL ")", -1, &del_blk, NULL);
+	rc = rc ?: sqlite3_prepare_v2(h->db, "DELETE FROM postings WHERE (p, a, v, tmax, blk) IN"
+				      " (SELECT p, a, v, tmax, blk FROM postings WHERE p < ?"
+				      " LIMIT " PRUNE_CHUNK_SQL ")", -1, &del_post, NULL);
+	rc = rc ?: delete_chunks(h, del_blk, cutoff);
+	rc = rc ?: delete_chunks(h, del_post, hr_history_part(cutoff));
 	if (rc != SQLITE_OK)
 		hr_warn("event history: failed to prune to %u days: %s", h->retention_days,
 			sqlite3_errmsg(h->db));
-	sqlite3_finalize(del);
-	sqlite3_finalize(next);
-	sqlite3_finalize(del_res);
 	sqlite3_finalize(del_blk);
+	sqlite3_finalize(del_post);
 	return rc == SQLITE_OK ? 0 : -EIO;
 }
 
@@ -843,10 +823,11 @@ int64_t hr_history_count(struct hr_history *h)
 	sqlite3_stmt *st;
 	int64_t n = -1;
 
-	if (sqlite3_prepare_v2(h->db, "SELECT count(*) FROM events", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h->db, "SELECT coalesce(sum(length(dir)), 0) FROM blocks", -1,
+			       &st, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
+		n = sqlite3_column_int64(st, 0) / HR_HISTORY_DIR_ENTRY;
 	sqlite3_finalize(st);
 	return n;
 }

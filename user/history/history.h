@@ -6,7 +6,7 @@
  *
  * One writer (the agent's history sink worker) and any number of readers
  * (`hostrail lookup-events`): WAL mode, synchronous=NORMAL, one transaction
- * per batch of records. The record itself is kept deflated against a preset
+ * per batch of records. The record itself is kept compressed (zstd) against a preset
  * dictionary of what every record repeats.
  */
 #ifndef HOSTRAIL_HISTORY_H

@@ -5,11 +5,74 @@
 
 #include <limits.h>
 #include <sqlite3.h>
-#include <zlib.h>
+#include <zstd.h>
 #include "history/history.h"
 
-/* eventCategory as stored: a small integer, not indexed. */
+/* eventCategory as stored in a block's directory. */
 enum { HR_CAT_MANAGEMENT = 0, HR_CAT_DATA = 1, HR_CAT_INSIGHT = 2, HR_CAT_OTHER = 3 };
+
+/*
+ * Posting attributes (postings.a): the LookupEvents attributes keep their
+ * enum hr_lookup_attr numbers, plus the Insight category, which
+ * --event-category insight walks. Part of the on-disk format.
+ */
+#define HR_POSTING_INSIGHT 16
+#define HR_ATTR_EVENT_ID_SQL "1"
+_Static_assert(HR_ATTR_EVENT_ID == 1, "HR_ATTR_EVENT_ID_SQL");
+
+/* A block's records span at most this many seconds (tmax - tmin): a
+ * record at time t is in a block whose tmax is in [t, t + SPAN]. */
+#define HR_HISTORY_BLOCK_SPAN 300
+/* postings.p = tmax >> 16: partitions of about 18 hours. */
+#define HR_HISTORY_PART_SHIFT 16
+static inline int64_t hr_history_part(int64_t tmax)
+{
+	return tmax >> HR_HISTORY_PART_SHIFT;
+}
+
+/*
+ * A postings row lists blocks of one time window (tmax >> WINDOW_SHIFT):
+ * the row's tmax (its newest block's) is less than an entry's tmax + 4096.
+ * An entry: ENTRY bytes, big-endian blk - row blk (u32), row tmax - tmax
+ * (u32), the mask of the block's records that have the value (u32).
+ */
+#define HR_HISTORY_WINDOW_SHIFT 12
+#define HR_HISTORY_WINDOW (1 << HR_HISTORY_WINDOW_SHIFT)
+#define HR_HISTORY_ENTRY 12
+
+static inline uint32_t hr_history_get32(const unsigned char *d)
+{
+	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+}
+
+/* One record in a block's directory: DIR_ENTRY bytes, big-endian
+ * dt (u32), off (u32), len (u32), category (u8). */
+#define HR_HISTORY_DIR_ENTRY 13
+struct hr_dir_entry {
+	int64_t t, off, len;
+	int cat;
+};
+
+static inline void hr_history_dir_get(const unsigned char *d, int64_t tmin,
+				      struct hr_dir_entry *e)
+{
+	e->t = tmin + hr_history_get32(d);
+	e->off = hr_history_get32(d + 4);
+	e->len = hr_history_get32(d + 8);
+	e->cat = d[12];
+}
+
+/* postings.c: a batch's postings, built in memory, then written. */
+struct hr_postings;
+struct hr_postings *hr_postings_new(void);
+void hr_postings_free(struct hr_postings *ps);
+/* Size for a batch of rows; forgets what was not flushed. */
+int hr_postings_begin(struct hr_postings *ps, size_t rows);
+/* The record at place in block blk (newest time tmax), category cat. */
+void hr_postings_add(struct hr_postings *ps, const struct hr_history_row *r, int cat,
+		     int64_t blk, int64_t tmax, size_t place);
+/* Insert the rows with ins (p, a, v, tmax, blk, list); 0 or -errno. */
+int hr_postings_flush(struct hr_postings *ps, sqlite3_stmt *ins);
 
 struct hr_history {
 	sqlite3 *db;
@@ -17,37 +80,27 @@ struct hr_history {
 	enum hr_history_mode mode;
 	unsigned retention_days;
 	int64_t last_prune;
-	sqlite3_stmt *ins_event, *ins_block, *get_block, *ins_res, *has_id;
+	sqlite3_stmt *ins_block, *get_block, *ins_posting, *has_id;
 	sqlite3_stmt *begin, *commit, *rollback;
-	z_stream zd, zi;
-	bool zd_ok, zi_ok;
-	unsigned char *zbuf;			/* a block being written, deflated */
+	ZSTD_CCtx *zc;				/* the writer's */
+	ZSTD_CDict *cdict;
+	ZSTD_DCtx *zx;
+	ZSTD_DDict *ddict;
+	struct hr_postings *postings;		/* a block's postings being built */
+	unsigned char *zbuf;			/* a block being written, compressed */
 	size_t zcap;
-	char *blk_buf;				/* the block last read, inflated */
+	char *blk_buf;				/* the block last read, decompressed */
 	size_t blk_cap, blk_len;
 	int64_t blk_id;				/* -1: none */
 	unsigned char token_key[32];
 	uint64_t duplicates;			/* REBUILD: already present */
-	char *page_buf[HR_LOOKUP_MAX_RESULTS];	/* inflated records of a page */
+	char *page_buf[HR_LOOKUP_MAX_RESULTS];	/* the records of a page */
 	size_t page_cap[HR_LOOKUP_MAX_RESULTS];
 };
 
-/* The event id as stored: 16 bytes for a UUID, else the text. */
-int hr_history_bind_event_id(sqlite3_stmt *st, int col, const char *event_id);
-/*
- * The ResourceName index is on (time bucket, name hash, time): names come
- * in no order, and an index on the name alone takes each insert to a
- * random page, which costs a page write per record at commit. Inside the
- * current bucket the pages stay few and hot. Part of the on-disk format.
- */
-#define HR_HISTORY_NAME_BUCKET_SQL "12"	/* t >> 12: buckets of 4096 s */
-static inline int64_t hr_history_name_bucket(int64_t t)
-{
-	return t >> 12;
-}
-/* resources.nh: the hash the ResourceName index is on (FNV-1a, 64 bits;
- * part of the on-disk format). */
-int64_t hr_history_name_hash(const char *name);
+/* The event id as a posting value: 16 bytes for a UUID (into uuid), else
+ * the text. Returns its length; *v points at it. */
+size_t hr_history_id_value(const char *event_id, unsigned char uuid[16], const void **v);
 /* An event's id from its block and place in it, and back. */
 int64_t hr_history_event_pos(int64_t blk, size_t place);
 int64_t hr_history_event_block(int64_t id);

@@ -263,34 +263,120 @@ int hr_lookup_token_check(const unsigned char key[32], const struct hr_lookup *q
 
 /* ---- the lookup ---- */
 
-static const char *attr_column(enum hr_lookup_attr a)
+/*
+ * A page is the max_results + 1 greatest (eventTime, id) below the
+ * position, in the range, of the right category (the one extra says
+ * whether there is a next page). Candidate blocks come newest tmax first;
+ * a block's records are all at or before its tmax, so the walk stops at
+ * the first block whose tmax is below the page's least time.
+ */
+struct page_walk {
+	const struct hr_lookup *q;
+	int64_t pos_t, pos_id;	/* only events before this position */
+	int want;
+	int n, least;		/* best[least]: the smallest, when n == want */
+	struct hit {
+		int64_t t, id, off, len;
+	} best[HR_LOOKUP_MAX_RESULTS + 1];
+};
+
+static bool hit_before(int64_t t, int64_t id, int64_t t2, int64_t id2)
 {
-	switch (a) {
-	case HR_ATTR_EVENT_ID: return "e.event_id";
-	case HR_ATTR_EVENT_NAME: return "e.name";
-	case HR_ATTR_READ_ONLY: return "e.ro";
-	case HR_ATTR_USERNAME: return "e.user";
-	case HR_ATTR_EVENT_SOURCE: return "e.source";
-	case HR_ATTR_ACCESS_KEY_ID: return "e.akid";
-	case HR_ATTR_RESOURCE_TYPE: return "r.type";
-	case HR_ATTR_RESOURCE_NAME: return "r.nh";
-	default: return NULL;
+	return t < t2 || (t == t2 && id < id2);
+}
+
+static void find_least(struct page_walk *w)
+{
+	w->least = 0;
+	for (int i = 1; i < w->n; i++)
+		if (hit_before(w->best[i].t, w->best[i].id, w->best[w->least].t,
+			       w->best[w->least].id))
+			w->least = i;
+}
+
+static void consider(struct page_walk *w, const struct hit *x)
+{
+	if (w->n < w->want) {
+		w->best[w->n++] = *x;
+		if (w->n == w->want)
+			find_least(w);
+	} else if (hit_before(w->best[w->least].t, w->best[w->least].id, x->t, x->id)) {
+		w->best[w->least] = *x;
+		find_least(w);
 	}
 }
 
-/* The oldest and newest eventTime stored: two probes at the ends of the
- * clustered key (min and max in one query would scan every row). */
-static int time_span(struct hr_history *h, int64_t *lo, int64_t *hi)
+static bool walk_done(const struct page_walk *w, int64_t tmax)
+{
+	return w->n == w->want && tmax < w->best[w->least].t;
+}
+
+/* The records of block blk that mask names, through its directory. */
+static void scan_block(struct page_walk *w, int64_t blk, int64_t tmin, const unsigned char *dir,
+		       int dir_len, uint64_t mask)
+{
+	const struct hr_lookup *q = w->q;
+	int n = dir_len / HR_HISTORY_DIR_ENTRY;
+
+	for (int i = 0; i < n && i < 64; i++) {
+		struct hr_dir_entry e;
+		struct hit x;
+
+		if (!(mask >> i & 1))
+			continue;
+		hr_history_dir_get(dir + i * HR_HISTORY_DIR_ENTRY, tmin, &e);
+		x = (struct hit){ .t = e.t, .id = hr_history_event_pos(blk, (size_t)i),
+				  .off = e.off, .len = e.len };
+		if (x.t < q->start_sec || x.t > q->end_sec ||
+		    !hit_before(x.t, x.id, w->pos_t, w->pos_id) ||
+		    (e.cat == HR_CAT_INSIGHT) != q->insight)
+			continue;
+		consider(w, &x);
+	}
+}
+
+static int db_error(struct hr_history *h, int rc, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "failed to read the event history %s: %s", h->path,
+		 sqlite3_errmsg(h->db));
+	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EBADMSG : -EIO;
+}
+
+/* Without an attribute: every block, newest first. */
+static int walk_blocks(struct hr_history *h, struct page_walk *w, int64_t tmax_hi,
+		       char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(h->db, "SELECT id, tmin, tmax, dir FROM blocks WHERE tmax"
+				" BETWEEN ? AND ? ORDER BY tmax DESC, id DESC", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(h, rc, err, errlen);
+	sqlite3_bind_int64(st, 1, w->q->start_sec);
+	sqlite3_bind_int64(st, 2, tmax_hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (walk_done(w, sqlite3_column_int64(st, 2)))
+			break;
+		scan_block(w, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			   sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3), UINT64_MAX);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(h, rc, err, errlen);
+}
+
+/* The oldest and newest block tmax: the partitions worth probing. */
+static int tmax_span(struct hr_history *h, int64_t *lo, int64_t *hi)
 {
 	static const char *const sql[2] = {
-		"SELECT t FROM events ORDER BY t ASC LIMIT 1",
-		"SELECT t FROM events ORDER BY t DESC LIMIT 1",
+		"SELECT tmax FROM blocks ORDER BY tmax ASC LIMIT 1",
+		"SELECT tmax FROM blocks ORDER BY tmax DESC LIMIT 1",
 	};
 	int64_t *out[2] = { lo, hi };
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
 
-	*lo = 1;	/* empty: no bucket to walk */
+	*lo = 1;	/* empty: nothing to walk */
 	*hi = 0;
 	for (int k = 0; k < 2 && rc == SQLITE_OK; k++) {
 		rc = sqlite3_prepare_v2(h->db, sql[k], -1, &st, NULL);
@@ -305,72 +391,98 @@ static int time_span(struct hr_history *h, int64_t *lo, int64_t *hi)
 	return rc;
 }
 
-/*
- * Step st, adding its events to the page. Returns 1 when the page is full
- * (next_token made if there is more), 0 when st ran out, or -errno.
- */
-static int take_rows(struct hr_history *h, const struct hr_lookup *q, sqlite3_stmt *st,
-		     struct hr_lookup_page *page, int64_t *last_t, int64_t *last_id,
-		     char *err, size_t errlen)
+/* The blocks a postings row lists, each read through its directory for
+ * the records the row's mask names. */
+static int scan_entries(struct page_walk *w, sqlite3_stmt *dir, int64_t row_tmax,
+			int64_t row_blk, const unsigned char *list, int len, int64_t tmax_hi)
 {
-	int rc;
+	for (int k = len / HR_HISTORY_ENTRY - 1; k >= 0; k--) {
+		const unsigned char *e = list + k * HR_HISTORY_ENTRY;
+		int64_t blk = row_blk + hr_history_get32(e);
+		int64_t tmax = row_tmax - hr_history_get32(e + 4);
+		int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		struct hr_lookup_event *ev;
-		int k = page->n;
-
-		/* Two resources of one event, both matching: one event. */
-		if (id == *last_id)
+		if (tmax < w->q->start_sec || tmax > tmax_hi || walk_done(w, tmax))
 			continue;
-		if (page->n == q->max_results) {
-			/* There is more: the token points after the last one shown. */
-			if (hr_lookup_token_make(h->token_key, q, *last_t, *last_id,
-						 hr_ns_to_sec(hr_wall_ns()), page->next_token,
-						 sizeof(page->next_token))) {
-				snprintf(err, errlen, "failed to make a next-token");
-				return -EIO;
-			}
-			return 1;
-		}
-		ev = &page->events[k];
-		ev->time_sec = sqlite3_column_int64(st, 1);
-		ev->len = (size_t)sqlite3_column_int64(st, 3);
-		if (hr_history_record(h, id, sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-				      &h->page_buf[k], &h->page_cap[k])) {
-			snprintf(err, errlen, "the event history holds a damaged record (id %lld); "
-				 "`hostrail rebuild-history` restores it from the bucket",
-				 (long long)id);
-			return -EBADMSG;
-		}
-		ev->record = h->page_buf[k];
-		page->n++;
-		*last_id = id;
-		*last_t = ev->time_sec;
+		sqlite3_bind_int64(dir, 1, blk);
+		rc = sqlite3_step(dir);
+		if (rc == SQLITE_ROW)	/* else pruned: its partition outlives it */
+			scan_block(w, blk, sqlite3_column_int64(dir, 0), sqlite3_column_blob(dir, 1),
+				   sqlite3_column_bytes(dir, 1), hr_history_get32(e + 8));
+		sqlite3_reset(dir);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return rc;
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "failed to read the event history %s: %s", h->path,
-			 sqlite3_errmsg(h->db));
-		return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EBADMSG : -EIO;
+	return SQLITE_OK;
+}
+
+/* With an attribute (or Insight): its postings, partition by partition,
+ * newest first. */
+static int walk_postings(struct hr_history *h, struct page_walk *w, int a, const void *v,
+			 size_t vlen, int64_t tmax_hi, char *err, size_t errlen)
+{
+	sqlite3_stmt *post = NULL, *dir = NULL;
+	int64_t lo, hi, row_hi;
+	int rc;
+	bool done = false;
+
+	rc = tmax_span(h, &lo, &hi);
+	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT tmax, blk, list FROM postings WHERE p = ?"
+				      " AND a = ? AND v = ? AND tmax BETWEEN ? AND ?"
+				      " ORDER BY tmax DESC, blk DESC", -1, &post, NULL);
+	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT tmin, dir FROM blocks WHERE id = ?", -1,
+				      &dir, NULL);
+	if (lo < w->q->start_sec)
+		lo = w->q->start_sec;
+	if (hi > tmax_hi)
+		hi = tmax_hi;
+	/* a row's tmax is less than its entries' + WINDOW */
+	row_hi = hi > INT64_MAX - HR_HISTORY_WINDOW ? INT64_MAX : hi + HR_HISTORY_WINDOW - 1;
+	for (int64_t p = hr_history_part(row_hi); rc == SQLITE_OK && !done && lo <= hi &&
+	     p >= hr_history_part(lo); p--) {
+		sqlite3_reset(post);
+		sqlite3_bind_int64(post, 1, p);
+		sqlite3_bind_int(post, 2, a);
+		sqlite3_bind_blob(post, 3, v, (int)vlen, SQLITE_STATIC);
+		sqlite3_bind_int64(post, 4, lo);
+		sqlite3_bind_int64(post, 5, row_hi);
+		while ((rc = sqlite3_step(post)) == SQLITE_ROW) {
+			if ((done = walk_done(w, sqlite3_column_int64(post, 0))))
+				break;
+			rc = scan_entries(w, dir, sqlite3_column_int64(post, 0),
+					  sqlite3_column_int64(post, 1), sqlite3_column_blob(post, 2),
+					  sqlite3_column_bytes(post, 2), hi);
+			if (rc != SQLITE_OK)
+				break;
+		}
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
-	return 0;
+	if (rc != SQLITE_OK)
+		rc = db_error(h, rc, err, errlen);
+	sqlite3_finalize(post);
+	sqlite3_finalize(dir);
+	return rc;
+}
+
+static int by_position_desc(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	return hit_before(x->t, x->id, y->t, y->id) ? 1 : hit_before(y->t, y->id, x->t, x->id) ? -1 : 0;
 }
 
 int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
 		      struct hr_lookup_page *page, char *err, size_t errlen)
 {
-	bool by_res = q->attr == HR_ATTR_RESOURCE_TYPE || q->attr == HR_ATTR_RESOURCE_NAME;
-	bool by_name = q->attr == HR_ATTR_RESOURCE_NAME;
-	const char *T = by_res ? "r.t" : "e.t", *ID = by_res ? "r.event" : "e.id";
-	int64_t pos_t = INT64_MAX, pos_id = INT64_MAX, last_id = -1, last_t = 0;
-	int64_t lo = 0, hi = 0, b_lo = 0, b_hi = 0;
-	int max = q->max_results, rc = 0, col;
-	sqlite3_stmt *st = NULL;
-	const char *value_sql = " = ?";
-	char sql[768];
+	struct page_walk w = { .q = q, .pos_t = INT64_MAX, .pos_id = INT64_MAX };
+	unsigned char uuid[16];
+	int64_t tmax_hi;
+	const void *v = q->value;
+	size_t vlen = strlen(q->value);
+	int a = q->attr, rc;
 
 	memset(page, 0, sizeof(*page));
-	if (max < 1 || max > HR_LOOKUP_MAX_RESULTS) {
+	if (q->max_results < 1 || q->max_results > HR_LOOKUP_MAX_RESULTS) {
 		snprintf(err, errlen, "--max-results must be 1 to %d", HR_LOOKUP_MAX_RESULTS);
 		return -EINVAL;
 	}
@@ -379,62 +491,48 @@ int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
 		return -EINVAL;
 	}
 	if (q->next_token && hr_lookup_token_check(h->token_key, q, q->next_token,
-						   hr_ns_to_sec(hr_wall_ns()), &pos_t, &pos_id,
+						   hr_ns_to_sec(hr_wall_ns()), &w.pos_t, &w.pos_id,
 						   err, errlen))
 		return -EINVAL;
-	if (by_name)
-		/* the time bucket, the hash, then the name itself */
-		value_sql = " = ? AND r.name = ? AND (r.t >> " HR_HISTORY_NAME_BUCKET_SQL ") = ?";
-	if (q->attr == HR_ATTR_READ_ONLY) {
-		/* "true"/"false" as CloudTrail writes them; anything else matches
-		 * nothing. A literal, so that true can use its partial index. */
-		if (strcmp(q->value, "true") && strcmp(q->value, "false"))
-			return 0;
-		value_sql = !strcmp(q->value, "true") ? " = 1" : " = 0";
+	w.want = q->max_results + 1;
+	/* A record at time t is in a block whose tmax is at most t + SPAN. */
+	tmax_hi = q->end_sec < w.pos_t ? q->end_sec : w.pos_t;
+	tmax_hi = tmax_hi > INT64_MAX - HR_HISTORY_BLOCK_SPAN ? INT64_MAX :
+		  tmax_hi + HR_HISTORY_BLOCK_SPAN;
+	if (a == HR_ATTR_EVENT_ID)
+		vlen = hr_history_id_value(q->value, uuid, &v);
+	if (a == HR_ATTR_NONE && q->insight) {
+		a = HR_POSTING_INSIGHT;
+		v = "Insight";
+		vlen = strlen("Insight");
 	}
-	snprintf(sql, sizeof(sql),
-		 "SELECT e.id, e.t, e.off, e.len FROM %s WHERE %s%s%s %s BETWEEN ? AND ?"
-		 " AND (%s, %s) < (?, ?) AND e.cat %s %d ORDER BY %s DESC, %s DESC",
-		 by_res ? "resources r JOIN events e ON e.t = r.t AND e.id = r.event" : "events e",
-		 q->attr ? attr_column(q->attr) : "", q->attr ? value_sql : "",
-		 q->attr ? " AND" : "", T, T, ID, q->insight ? "=" : "!=", HR_CAT_INSIGHT, T, ID);
-	rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK && by_name) {
-		/* The ResourceName index is per time bucket (history.c): walk
-		 * the buckets the history and the query both cover, newest
-		 * first; within one, the index gives time order. */
-		rc = time_span(h, &lo, &hi);
-		b_hi = hr_history_name_bucket(q->end_sec < hi ? q->end_sec : hi);
-		if (pos_t < INT64_MAX && hr_history_name_bucket(pos_t) < b_hi)
-			b_hi = hr_history_name_bucket(pos_t);
-		b_lo = hr_history_name_bucket(q->start_sec > lo ? q->start_sec : lo);
-		if (lo > hi)
-			b_lo = b_hi + 1;
-	}
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "failed to read the event history %s: %s", h->path,
-			 sqlite3_errmsg(h->db));
-		sqlite3_finalize(st);
-		return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? -EBADMSG : -EIO;
-	}
-	for (int64_t b = b_hi; b >= b_lo && rc == 0; b--) {
-		col = 1;
-		sqlite3_reset(st);
-		if (q->attr == HR_ATTR_EVENT_ID) {
-			hr_history_bind_event_id(st, col++, q->value);
-		} else if (by_name) {
-			sqlite3_bind_int64(st, col++, hr_history_name_hash(q->value));
-			sqlite3_bind_text(st, col++, q->value, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, col++, b);
-		} else if (q->attr && q->attr != HR_ATTR_READ_ONLY) {
-			sqlite3_bind_text(st, col++, q->value, -1, SQLITE_STATIC);
+	rc = a == HR_ATTR_NONE ? walk_blocks(h, &w, tmax_hi, err, errlen) :
+	     walk_postings(h, &w, a, v, vlen, tmax_hi, err, errlen);
+	if (rc)
+		return rc;
+	qsort(w.best, (size_t)w.n, sizeof(w.best[0]), by_position_desc);
+	for (int k = 0; k < w.n && k < q->max_results; k++) {
+		struct hr_lookup_event *ev = &page->events[k];
+		const struct hit *x = &w.best[k];
+
+		if (hr_history_record(h, x->id, x->off, x->len, &h->page_buf[k], &h->page_cap[k])) {
+			snprintf(err, errlen, "the event history holds a damaged record (id %lld); "
+				 "`hostrail rebuild-history` restores it from the bucket",
+				 (long long)x->id);
+			return -EBADMSG;
 		}
-		sqlite3_bind_int64(st, col++, q->start_sec);
-		sqlite3_bind_int64(st, col++, q->end_sec);
-		sqlite3_bind_int64(st, col++, pos_t);
-		sqlite3_bind_int64(st, col++, pos_id);
-		rc = take_rows(h, q, st, page, &last_t, &last_id, err, errlen);
+		ev->time_sec = x->t;
+		ev->len = (size_t)x->len;
+		ev->record = h->page_buf[k];
+		page->n++;
 	}
-	sqlite3_finalize(st);
-	return rc < 0 ? rc : 0;
+	/* There is more: the token points after the last one shown. */
+	if (w.n == w.want &&
+	    hr_lookup_token_make(h->token_key, q, w.best[q->max_results - 1].t,
+				 w.best[q->max_results - 1].id, hr_ns_to_sec(hr_wall_ns()),
+				 page->next_token, sizeof(page->next_token))) {
+		snprintf(err, errlen, "failed to make a next-token");
+		return -EIO;
+	}
+	return 0;
 }

@@ -11,8 +11,10 @@
  *            of 10 million records, median of 15 runs per attribute.
  *   size:    database bytes per million records.
  *
- * The 10M history is built once and kept under /var/tmp/hostrail-bench/
- * (rebuilt if its format marker differs): repeated runs only look it up.
+ * The 10M history is built once and kept under /var/tmp/hostrail-bench/,
+ * one directory per format (FORMAT_MARK, rebuilt if its marker is missing),
+ * so that two checkouts of different versions do not take turns
+ * rebuilding it: repeated runs only look it up.
  *
  * usage: bench_history [records in the big history, default 10000000]
  */
@@ -24,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include <jansson.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -32,7 +35,7 @@
 
 #define NS 1000000000LL
 #define CACHE_DIR "/var/tmp/hostrail-bench"
-#define FORMAT_MARK "history-v2"	/* bump when the schema or dictionary changes */
+#define FORMAT_MARK "history-v3"	/* bump when the schema or dictionary changes */
 #define INSERT_N 200000
 #define BATCH 4096
 
@@ -260,6 +263,23 @@ static double lookup_ms(struct hr_history *h, const char *attr, int *n)
 	return t[7];
 }
 
+/* The eventID of an event at time t (a lookup of that second). */
+static void find_event_id(struct hr_history *h, int64_t t, char *out)
+{
+	static struct hr_lookup_page page;
+	struct hr_lookup q = { .start_sec = t, .end_sec = t, .max_results = 1 };
+	char err[512];
+	json_t *j;
+
+	strcpy(out, "none");
+	if (hr_history_lookup(h, &q, &page, err, sizeof(err)) || page.n != 1)
+		return;
+	j = json_loads(page.events[0].record, 0, NULL);
+	if (j && json_string_value(json_object_get(j, "eventID")))
+		snprintf(out, 64, "%s", json_string_value(json_object_get(j, "eventID")));
+	json_decref(j);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t big = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000ULL;
@@ -293,7 +313,7 @@ int main(int argc, char **argv)
 	rm_rf(tmp);
 
 	/* 2. the big history, built once */
-	snprintf(big_dir, sizeof(big_dir), "%s/history-%llu", CACHE_DIR, (unsigned long long)big);
+	snprintf(big_dir, sizeof(big_dir), "%s/%s-%llu", CACHE_DIR, FORMAT_MARK, (unsigned long long)big);
 	snprintf(mark, sizeof(mark), "%s/" FORMAT_MARK, big_dir);
 	if (access(mark, F_OK)) {
 		int64_t s = now_ns();
@@ -328,7 +348,10 @@ int main(int argc, char **argv)
 	       db_bytes(big_dir) / 1e6 / (big / 1e6), (unsigned long long)big,
 	       db_bytes(big_dir) / 1e9);
 	{
-		static const char *const attrs[] = {
+		char mid_id[128] = "AttributeKey=EventId,AttributeValue=";
+
+		find_event_id(h, t0 + (int64_t)(big / 2 / 3), mid_id + strlen(mid_id));
+		const char *const attrs[] = {
 			NULL,
 			"AttributeKey=Username,AttributeValue=user7",
 			"AttributeKey=EventName,AttributeValue=Mount",
@@ -340,6 +363,7 @@ int main(int argc, char **argv)
 			"AttributeKey=ResourceName,AttributeValue=/srv/data/7/file-4000007",
 			"AttributeKey=ResourceName,AttributeValue=/nowhere",	/* every bucket */
 			"AttributeKey=EventId,AttributeValue=00000000-0000-4000-a000-000000000000",
+			mid_id,	/* an event half way back */
 		};
 		double worst = 0;
 

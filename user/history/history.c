@@ -22,8 +22,8 @@
 #define PRUNE_CHUNK 5000
 #define PRUNE_CHUNK_SQL "5000"
 #define RECORD_MAX (1 << 20)
-/* zstd's fastest regular level: at 1 the history spends about as long
- * compressing as it did deflating at level 1 half the time. */
+/* zstd level 1: measured (bench_history) several times faster than
+ * deflate level 1 on these records, and smaller. */
 #define ZSTD_LEVEL 1
 /*
  * Records compressed as one zstd frame per block, against the preset

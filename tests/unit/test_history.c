@@ -194,10 +194,16 @@ static struct fake *fakes(int n, int64_t t0)
 	return f;
 }
 
-/* Every page of q; seen[i] counts how often event i came back. */
-static int walk(struct hr_history *h, struct hr_lookup *q, int *seen, int n, int *pages)
+/*
+ * Every page of q; seen[i] counts how often event i came back. Newest
+ * first: by index (events added in time order), or with f by the events'
+ * times (added in any order).
+ */
+static int walk(struct hr_history *h, struct hr_lookup *q, const struct fake *f, int *seen,
+		int n, int *pages)
 {
 	static struct hr_lookup_page page;
+	int64_t prev_t = INT64_MAX;
 	char token[128];
 	int got = 0, prev = n;
 
@@ -214,8 +220,14 @@ static int walk(struct hr_history *h, struct hr_lookup *q, int *seen, int n, int
 			CHECK(i >= 0 && i < n);
 			if (i < 0 || i >= n)
 				continue;
-			CHECK(i < prev);	/* newest first: later index, later or same time */
-			prev = i;
+			if (f) {
+				CHECK(f[i].row.time_sec <= prev_t);
+				CHECK_INT(page.events[k].time_sec, f[i].row.time_sec);
+				prev_t = f[i].row.time_sec;
+			} else {
+				CHECK(i < prev);	/* later index, later or same time */
+				prev = i;
+			}
 			seen[i]++;
 			got++;
 		}
@@ -257,7 +269,7 @@ TEST(test_history_store_and_page)
 	q.end_sec = INT64_MAX;
 	q.max_results = 7;
 	memset(seen, 0, sizeof(seen));
-	got = walk(r, &q, seen, N, &pages);
+	got = walk(r, &q, NULL, seen, N, &pages);
 	CHECK_INT(got, N);
 	CHECK_INT(pages, (N + 6) / 7);
 	for (int i = 0; i < N; i++)
@@ -284,7 +296,7 @@ TEST(test_history_store_and_page)
 		q.max_results = 4;
 		CHECK_INT(hr_lookup_parse_attribute(cases[c].arg, &q, err, sizeof(err)), 0);
 		memset(seen, 0, sizeof(seen));
-		got = walk(r, &q, seen, N, &pages);
+		got = walk(r, &q, NULL, seen, N, &pages);
 		if (got != cases[c].want)
 			fprintf(stderr, "case %s\n", cases[c].arg);
 		CHECK_INT(got, cases[c].want);
@@ -297,7 +309,7 @@ TEST(test_history_store_and_page)
 	q.end_sec = t0 + 4;
 	q.max_results = 50;
 	memset(seen, 0, sizeof(seen));
-	CHECK_INT(walk(r, &q, seen, N, &pages), 9);
+	CHECK_INT(walk(r, &q, NULL, seen, N, &pages), 9);
 	CHECK_INT(seen[6] + seen[14], 2);
 	/* a token is for its own query only */
 	q.max_results = 2;
@@ -318,7 +330,7 @@ TEST(test_history_store_and_page)
 	q.end_sec = INT64_MAX;
 	q.max_results = 50;
 	q.insight = true;
-	CHECK_INT(walk(r, &q, seen, N, &pages), 0);
+	CHECK_INT(walk(r, &q, NULL, seen, N, &pages), 0);
 
 	/* retention: with 90 days nothing goes; an event 91 days old does */
 	f[0].row.time_sec = t0 - 91 * 86400;
@@ -332,9 +344,9 @@ TEST(test_history_store_and_page)
 	remove_dir();
 }
 
-/* ResourceName walks its index bucket by bucket (4096 s each): one name
- * over many buckets, paged, comes back whole, once, newest first; and
- * pruning drops old records' blocks with them. */
+/* A lookup walks postings partition by partition (~18 hours each): one
+ * name over 80 days of them, paged, comes back whole, once, newest first;
+ * and pruning drops old records' blocks with them. */
 TEST(test_history_name_across_buckets)
 {
 	enum { N = 40 };
@@ -363,14 +375,14 @@ TEST(test_history_name_across_buckets)
 	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=ResourceName,AttributeValue=/shared/odd",
 					    &q, err, sizeof(err)), 0);
 	memset(seen, 0, sizeof(seen));
-	CHECK_INT(walk(h, &q, seen, N, &pages), N / 2);
+	CHECK_INT(walk(h, &q, NULL, seen, N, &pages), N / 2);
 	for (int i = 0; i < N; i++)
 		CHECK_INT(seen[i], i % 2);
 	/* a range inside the history: days 20..41 hold events 10..20 */
 	q.start_sec = t0 + 20 * 86400;
 	q.end_sec = t0 + 41 * 86400;
 	memset(seen, 0, sizeof(seen));
-	CHECK_INT(walk(h, &q, seen, N, &pages), 5);
+	CHECK_INT(walk(h, &q, NULL, seen, N, &pages), 5);
 	CHECK_INT(seen[11] + seen[19], 2);
 	/* 90 days: events 0..4 (days 0..8) go, their blocks with them */
 	CHECK_INT(hr_history_prune(h, t0 + 99 * 86400), 0);
@@ -389,45 +401,10 @@ TEST(test_history_name_across_buckets)
 	q.start_sec = INT64_MIN;
 	q.end_sec = INT64_MAX;
 	memset(seen, 0, sizeof(seen));
-	CHECK_INT(walk(h, &q, seen, N, &pages), N / 2 - 2);
+	CHECK_INT(walk(h, &q, NULL, seen, N, &pages), N / 2 - 2);
 	hr_history_close(h);
 	free(f);
 	remove_dir();
-}
-
-/* Every page of q, checking the order by time (events arrive in any
- * order here); seen[i] counts how often event i came back. */
-static int walk_by_time(struct hr_history *h, struct hr_lookup *q, const struct fake *f,
-			int *seen, int n)
-{
-	static struct hr_lookup_page page;
-	int64_t prev = INT64_MAX;
-	char token[128];
-	int got = 0;
-
-	q->next_token = NULL;
-	for (;;) {
-		CHECK_INT(hr_history_lookup(h, q, &page, err, sizeof(err)), 0);
-		for (int k = 0; k < page.n; k++) {
-			json_t *j = json_loads(page.events[k].record, 0, NULL);
-			int i = (int)json_integer_value(json_object_get(j, "i"));
-
-			json_decref(j);
-			CHECK(i >= 0 && i < n);
-			if (i < 0 || i >= n)
-				continue;
-			CHECK(f[i].row.time_sec <= prev);	/* newest first */
-			CHECK_INT(page.events[k].time_sec, f[i].row.time_sec);
-			prev = f[i].row.time_sec;
-			seen[i]++;
-			got++;
-		}
-		if (!page.next_token[0])
-			break;
-		strcpy(token, page.next_token);
-		q->next_token = token;
-	}
-	return got;
 }
 
 /*
@@ -444,6 +421,7 @@ TEST(test_history_out_of_order_batches)
 	struct fake *f;
 	struct hr_lookup q;
 	static int seen[N];
+	int pages;
 	int64_t t0 = hr_ns_to_sec(hr_wall_ns()) - 86400;
 	uint64_t x = 88172645463325252ULL;
 	int want;
@@ -472,7 +450,7 @@ TEST(test_history_out_of_order_batches)
 	q.end_sec = INT64_MAX;
 	q.max_results = 50;
 	memset(seen, 0, sizeof(seen));
-	CHECK_INT(walk_by_time(h, &q, f, seen, N), N);
+	CHECK_INT(walk(h, &q, f, seen, N, &pages), N);
 	for (int i = 0; i < N; i++)
 		CHECK_INT(seen[i], 1);
 
@@ -481,7 +459,7 @@ TEST(test_history_out_of_order_batches)
 	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=Username,AttributeValue=user3", &q, err,
 					    sizeof(err)), 0);
 	memset(seen, 0, sizeof(seen));
-	CHECK_INT(walk_by_time(h, &q, f, seen, N), N / 4);
+	CHECK_INT(walk(h, &q, f, seen, N, &pages), N / 4);
 	for (int i = 0; i < N; i++)
 		CHECK_INT(seen[i], i % 4 == 3);
 
@@ -493,7 +471,7 @@ TEST(test_history_out_of_order_batches)
 		want += i % 4 == 3 && f[i].row.time_sec >= q.start_sec &&
 			f[i].row.time_sec <= q.end_sec;
 	memset(seen, 0, sizeof(seen));
-	CHECK_INT(walk_by_time(h, &q, f, seen, N), want);
+	CHECK_INT(walk(h, &q, f, seen, N, &pages), want);
 	CHECK(want > 50);
 	hr_history_close(h);
 

@@ -44,7 +44,7 @@ DAEMON_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(wildcard user/daemon/*.c))
 CLI_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(wildcard user/cli/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
@@ -90,6 +90,18 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(BUILD)/libhostrail.a
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libhostrail.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libhostrail.a $(LDLIBS) -o $@
+
+# tp_floor: trivial programs on hostraild's hooks, its own object and
+# skeleton (the bench measures the hooks' cost with them).
+$(BUILD)/bench/tp_floor.bpf.o: tests/bench/tp_floor.bpf.c $(BUILD)/vmlinux.h
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/tp_floor.skel.h: $(BUILD)/bench/tp_floor.bpf.o
+	$(Q)$(BPFTOOL) gen skeleton $< name tp_floor_bpf > $@
+
+$(BUILD)/bench/tp_floor: tests/bench/tp_floor.c $(BUILD)/bench/tp_floor.skel.h
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bench $< -lbpf -lelf -lz -o $@
 
 run: deps all
 	./$(BUILD)/hostraild

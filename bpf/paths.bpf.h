@@ -50,6 +50,9 @@ struct hr_walk {
 	int pos;
 	int up;
 	int done;		/* 1: at the root, -1: undecidable */
+	int strict;		/* 1: a walk that ends anywhere but the task's
+				 * root is undecidable (an fd's file on an
+				 * internal mount: memfd, pipe, socket) */
 };
 
 /* One level of the walk; bpf_loop's callback, so the verifier checks one
@@ -70,8 +73,8 @@ static int hr_walk_step(__u32 i, struct hr_walk *w)
 	if (d == BPF_CORE_READ(vm, mnt_root)) {
 		struct mount *pm = BPF_CORE_READ(m, mnt_parent);
 
-		if (pm == m)
-			goto at_root;	/* the namespace's root mount */
+		if (pm == m)	/* the namespace's root mount, or an internal one */
+			goto outside;
 		w->d = BPF_CORE_READ(m, mnt_mountpoint);
 		w->m = pm;
 		w->vm = (void *)pm + bpf_core_field_offset(struct mount, mnt);
@@ -79,7 +82,7 @@ static int hr_walk_step(__u32 i, struct hr_walk *w)
 	}
 	parent = BPF_CORE_READ(d, d_parent);
 	if (parent == d)
-		goto at_root;
+		goto outside;
 	if (w->up > 0) {
 		w->up--;
 		w->d = parent;
@@ -98,6 +101,9 @@ static int hr_walk_step(__u32 i, struct hr_walk *w)
 	w->pos = pos;
 	w->d = parent;
 	return 0;
+outside:
+	if (w->strict)
+		goto fail;
 at_root:
 	w->done = 1;
 	return 1;
@@ -112,7 +118,8 @@ fail:
  * path). Returns the start offset, or -1 if undecidable (too deep, too
  * long, unreadable).
  */
-static __always_inline int hr_dir_path(struct path *dir, struct path *root, char *buf, int up)
+static __always_inline int hr_dir_path(struct path *dir, struct path *root, char *buf, int up,
+				       int strict)
 {
 	struct hr_walk w = {
 		.d = BPF_CORE_READ(dir, dentry),
@@ -121,6 +128,7 @@ static __always_inline int hr_dir_path(struct path *dir, struct path *root, char
 		.root_m = BPF_CORE_READ(root, mnt),
 		.pos = HR_STR_MAX - 1,
 		.up = up,
+		.strict = strict,
 	};
 
 	w.m = (void *)w.vm - bpf_core_field_offset(struct mount, mnt);
@@ -200,10 +208,48 @@ static __always_inline int hr_abs_path(struct hr_path_scratch *s, const char *up
 		dir = &BPF_CORE_READ(task, fs)->pwd;
 	if (!dir)
 		return -1;
-	start = hr_dir_path(dir, root, s->buf, up);
+	start = hr_dir_path(dir, root, s->buf, up, 0);
 	if (start < 0)
 		return -1;
 	*len = (HR_STR_MAX - start) + n;
+	return start;
+}
+
+/*
+ * The absolute path of the file open as fd in the calling task, into
+ * s->buf: returns its start offset (the path ends with a NUL at
+ * buf[HR_STR_MAX - 1], or buf[HR_STR_MAX] for "/") and its length with
+ * the NUL in *len, or -1 when the kernel cannot name it: fd not open, a
+ * file with no name in the caller's tree (memfd, pipe, socket, another
+ * mount namespace), a name already unlinked, too deep or too long. User
+ * space then reads /proc/<pid>/fd/<n>, as it does for every fd.
+ */
+static __always_inline int hr_fd_abs_path(struct hr_path_scratch *s, int fd, __u32 *len)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct path *p = hr_fd_path(task, fd), *root;
+	struct dentry *d;
+	int start;
+
+	if (!p)
+		return -1;
+	d = BPF_CORE_READ(p, dentry);
+	/* unhashed and not a root: unlinked, its name no longer names it */
+	if (!d || (BPF_CORE_READ(d, d_parent) != d && !BPF_CORE_READ(d, d_hash.pprev)))
+		return -1;
+	root = &BPF_CORE_READ(task, fs)->root;
+	start = hr_dir_path(p, root, s->buf, 0, 1);
+	if (start < 0 || start > HR_STR_MAX - 1)
+		return -1;
+	if (start == HR_STR_MAX - 1) {
+		/* the root itself: "/" */
+		s->buf[HR_STR_MAX] = '\0';
+		*len = 2;
+		return start;
+	}
+	/* the walk ends every name with '/': the last one becomes the NUL */
+	s->buf[HR_STR_MAX - 1] = '\0';
+	*len = HR_STR_MAX - start;
 	return start;
 }
 

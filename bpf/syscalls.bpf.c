@@ -41,6 +41,31 @@ static __always_inline int pathat_dirfd(__u16 dfa, const __u64 *args)
 }
 
 /*
+ * Copy an absolute path built in the scratch buffer (at start, len bytes
+ * with its NUL) into e->strs at o. Returns the bytes written.
+ */
+static __always_inline long put_abs_path(struct hr_syscall_event *e, __u64 o, int slot,
+					 struct hr_path_scratch *s, int start, __u32 len)
+{
+	/* 64-bit copies, checked then fenced: clang otherwise re-extends
+	 * the 32-bit value into a register the verifier knows nothing of */
+	__u64 cnt = len;
+
+	if (cnt >= HR_STR_MAX) {
+		cnt = HR_STR_MAX;
+		e->str_truncated |= 1 << slot;
+	}
+	if (cnt > HR_STR_MAX || o > HR_STRS_SIZE - HR_STR_MAX)
+		return 0;
+	barrier_var(cnt);
+	barrier_var(o);
+	if (bpf_probe_read_kernel(&e->strs[o], cnt, hr_abs_start(s, start)))
+		return 0;
+	e->strs[(o + cnt - 1) & (HR_STRS_SIZE - 1)] = '\0';
+	return cnt;
+}
+
+/*
  * A PATHAT argument, made absolute, into e->strs at o. Falls back to the
  * text as given when the kernel cannot decide (user space then resolves it
  * through /proc, as for management calls). Returns the bytes written.
@@ -64,22 +89,30 @@ __noinline long capture_pathat(struct hr_syscall_event *e, __u64 o, int slot, __
 			e->str_truncated |= 1 << slot;
 		return n < 0 ? 0 : n;
 	}
-	/* 64-bit copies, checked then fenced: clang otherwise re-extends
-	 * the 32-bit value into a register the verifier knows nothing of */
-	__u64 cnt = len;
+	return put_abs_path(e, o, slot, s, start, len);
+}
 
-	if (cnt >= HR_STR_MAX) {
-		cnt = HR_STR_MAX;
-		e->str_truncated |= 1 << slot;
-	}
-	if (cnt > HR_STR_MAX || o > HR_STRS_SIZE - HR_STR_MAX)
+/*
+ * An fd argument naming the call's object (fchmod, fchown...): the path of
+ * the file it refers to, resolved now, before the caller can rename, unlink
+ * or close it. Nothing when the kernel cannot name it (user space then
+ * reads /proc, marked as resolved late). Returns the bytes written.
+ */
+__noinline long capture_fdpath(struct hr_syscall_event *e, __u64 o, int slot, int fd)
+{
+	struct hr_path_scratch *s;
+	__u32 zero = 0, len = 0;
+	int start;
+
+	if (!e || o > HR_STRS_SIZE - HR_STR_MAX || slot < 0 || slot >= HR_MAX_STRS)
 		return 0;
-	barrier_var(cnt);
-	barrier_var(o);
-	if (bpf_probe_read_kernel(&e->strs[o], cnt, hr_abs_start(s, start)))
+	s = bpf_map_lookup_elem(&hr_path_scratch, &zero);
+	if (!s)
 		return 0;
-	e->strs[(o + cnt - 1) & (HR_STRS_SIZE - 1)] = '\0';
-	return cnt;
+	start = hr_fd_abs_path(s, fd, &len);
+	if (start < 0 || start > HR_STR_MAX || !len)
+		return 0;
+	return put_abs_path(e, o, slot, s, start, len);
 }
 
 /*
@@ -162,6 +195,9 @@ static __always_inline void capture_mem(struct hr_syscall_event *e, __u64 *off, 
 		break;
 	case HR_ARG_ARGV:
 		n = capture_argv(e, o, slot, ptr, bound);
+		break;
+	case HR_ARG_FD:
+		n = capture_fdpath(e, o, slot, (int)ptr);
 		break;
 	case HR_ARG_STR:
 		if (!ptr)

@@ -51,6 +51,9 @@ enum hr_arg_kind {
 				 * cwd when arg_size is 0 (data events) */
 	HR_ARG_ARGV    = 6,	/* NULL-terminated array of strings (execve argv),
 				 * NUL-separated, up to arg_size bytes */
+	HR_ARG_FD      = 7,	/* an fd naming the call's object (fchmod): the
+				 * absolute path of its file, taken at entry;
+				 * nothing when the kernel cannot name it */
 };
 
 /* hr_syscall_spec.flags */

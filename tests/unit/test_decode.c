@@ -582,6 +582,33 @@ TEST(test_paths_and_fds)
 	json_decref(j);
 	hr_decoded_clear(&dec);
 
+	/* fchmod whose file the kernel named at entry (HR_ARG_FD): that path,
+	 * marked resolved, not /proc's view of the fd (here another file) */
+	evb_init(b, SYS_fchmod);
+	evb_str(b, 0, "/srv/app/renamed-since \"x\"\n");
+	b->ev.args[0] = 3;
+	b->ev.args[1] = 0600;
+	j = decode(b, &dec);
+	CHECK_INT(iget(j, "fd"), 3);
+	CHECK_STR(sget(j, "path"), "/srv/app/renamed-since \"x\"\n");
+	CHECK(json_is_true(json_object_get(j, "pathResolved")));
+	CHECK_INT(dec.n_res, 1);
+	CHECK_STR(dec.res[0].name, "/srv/app/renamed-since \"x\"\n");
+	json_decref(j);
+	hr_decoded_clear(&dec);
+	/* fchown the same way; a captured value that is not absolute is not
+	 * trusted: /proc decides */
+	evb_init(b, SYS_fchown);
+	evb_str(b, 0, "memfd:x");
+	b->ev.args[0] = 3;
+	b->ev.args[1] = 0xffffffffu;
+	b->ev.args[2] = 0xffffffffu;
+	j = decode(b, &dec);
+	CHECK_STR(sget(j, "path"), "/etc/passwd");
+	CHECK(json_object_get(j, "pathResolved") == NULL);
+	json_decref(j);
+	hr_decoded_clear(&dec);
+
 	/* a relative path for a process that is gone: kept, flagged */
 	evb_init(b, SYS_chmod);
 	b->ev.hdr.task.tgid = 31337;

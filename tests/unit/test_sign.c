@@ -756,6 +756,79 @@ TEST(logscan)
 	CHECK_INT(hr_logscan_exact(&x, "{\"Records\":[{", 13), -EINVAL);
 }
 
+/* A trail that moves between bucket directories: each bucket's last digest
+ * is remembered, moving back makes it "last" again, and it survives a save
+ * and load. */
+TEST(bucket_move_remembers_each_buckets_last_digest)
+{
+	struct env e;
+	struct hr_signer *s = NULL;
+	struct hr_signer_stats st;
+	struct hr_chain_state cs = { 0 };
+	char a_last[HR_LOG_KEY_MAX], b_last[HR_LOG_KEY_MAX], a_dir[96], b_dir[96];
+	char err[256], out[16384];
+	int64_t now = wall_ns();
+
+	env_init(&e, 10);
+	snprintf(a_dir, sizeof(a_dir), "%s", e.bucket);
+	snprintf(b_dir, sizeof(b_dir), "%.60s/second", e.dir);
+	mkdir(b_dir, 0750);
+	CHECK_INT(hr_signer_open(&e.o, &s), 0);
+	CHECK_INT(hr_signer_stop(s, now + 5 * NS), 0);
+	hr_signer_stats(s, &st);
+	strcpy(a_last, st.last_digest_key);
+	hr_signer_close(s);
+
+	e.o.bucket_dir = b_dir;
+	CHECK_INT(hr_signer_open(&e.o, &s), 0);
+	CHECK_INT(hr_chain_load(e.state, "hostrail", &cs, err, sizeof(err)), 0);
+	CHECK_STR(cs.bucket_dir, b_dir);
+	CHECK(!cs.have_last);
+	CHECK_INT(cs.n_earlier, 1);
+	if (cs.n_earlier == 1) {
+		CHECK_STR(cs.earlier[0].bucket_dir, a_dir);
+		CHECK_STR(cs.earlier[0].last.key, a_last);
+	}
+	hr_chain_free(&cs);
+	CHECK_INT(hr_signer_stop(s, now + 9 * NS), 0);
+	hr_signer_stats(s, &st);
+	strcpy(b_last, st.last_digest_key);
+	hr_signer_close(s);
+
+	/* each bucket validates against the state's record of it */
+	snprintf(e.bucket, sizeof(e.bucket), "%s", a_dir);
+	CHECK_INT(run_validate(&e, hr_ns_to_sec(now) - 60, hr_ns_to_sec(now) + 120, out,
+			       sizeof(out)), 0);
+	snprintf(e.bucket, sizeof(e.bucket), "%s", b_dir);
+	CHECK_INT(run_validate(&e, hr_ns_to_sec(now) - 60, hr_ns_to_sec(now) + 120, out,
+			       sizeof(out)), 0);
+
+	/* back to the first bucket: its last digest is "last" again */
+	e.o.bucket_dir = a_dir;
+	CHECK_INT(hr_signer_open(&e.o, &s), 0);
+	hr_signer_close(s);
+	s = NULL;
+	CHECK_INT(hr_chain_load(e.state, "hostrail", &cs, err, sizeof(err)), 0);
+	CHECK_STR(cs.bucket_dir, a_dir);
+	CHECK(cs.have_last);
+	CHECK_STR(cs.last.key, a_last);
+	CHECK_INT(cs.n_earlier, 1);
+	if (cs.n_earlier == 1) {
+		CHECK_STR(cs.earlier[0].bucket_dir, b_dir);
+		CHECK_STR(cs.earlier[0].last.key, b_last);
+	}
+	/* another account: nothing of the old place is kept */
+	snprintf(e.o.frame.account_id, sizeof(e.o.frame.account_id), "210987654321");
+	CHECK_INT(hr_signer_open(&e.o, &s), 0);
+	hr_chain_free(&cs);
+	CHECK_INT(hr_chain_load(e.state, "hostrail", &cs, err, sizeof(err)), 0);
+	CHECK_INT(cs.n_earlier, 0);
+	CHECK(!cs.have_last);
+	hr_chain_free(&cs);
+	hr_signer_close(s);
+	rm_rf(e.dir);
+}
+
 int main(void)
 {
 	hr_log_set_level(HR_LOG_ERROR);
@@ -766,6 +839,7 @@ int main(void)
 	RUN(sign_verify_round_trip);
 	RUN(rotation_keeps_old_keys_listed);
 	RUN(chain_links_digests);
+	RUN(bucket_move_remembers_each_buckets_last_digest);
 	RUN(crash_continues_stop_restarts);
 	RUN(damaged_state_starts_a_new_chain);
 	RUN(inflight_roll_forward_and_back);

@@ -247,7 +247,8 @@ static void w_path(struct dctx *c, int i, const char *key, const char *res_type)
 
 /*
  * An fd argument and what it refers to: "<fdkey>": n, then "<pathkey>"
- * from /proc/<tgid>/fd/<n> (or null + "<pathkey>Resolved":false). Targets
+ * from /proc/<tgid>/fd/<n>, read after the call (or null +
+ * "<pathkey>Resolved":false). Targets
  * that are not files ("anon_inode:[pidfd]", "net:[4026531840]") are kept
  * as they read. Adds res_type for an absolute target.
  */
@@ -275,10 +276,29 @@ static void w_fd_val(struct dctx *c, int32_t fd, const char *fdkey, const char *
 		add_res(c, res_type, buf, (size_t)n);
 }
 
+/*
+ * An fd argument i. When the table captures its file's path in the kernel
+ * (HR_ARG_FD), that path, taken at entry, is exact even if the file was
+ * renamed, unlinked or closed before the agent got here: "<pathkey>":
+ * the path, "<pathkey>Resolved": true. Otherwise, as w_fd_val, from /proc.
+ */
 static void w_fd(struct dctx *c, int i, const char *fdkey, const char *pathkey,
 		 const char *res_type)
 {
-	w_fd_val(c, arg_i32(c, i), fdkey, pathkey, res_type);
+	const char *s;
+	size_t len;
+
+	if (!pathkey || c->d->args[i].kind != HR_ARG_FD || !slot_str(c, i, &s, &len) ||
+	    !len || s[0] != '/') {
+		w_fd_val(c, arg_i32(c, i), fdkey, pathkey, res_type);
+		return;
+	}
+	jw_kint(c->w, fdkey, arg_i32(c, i));
+	jw_kstr(c->w, pathkey, s, len);
+	kflag(c, pathkey, "Resolved", true);
+	mark_truncated(c, i, pathkey);
+	if (res_type)
+		add_res(c, res_type, s, len);
 }
 
 /* ---- ids, modes, flags ---- */

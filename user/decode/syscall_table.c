@@ -21,6 +21,8 @@
 #define DATA "Data"
 #define PAT(n, dirfd_arg) { n, HR_ARG_PATHAT, dirfd_arg }	/* dirfd_arg: index + 1, 0: cwd */
 #define ARGV(n, sz) { n, HR_ARG_ARGV, sz }
+/* An fd naming the call's object: its file's path is taken in the kernel. */
+#define FD(n)    { n, HR_ARG_FD, 0 }
 /* Data events pass the kernel's path filter first (hr_path_filter). */
 #define FILE_DATA HR_SPEC_F_PATH_FILTER, 0, 0, HR_PATH_KIND_FILE, "Linux::File"
 #define EXEC_DATA HR_SPEC_F_PATH_FILTER, 0, 0, HR_PATH_KIND_EXEC, "Linux::Process"
@@ -67,7 +69,7 @@ const struct hr_syscall_desc hr_syscall_table[] = {
 	{ SYS_init_module, "init_module", "module.linux", "InitModule", MGMT, 3,
 	  { V("image"), V("len"), S("params") } },
 	{ SYS_finit_module, "finit_module", "module.linux", "FinitModule", MGMT, 3,
-	  { V("fd"), S("params"), V("flags") } },
+	  { FD("fd"), S("params"), V("flags") } },
 	{ SYS_delete_module, "delete_module", "module.linux", "DeleteModule", MGMT, 2,
 	  { S("name"), V("flags") } },
 
@@ -75,7 +77,7 @@ const struct hr_syscall_desc hr_syscall_table[] = {
 	{ SYS_kexec_load, "kexec_load", "kernel.linux", "KexecLoad", MGMT, 4,
 	  { V("entry"), V("nrSegments"), V("segments"), V("flags") } },
 	{ SYS_kexec_file_load, "kexec_file_load", "kernel.linux", "KexecFileLoad", MGMT, 5,
-	  { V("kernelFd"), V("initrdFd"), V("cmdlineLen"), S("cmdline"), V("flags") } },
+	  { FD("kernelFd"), FD("initrdFd"), V("cmdlineLen"), S("cmdline"), V("flags") } },
 	{ SYS_bpf, "bpf", "kernel.linux", "Bpf", MGMT, 3,
 	  { V("cmd"), BUF("attr", 64), V("size") },
 	  HR_SPEC_F_ARG0_FILTER, BPF_RECORDED_CMDS, UINT32_MAX },
@@ -129,7 +131,7 @@ const struct hr_syscall_desc hr_syscall_table[] = {
 
 	/* file.linux (permission changes) */
 	{ SYS_chmod, "chmod", "file.linux", "Chmod", MGMT, 2, { S("path"), V("mode") } },
-	{ SYS_fchmod, "fchmod", "file.linux", "Fchmod", MGMT, 2, { V("fd"), V("mode") } },
+	{ SYS_fchmod, "fchmod", "file.linux", "Fchmod", MGMT, 2, { FD("fd"), V("mode") } },
 	{ SYS_fchmodat, "fchmodat", "file.linux", "Fchmodat", MGMT, 3,
 	  { V("dirfd"), S("path"), V("mode") } },
 	{ SYS_fchmodat2, "fchmodat2", "file.linux", "Fchmodat", MGMT, 4,
@@ -137,7 +139,7 @@ const struct hr_syscall_desc hr_syscall_table[] = {
 	{ SYS_chown, "chown", "file.linux", "Chown", MGMT, 3,
 	  { S("path"), V("uid"), V("gid") } },
 	{ SYS_fchown, "fchown", "file.linux", "Fchown", MGMT, 3,
-	  { V("fd"), V("uid"), V("gid") } },
+	  { FD("fd"), V("uid"), V("gid") } },
 	{ SYS_lchown, "lchown", "file.linux", "Lchown", MGMT, 3,
 	  { S("path"), V("uid"), V("gid") } },
 	{ SYS_fchownat, "fchownat", "file.linux", "Fchownat", MGMT, 5,

@@ -30,10 +30,22 @@ int hr_chain_link_copy(struct hr_chain_link *dst, const struct hr_chain_link *sr
 	return 0;
 }
 
+static void earlier_free(struct hr_chain_state *st)
+{
+	for (size_t i = 0; i < st->n_earlier; i++) {
+		free(st->earlier[i].bucket_dir);
+		hr_chain_link_clear(&st->earlier[i].last);
+	}
+	free(st->earlier);
+	st->earlier = NULL;
+	st->n_earlier = 0;
+}
+
 void hr_chain_free(struct hr_chain_state *st)
 {
 	if (!st)
 		return;
+	earlier_free(st);
 	free(st->bucket_dir);
 	hr_chain_link_clear(&st->last);
 	hr_chain_link_clear(&st->inflight);
@@ -63,6 +75,112 @@ int hr_chain_add_pending(struct hr_chain_state *st, const struct hr_chain_pendin
 		st->cap_pending = cap;
 	}
 	st->pending[st->n_pending++] = *p;
+	return 0;
+}
+
+bool hr_chain_same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!a || !b)
+		return false;
+	if (!strcmp(a, b))
+		return true;
+	/* "/srv/b" and "/srv/b/", or a symlink to it */
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+const struct hr_chain_earlier *hr_chain_earlier_find(const struct hr_chain_state *st,
+						     const char *bucket_dir)
+{
+	for (size_t i = 0; i < st->n_earlier; i++)
+		if (hr_chain_same_dir(st->earlier[i].bucket_dir, bucket_dir))
+			return &st->earlier[i];
+	return NULL;
+}
+
+/* Remove entry i (its contents are the caller's or freed). */
+static void earlier_remove(struct hr_chain_state *st, size_t i)
+{
+	memmove(&st->earlier[i], &st->earlier[i + 1],
+		(st->n_earlier - i - 1) * sizeof(st->earlier[0]));
+	st->n_earlier--;
+}
+
+/* Append (dir, link) as the newest entry, replacing one for the same
+ * directory; takes ownership of dir and of link's signature. */
+static int earlier_push(struct hr_chain_state *st, char *dir, struct hr_chain_link *link)
+{
+	const struct hr_chain_earlier *old = hr_chain_earlier_find(st, dir);
+	struct hr_chain_earlier *v;
+
+	if (old) {
+		size_t i = (size_t)(old - st->earlier);
+
+		free(st->earlier[i].bucket_dir);
+		hr_chain_link_clear(&st->earlier[i].last);
+		earlier_remove(st, i);
+	}
+	if (st->n_earlier == HR_CHAIN_EARLIER_MAX) {
+		free(st->earlier[0].bucket_dir);
+		hr_chain_link_clear(&st->earlier[0].last);
+		earlier_remove(st, 0);
+	}
+	v = realloc(st->earlier, (st->n_earlier + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	st->earlier = v;
+	v[st->n_earlier].bucket_dir = dir;
+	v[st->n_earlier].last = *link;
+	memset(link, 0, sizeof(*link));
+	st->n_earlier++;
+	return 0;
+}
+
+int hr_chain_restart_in(struct hr_chain_state *st, const struct hr_frame *frame,
+			const char *bucket_dir, bool keep_earlier)
+{
+	char *dir = strdup(bucket_dir);
+	const struct hr_chain_earlier *back;
+
+	if (!dir)
+		return -ENOMEM;
+	if (!keep_earlier) {
+		earlier_free(st);
+	} else if (st->have_last && st->bucket_dir) {
+		if (earlier_push(st, st->bucket_dir, &st->last)) {
+			free(dir);
+			return -ENOMEM;
+		}
+		st->bucket_dir = NULL;	/* now the entry's */
+	}
+	free(st->bucket_dir);
+	st->bucket_dir = dir;
+	hr_chain_link_clear(&st->last);
+	st->have_last = false;
+	back = keep_earlier ? hr_chain_earlier_find(st, dir) : NULL;
+	if (back) {
+		/* back in a bucket left before: its newest digest is "last" again */
+		size_t i = (size_t)(back - st->earlier);
+
+		st->last = st->earlier[i].last;
+		st->have_last = true;
+		free(st->earlier[i].bucket_dir);
+		earlier_remove(st, i);
+	}
+	hr_chain_link_clear(&st->inflight);
+	st->have_inflight = false;
+	st->inflight_final = false;
+	for (size_t i = 0; i < st->n_inflight_listed; i++)
+		free(st->inflight_listed[i]);
+	free(st->inflight_listed);
+	st->inflight_listed = NULL;
+	st->n_inflight_listed = 0;
+	st->n_pending = 0;
+	st->frame = *frame;
+	st->stopped = true;
+	st->link_previous = false;
 	return 0;
 }
 
@@ -139,6 +257,20 @@ static json_t *state_json(const struct hr_chain_state *st)
 			      "deliveredNs", (json_int_t)p->delivered_ns);
 		if (!v || json_array_append_new(pend, v))
 			goto fail;
+	}
+	if (st->n_earlier) {
+		json_t *arr = json_array();
+
+		if (!arr || json_object_set_new(doc, "earlierBuckets", arr))
+			goto fail;
+		for (size_t i = 0; i < st->n_earlier; i++) {
+			json_t *l = link_json(&st->earlier[i].last);
+
+			v = l ? json_pack("{s:s, s:o}", "bucketDir", st->earlier[i].bucket_dir,
+					  "last", l) : NULL;
+			if (!v || json_array_append_new(arr, v))
+				goto fail;
+		}
 	}
 	return doc;
 fail:
@@ -301,6 +433,28 @@ static int read_state(json_t *doc, struct hr_chain_state *st)
 		ret = hr_chain_add_pending(st, &p);
 		if (ret)
 			return ret;
+	}
+	v = json_object_get(doc, "earlierBuckets");	/* optional */
+	if (v && !json_is_array(v))
+		return -EINVAL;
+	json_array_foreach(v, i, e) {
+		struct hr_chain_link l = { 0 };
+		json_t *dir = json_object_get(e, "bucketDir");
+		char *d;
+
+		if (!json_is_object(e) || !json_is_string(dir))
+			return -EINVAL;
+		ret = read_link(json_object_get(e, "last"), &l);
+		if (ret) {
+			hr_chain_link_clear(&l);
+			return ret;
+		}
+		d = strdup(json_string_value(dir));
+		if (!d || earlier_push(st, d, &l)) {
+			free(d);
+			hr_chain_link_clear(&l);
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }

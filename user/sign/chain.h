@@ -13,8 +13,14 @@
  *	 "last": null | {link},			// the newest digest written
  *	 "inflight": null | {link, "startTime", "final", "listed": [keys]},
  *	 "pending": [{"key", "hashValue", "oldestEventNs", "newestEventNs",
- *		      "records", "bytes", "deliveredNs"}]}
+ *		      "records", "bytes", "deliveredNs"}],
+ *	 "earlierBuckets": [{"bucketDir", "last": {link}}]}	// optional
  *	link = {"bucket", "key", "hashValue", "signature", "endTime"}
+ *
+ * "earlierBuckets": the bucket directories the trail delivered to before
+ * (update-trail, SIGHUP), each with the newest digest it wrote there, so
+ * that validate-logs can check each bucket against the agent's record of
+ * it, not against the newest digest of another bucket.
  *
  * "inflight" is the digest being published: written before its files become
  * visible, cleared after; a crash in between is rolled forward (the digest
@@ -44,6 +50,14 @@ struct hr_chain_pending {
 	bool inherited;			/* loaded at start: an earlier run reported it */
 };
 
+/* A bucket directory the trail has left, and its newest digest there. */
+struct hr_chain_earlier {
+	char *bucket_dir;
+	struct hr_chain_link last;
+};
+
+#define HR_CHAIN_EARLIER_MAX 32	/* the oldest are forgotten beyond this */
+
 struct hr_chain_state {
 	struct hr_frame frame;
 	char *bucket_dir;
@@ -60,6 +74,8 @@ struct hr_chain_state {
 	size_t n_inflight_listed;
 	struct hr_chain_pending *pending;
 	size_t n_pending, cap_pending;
+	struct hr_chain_earlier *earlier;
+	size_t n_earlier;
 };
 
 /* 0, -ENOENT (no state yet), -EINVAL (damaged: err says what), -errno. */
@@ -75,5 +91,24 @@ int hr_chain_add_pending(struct hr_chain_state *st, const struct hr_chain_pendin
 /* Copy a link (its signature is duplicated). 0 or -ENOMEM. */
 int hr_chain_link_copy(struct hr_chain_link *dst, const struct hr_chain_link *src);
 void hr_chain_link_clear(struct hr_chain_link *l);
+
+/*
+ * Start a new chain in bucket_dir under frame (the trail's bucket or
+ * account changed): pending logs and an unfinished digest of the old place
+ * are dropped, and the chain is marked stopped so that the next digest is a
+ * starting one. With keep_earlier (same account and region), the old
+ * bucket's newest digest joins earlierBuckets, and if bucket_dir is one the
+ * trail left before, its newest digest there becomes "last" again.
+ * 0 or -ENOMEM.
+ */
+int hr_chain_restart_in(struct hr_chain_state *st, const struct hr_frame *frame,
+			const char *bucket_dir, bool keep_earlier);
+
+/* Do two bucket directory names name the same directory? */
+bool hr_chain_same_dir(const char *a, const char *b);
+
+/* The earlier bucket entry for bucket_dir, or NULL. */
+const struct hr_chain_earlier *hr_chain_earlier_find(const struct hr_chain_state *st,
+						     const char *bucket_dir);
 
 #endif

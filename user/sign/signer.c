@@ -257,11 +257,16 @@ static int load_state(struct hr_signer *s, int64_t now)
 		return ret;
 	}
 	if (!ret && !same_frame(st, s)) {
+		/* Same account and region: the old bucket's newest digest is
+		 * remembered, so validate-logs can still check that bucket. */
+		bool keep = !strcmp(st->frame.account_id, s->frame.account_id) &&
+			    !strcmp(st->frame.region, s->frame.region);
+
 		hr_warn("the trail's account, region, bucket or bucket directory changed: "
 			"starting a new digest chain (%zu log files of the old place are not "
 			"digested)", st->n_pending);
-		hr_chain_free(st);
-		ret = -ENOENT;
+		if (hr_chain_restart_in(st, &s->frame, s->bucket_dir, keep))
+			return -ENOMEM;
 	}
 	if (ret == -ENOENT) {
 		st->frame = s->frame;

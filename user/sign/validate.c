@@ -207,6 +207,8 @@ struct ctx {
 	struct hr_pubkeys keys;		/* every key we know */
 	struct hr_chain_state state;	/* read after the bucket was listed */
 	bool have_state;
+	bool left_bucket;		/* the state's trail has left this bucket
+					 * directory: state.last is its last digest */
 
 	struct strv all_digests;	/* the trail's digest keys, sorted */
 	struct sset visited;		/* digest keys the traversal loaded */
@@ -1096,6 +1098,11 @@ static void check_chain_ends(struct ctx *c)
 	int64_t limit = c->end < c->now ? c->end : c->now, newest_end = INT64_MIN;
 	char a[HR_CT_TIME_LEN + 1];
 
+	/* A bucket the trail left ends, by the agent's record, with the last
+	 * digest it wrote there (update-trail's UpdateTrail, not StopLogging) */
+	for (size_t i = 0; c->left_bucket && i < c->n_ds; i++)
+		if (!strcmp(c->ds[i].key, c->state.last.key))
+			c->ds[i].closed = true;
 	for (size_t i = 0; i < c->n_ds; i++) {
 		struct vdigest *d = &c->ds[i];
 		int64_t next_start;
@@ -1342,6 +1349,35 @@ static void decide_unlisted(struct ctx *c, struct unlisted *ul)
 	ul->n = 0;
 }
 
+/*
+ * A bucket directory the trail has left (update-trail, SIGHUP): the state
+ * speaks of it only through its newest digest there and its bucket name;
+ * nothing of it is pending. The trail's current directory, or one the state
+ * does not know (a copy of the bucket), keeps the state as it is. false:
+ * out of memory.
+ */
+static bool state_for_earlier_bucket(struct ctx *c)
+{
+	const struct hr_chain_earlier *e;
+	struct hr_chain_link l = { 0 };
+
+	if (hr_chain_same_dir(c->state.bucket_dir, c->o->bucket_dir))
+		return true;
+	e = hr_chain_earlier_find(&c->state, c->o->bucket_dir);
+	if (!e)
+		return true;
+	if (hr_chain_link_copy(&l, &e->last))
+		return false;
+	hr_chain_link_clear(&c->state.last);
+	c->state.last = l;
+	c->state.have_last = true;
+	snprintf(c->state.frame.bucket_name, sizeof(c->state.frame.bucket_name), "%s",
+		 l.bucket);
+	c->state.n_pending = 0;
+	c->left_bucket = true;
+	return true;
+}
+
 /* The agent's state, if it is this trail's. */
 static void read_state(struct ctx *c)
 {
@@ -1349,11 +1385,12 @@ static void read_state(struct ctx *c)
 
 	hr_chain_free(&c->state);
 	c->have_state = false;
+	c->left_bucket = false;
 	if (c->o->state_dir &&
 	    !hr_chain_load(c->o->state_dir, c->trail, &c->state, err, sizeof(err)) &&
 	    !strcmp(c->state.frame.account_id, c->account) &&
 	    !strcmp(c->state.frame.region, c->region))
-		c->have_state = true;
+		c->have_state = state_for_earlier_bucket(c);
 }
 
 /* ---- the report (validation.py's _write_status and summary) ---- */

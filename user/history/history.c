@@ -20,7 +20,9 @@
 #define SCHEMA_VERSION "3"	/* 3: per-block postings instead of per-event indexes */
 #define PRUNE_EVERY_S 3600
 #define PRUNE_CHUNK 5000
-#define PRUNE_CHUNK_SQL "5000"
+#define SQL_TEXT_(n) #n
+#define SQL_TEXT(n) SQL_TEXT_(n)
+#define PRUNE_CHUNK_SQL SQL_TEXT(PRUNE_CHUNK)	/* "5000", in the statements */
 #define RECORD_MAX (1 << 20)
 /* zstd level 1: measured (bench_history) several times faster than
  * deflate level 1 on these records, and smaller. */
@@ -594,14 +596,6 @@ static bool already_stored(struct hr_history *h, const struct hr_history_row *r)
 	return rc == SQLITE_ROW;
 }
 
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
 /* One block (rows sorted by time): its records compressed together and its
  * directory; its postings go to the batch's. */
 static int add_block(struct hr_history *h, const struct hr_history_row *const *rows, size_t n,
@@ -616,9 +610,9 @@ static int add_block(struct hr_history *h, const struct hr_history_row *const *r
 	for (size_t i = 0; i < n; i++) {
 		unsigned char *d = dir + i * HR_HISTORY_DIR_ENTRY;
 
-		put32(d, (uint32_t)(rows[i]->time_sec - tmin));
-		put32(d + 4, (uint32_t)off);
-		put32(d + 8, (uint32_t)rows[i]->len);
+		hr_history_put32(d, (uint32_t)(rows[i]->time_sec - tmin));
+		hr_history_put32(d + 4, (uint32_t)off);
+		hr_history_put32(d + 8, (uint32_t)rows[i]->len);
 		d[12] = (unsigned char)category_code(rows[i]->category);
 		off += rows[i]->len;
 	}
@@ -629,9 +623,9 @@ static int add_block(struct hr_history *h, const struct hr_history_row *const *r
 	if (!step_done(h->ins_block))
 		return -EIO;
 	blk = sqlite3_last_insert_rowid(h->db);
-	for (size_t i = 0; i < n; i++)
-		hr_postings_add(h->postings, rows[i], category_code(rows[i]->category), blk, tmax,
-				i);
+	for (size_t i = 0; i < n; i++)	/* the category as the directory holds it */
+		hr_postings_add(h->postings, rows[i], dir[i * HR_HISTORY_DIR_ENTRY + 12], blk,
+				tmax, i);
 	/* REBUILD looks eventIDs up in the database as it goes */
 	if (h->mode == HR_HISTORY_REBUILD && hr_postings_flush(h->postings, h->ins_posting))
 		return -EIO;

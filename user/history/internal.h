@@ -45,6 +45,14 @@ static inline uint32_t hr_history_get32(const unsigned char *d)
 	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
 }
 
+static inline void hr_history_put32(unsigned char *d, uint32_t v)
+{
+	d[0] = v >> 24;
+	d[1] = v >> 16;
+	d[2] = v >> 8;
+	d[3] = v;
+}
+
 /* One record in a block's directory: DIR_ENTRY bytes, big-endian
  * dt (u32), off (u32), len (u32), category (u8). */
 #define HR_HISTORY_DIR_ENTRY 13

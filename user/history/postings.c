@@ -183,14 +183,6 @@ void hr_postings_add(struct hr_postings *ps, const struct hr_history_row *r, int
 		add_text(ps, HR_POSTING_INSIGHT, "Insight", blk, tmax, place);
 }
 
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
 /* One row per posting: key (p, a, v, tmax, blk) with tmax the newest of
  * its blocks and blk the first; the entries relative to those. */
 int hr_postings_flush(struct hr_postings *ps, sqlite3_stmt *ins)
@@ -206,9 +198,9 @@ int hr_postings_flush(struct hr_postings *ps, sqlite3_stmt *ins)
 		if (grow((void **)&ps->blob, &ps->blob_cap, n * HR_HISTORY_ENTRY, 1))
 			return -ENOMEM;
 		for (int j = p->first; j >= 0; j = ps->e[j].next, k += HR_HISTORY_ENTRY) {
-			put32(ps->blob + k, (uint32_t)(ps->e[j].blk - first));
-			put32(ps->blob + k + 4, (uint32_t)(tmax - ps->e[j].tmax));
-			put32(ps->blob + k + 8, ps->e[j].mask);
+			hr_history_put32(ps->blob + k, (uint32_t)(ps->e[j].blk - first));
+			hr_history_put32(ps->blob + k + 4, (uint32_t)(tmax - ps->e[j].tmax));
+			hr_history_put32(ps->blob + k + 8, ps->e[j].mask);
 		}
 		sqlite3_bind_int64(ins, 1, hr_history_part(tmax));
 		sqlite3_bind_int(ins, 2, p->a);

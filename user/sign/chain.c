@@ -30,12 +30,27 @@ int hr_chain_link_copy(struct hr_chain_link *dst, const struct hr_chain_link *sr
 	return 0;
 }
 
+void hr_chain_clear_inflight(struct hr_chain_state *st)
+{
+	for (size_t i = 0; i < st->n_inflight_listed; i++)
+		free(st->inflight_listed[i]);
+	free(st->inflight_listed);
+	st->inflight_listed = NULL;
+	st->n_inflight_listed = 0;
+	hr_chain_link_clear(&st->inflight);
+	st->have_inflight = false;
+}
+
+static void earlier_entry_free(struct hr_chain_earlier *e)
+{
+	free(e->bucket_dir);
+	hr_chain_link_clear(&e->last);
+}
+
 static void earlier_free(struct hr_chain_state *st)
 {
-	for (size_t i = 0; i < st->n_earlier; i++) {
-		free(st->earlier[i].bucket_dir);
-		hr_chain_link_clear(&st->earlier[i].last);
-	}
+	for (size_t i = 0; i < st->n_earlier; i++)
+		earlier_entry_free(&st->earlier[i]);
 	free(st->earlier);
 	st->earlier = NULL;
 	st->n_earlier = 0;
@@ -48,10 +63,7 @@ void hr_chain_free(struct hr_chain_state *st)
 	earlier_free(st);
 	free(st->bucket_dir);
 	hr_chain_link_clear(&st->last);
-	hr_chain_link_clear(&st->inflight);
-	for (size_t i = 0; i < st->n_inflight_listed; i++)
-		free(st->inflight_listed[i]);
-	free(st->inflight_listed);
+	hr_chain_clear_inflight(st);
 	free(st->pending);
 	memset(st, 0, sizeof(*st));
 }
@@ -118,13 +130,11 @@ static int earlier_push(struct hr_chain_state *st, char *dir, struct hr_chain_li
 	if (old) {
 		size_t i = (size_t)(old - st->earlier);
 
-		free(st->earlier[i].bucket_dir);
-		hr_chain_link_clear(&st->earlier[i].last);
+		earlier_entry_free(&st->earlier[i]);
 		earlier_remove(st, i);
 	}
 	if (st->n_earlier == HR_CHAIN_EARLIER_MAX) {
-		free(st->earlier[0].bucket_dir);
-		hr_chain_link_clear(&st->earlier[0].last);
+		earlier_entry_free(&st->earlier[0]);
 		earlier_remove(st, 0);
 	}
 	v = realloc(st->earlier, (st->n_earlier + 1) * sizeof(*v));
@@ -169,14 +179,8 @@ int hr_chain_restart_in(struct hr_chain_state *st, const struct hr_frame *frame,
 		free(st->earlier[i].bucket_dir);
 		earlier_remove(st, i);
 	}
-	hr_chain_link_clear(&st->inflight);
-	st->have_inflight = false;
+	hr_chain_clear_inflight(st);
 	st->inflight_final = false;
-	for (size_t i = 0; i < st->n_inflight_listed; i++)
-		free(st->inflight_listed[i]);
-	free(st->inflight_listed);
-	st->inflight_listed = NULL;
-	st->n_inflight_listed = 0;
 	st->n_pending = 0;
 	st->frame = *frame;
 	st->stopped = true;

@@ -91,6 +91,8 @@ int hr_chain_add_pending(struct hr_chain_state *st, const struct hr_chain_pendin
 /* Copy a link (its signature is duplicated). 0 or -ENOMEM. */
 int hr_chain_link_copy(struct hr_chain_link *dst, const struct hr_chain_link *src);
 void hr_chain_link_clear(struct hr_chain_link *l);
+/* Forget the digest being published (its link and listed keys). */
+void hr_chain_clear_inflight(struct hr_chain_state *st);
 
 /*
  * Start a new chain in bucket_dir under frame (the trail's bucket or

@@ -137,17 +137,6 @@ static void drop_pending(struct hr_chain_state *st, char **keys, size_t n)
 	st->n_pending = o;
 }
 
-static void clear_inflight(struct hr_chain_state *st)
-{
-	for (size_t i = 0; i < st->n_inflight_listed; i++)
-		free(st->inflight_listed[i]);
-	free(st->inflight_listed);
-	st->inflight_listed = NULL;
-	st->n_inflight_listed = 0;
-	hr_chain_link_clear(&st->inflight);
-	st->have_inflight = false;
-}
-
 /* inflight -> last: the digest is in place. */
 static int roll_forward(struct hr_signer *s)
 {
@@ -161,7 +150,7 @@ static int roll_forward(struct hr_signer *s)
 	st->stopped = st->inflight_final;
 	st->period_start = st->inflight.end;
 	drop_pending(st, st->inflight_listed, st->n_inflight_listed);
-	clear_inflight(st);
+	hr_chain_clear_inflight(st);
 	return 0;
 }
 
@@ -196,7 +185,7 @@ static int recover_inflight(struct hr_signer *s)
 		unlink(side);
 	free(side);
 	hr_publish_discard_tmp(s->bucket_dir, in->key);
-	clear_inflight(&s->st);
+	hr_chain_clear_inflight(&s->st);
 	return 0;
 }
 
@@ -498,7 +487,7 @@ static int write_digest(struct hr_signer *s, int64_t end, bool final, int64_t no
 	}
 	goto out;
 undo:
-	clear_inflight(st);
+	hr_chain_clear_inflight(st);
 	save(s);
 out:
 	if (ret && err[0])

@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "harness.h"
+#include "fixtures.h"
 #include "batch/batch.h"
 #include "batch/spool.h"
 #include "common/log.h"
@@ -204,59 +205,6 @@ static bool spool_path(struct env *e, const char *suffix, char *out, size_t len)
 	}
 	closedir(d);
 	return found;
-}
-
-static int gunzip_one(const char *path, unsigned char **out, size_t *out_len)
-{
-	unsigned char *in = NULL, *o = NULL;
-	size_t in_len, cap = 1 << 16;
-	z_stream zs = { 0 };
-	struct stat st;
-	int fd, rc = -1;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st))
-		goto out;
-	in_len = (size_t)st.st_size;
-	in = malloc(in_len ? in_len : 1);
-	o = malloc(cap);
-	if (!in || !o || read(fd, in, in_len) != (ssize_t)in_len ||
-	    inflateInit2(&zs, 15 + 16) != Z_OK)
-		goto out;
-	zs.next_in = in;
-	zs.avail_in = (uInt)in_len;
-	for (;;) {
-		int r;
-
-		if (zs.total_out == cap) {
-			unsigned char *n = realloc(o, cap * 2);
-
-			if (!n)
-				break;
-			o = n;
-			cap *= 2;
-		}
-		zs.next_out = o + zs.total_out;
-		zs.avail_out = (uInt)(cap - zs.total_out);
-		r = inflate(&zs, Z_NO_FLUSH);
-		if (r == Z_STREAM_END) {
-			rc = zs.avail_in == 0 ? 0 : -2;	/* one member, nothing after */
-			break;
-		}
-		if ((r != Z_OK && r != Z_BUF_ERROR) || (r == Z_BUF_ERROR && !zs.avail_in))
-			break;
-	}
-	*out_len = zs.total_out;
-	inflateEnd(&zs);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(in);
-	if (rc)
-		free(o);
-	else
-		*out = o;
-	return rc;
 }
 
 static bool key_ok(const struct hr_delivered_log *log)

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <jansson.h>
 #include "harness.h"
+#include "fixtures.h"
 #include "decode/decode.h"
 #include "decode/flags.h"
 #include "decode/syscall_table.h"
@@ -26,56 +27,25 @@ static struct hr_procs *procs;
 
 /* ---- a fake /proc ---- */
 
-static void mkpath(const char *rel)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	mkdir(p, 0755);
-}
-
-static void link_at(const char *rel, const char *target)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	unlink(p);
-	if (symlink(target, p))
-		perror("symlink");
-}
-
-static void write_at(const char *rel, const char *text)
-{
-	char p[PATH_MAX];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	f = fopen(p, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
 static void setup_root(void)
 {
 	snprintf(root, sizeof(root), "/tmp/hr_test_decode.XXXXXX");
 	if (!mkdtemp(root))
 		abort();
-	mkpath("4242");
-	mkpath("4242/fd");
-	link_at("4242/cwd", "/srv/data");
-	link_at("4242/exe", "/usr/bin/tool");
-	link_at("4242/fd/3", "/etc/passwd");
-	link_at("4242/fd/4", "net:[4026531840]");
-	link_at("4242/fd/5", "/lib/modules/6.1.0/kernel/fs/ext4/ext4.ko.zst");
-	link_at("4242/fd/7", "/boot");
-	link_at("4242/fd/9", "/dev/ptp0");
+	fx_mkdir_at(root, "4242");
+	fx_mkdir_at(root, "4242/fd");
+	fx_link_at(root, "4242/cwd", "/srv/data");
+	fx_link_at(root, "4242/exe", "/usr/bin/tool");
+	fx_link_at(root, "4242/fd/3", "/etc/passwd");
+	fx_link_at(root, "4242/fd/4", "net:[4026531840]");
+	fx_link_at(root, "4242/fd/5", "/lib/modules/6.1.0/kernel/fs/ext4/ext4.ko.zst");
+	fx_link_at(root, "4242/fd/7", "/boot");
+	fx_link_at(root, "4242/fd/9", "/dev/ptp0");
 	/* a traced process */
-	mkpath("777");
-	link_at("777/exe", "/usr/sbin/sshd");
-	write_at("777/stat", "777 (ss) d) x) S 1 777 777 34817 777 0 0\n");
-	write_at("777/cgroup",
+	fx_mkdir_at(root, "777");
+	fx_link_at(root, "777/exe", "/usr/sbin/sshd");
+	fx_write_at(root, "777/stat", "777 (ss) d) x) S 1 777 777 34817 777 0 0\n");
+	fx_write_at(root, "777/cgroup",
 		 "0::/system.slice/docker-0123456789abcdef0123456789abcdef"
 		 "0123456789abcdef0123456789abcdef.scope\n");
 }

@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "harness.h"
+#include "fixtures.h"
 #include "deliver/logfile.h"
 
 #define NSEC 1000000000LL
@@ -43,64 +44,6 @@ static bool key_matches(const char *key, const char *region)
 	ok = regexec(&re, key, 0, NULL, 0) == 0;
 	regfree(&re);
 	return ok;
-}
-
-/* Inflate exactly one gzip member; it must end exactly at the end of the file. */
-static int gunzip_one(const char *path, unsigned char **out, size_t *out_len)
-{
-	unsigned char *in = NULL, *o = NULL;
-	size_t in_len = 0, cap = 1 << 16;
-	z_stream zs = { 0 };
-	struct stat st;
-	int fd, rc = -1;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st))
-		goto out;
-	in_len = (size_t)st.st_size;
-	in = malloc(in_len ? in_len : 1);
-	o = malloc(cap);
-	if (!in || !o || read(fd, in, in_len) != (ssize_t)in_len)
-		goto out;
-	if (inflateInit2(&zs, 15 + 16) != Z_OK)
-		goto out;
-	zs.next_in = in;
-	zs.avail_in = (uInt)in_len;
-	for (;;) {
-		int r;
-
-		if (zs.total_out == cap) {
-			unsigned char *n = realloc(o, cap * 2);
-
-			if (!n)
-				break;
-			o = n;
-			cap *= 2;
-		}
-		zs.next_out = o + zs.total_out;
-		zs.avail_out = (uInt)(cap - zs.total_out);
-		r = inflate(&zs, Z_NO_FLUSH);
-		if (r == Z_STREAM_END) {
-			/* the member ends exactly where the file does */
-			rc = zs.avail_in == 0 ? 0 : -2;
-			break;
-		}
-		if (r != Z_OK && r != Z_BUF_ERROR)
-			break;
-		if (r == Z_BUF_ERROR && zs.avail_in == 0)
-			break;
-	}
-	*out_len = zs.total_out;
-	inflateEnd(&zs);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(in);
-	if (rc)
-		free(o);
-	else
-		*out = o;
-	return rc;
 }
 
 static void sha_hex(const unsigned char *buf, size_t len, char hex[65])

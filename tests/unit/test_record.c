@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <jansson.h>
 #include "harness.h"
+#include "fixtures.h"
 #include "record/record.h"
 
 #define PID 4242
@@ -26,37 +27,6 @@ static struct hr_recorder *rec;
 
 /* ---- a fake /proc ---- */
 
-static void put_link(const char *rel, const char *target)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	unlink(p);
-	if (symlink(target, p))
-		perror("symlink");
-}
-
-static void put_file(const char *rel, const char *text)
-{
-	char p[PATH_MAX];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	f = fopen(p, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
-static void put_dir(const char *rel)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	mkdir(p, 0755);
-}
-
 static void setup(void)
 {
 	struct hr_recorder_opts o = { 0 };
@@ -64,16 +34,16 @@ static void setup(void)
 	snprintf(root, sizeof(root), "/tmp/hr_test_record.XXXXXX");
 	if (!mkdtemp(root))
 		abort();
-	put_dir("4242");
-	put_link("4242/exe", "/usr/bin/tool");
-	put_link("4242/cwd", "/home/alice");
-	put_file("4242/stat", "4242 (tool) S 1 4242 4242 34816 4242 0\n");
-	put_file("4242/cgroup", "0::/system.slice/docker-"
+	fx_mkdir_at(root, "4242");
+	fx_link_at(root, "4242/exe", "/usr/bin/tool");
+	fx_link_at(root, "4242/cwd", "/home/alice");
+	fx_write_at(root, "4242/stat", "4242 (tool) S 1 4242 4242 34816 4242 0\n");
+	fx_write_at(root, "4242/cgroup", "0::/system.slice/docker-"
 		 "abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd.scope\n");
-	put_dir("sys");
-	put_dir("sys/kernel");
-	put_dir("sys/kernel/random");
-	put_file("sys/kernel/random/boot_id", BOOT_ID "\n");
+	fx_mkdir_at(root, "sys");
+	fx_mkdir_at(root, "sys/kernel");
+	fx_mkdir_at(root, "sys/kernel/random");
+	fx_write_at(root, "sys/kernel/random/boot_id", BOOT_ID "\n");
 
 	snprintf(o.frame.account_id, sizeof(o.frame.account_id), ACCT);
 	snprintf(o.frame.region, sizeof(o.frame.region), HOST);

@@ -105,6 +105,23 @@ static __always_inline __u64 hr_wakeup_flags(void)
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/*
+ * A user string into dst (size bytes, a constant). Returns the bytes
+ * written with the NUL, or -errno. bpf_probe_read_user_str() returns 0,
+ * not 1, for "" (strncpy_from_user_nofault counts the NUL only after a
+ * non-empty string), which would read as unreadable: "" is one NUL byte.
+ */
+static __always_inline long hr_read_user_str(char *dst, __u32 size, const void *uptr)
+{
+	long n = bpf_probe_read_user_str(dst, size, uptr);
+
+	if (n == 0) {
+		dst[0] = '\0';
+		n = 1;
+	}
+	return n;
+}
+
 /* Who is running: taken at entry, before the call can change it. */
 static __always_inline void hr_fill_task(struct hr_task *t)
 {

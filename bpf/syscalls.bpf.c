@@ -83,7 +83,7 @@ __noinline long capture_pathat(struct hr_syscall_event *e, __u64 o, int slot, __
 	s = bpf_map_lookup_elem(&hr_path_scratch, &zero);
 	start = s ? hr_abs_path(s, uptr, dirfd, &len) : -1;
 	if (!s || start < 0 || start > HR_STR_MAX || !len) {
-		long n = bpf_probe_read_user_str(&e->strs[o], HR_STR_MAX, uptr);
+		long n = hr_read_user_str(&e->strs[o], HR_STR_MAX, uptr);
 
 		if (n == HR_STR_MAX)
 			e->str_truncated |= 1 << slot;
@@ -144,7 +144,7 @@ __noinline long capture_argv(struct hr_syscall_event *e, __u64 o, int slot, __u6
 			e->str_truncated |= 1 << slot;	/* more arguments than we keep */
 			break;
 		}
-		n = bpf_probe_read_user_str(&s->buf[used & (HR_STR_MAX - 1)], HR_STR_MAX, p);
+		n = hr_read_user_str(&s->buf[used & (HR_STR_MAX - 1)], HR_STR_MAX, p);
 		if (n <= 0)
 			break;
 		if (used + n > bound) {
@@ -202,7 +202,7 @@ static __always_inline void capture_mem(struct hr_syscall_event *e, __u64 *off, 
 	case HR_ARG_STR:
 		if (!ptr)
 			break;	/* NULL is a legal value (acct(NULL)) */
-		n = bpf_probe_read_user_str(&e->strs[o], HR_STR_MAX, (void *)ptr);
+		n = hr_read_user_str(&e->strs[o], HR_STR_MAX, (void *)ptr);
 		if (n < 0) {
 			hr_count_drop(HR_DROP_STR);
 			n = 0;
@@ -223,10 +223,18 @@ static __always_inline void capture_mem(struct hr_syscall_event *e, __u64 *off, 
 			len = bound;
 			e->str_truncated |= 1 << slot;
 		}
+		/*
+		 * len and bound are both registers here: 6.1's verifier
+		 * learns no range from comparing them, so give it a
+		 * constant one (the fence keeps clang from merging the
+		 * two checks back into the register compare).
+		 */
+		barrier_var(len);
+		if (len > HR_STR_MAX)
+			break;
 		if (!ptr || !len)
 			break;
-		if (bpf_probe_read_user(&e->strs[o], len & (HR_STR_MAX - 1 | HR_STR_MAX),
-					(void *)ptr)) {
+		if (bpf_probe_read_user(&e->strs[o], len, (void *)ptr)) {
 			hr_count_drop(HR_DROP_STR);
 			break;
 		}

@@ -7,6 +7,7 @@
  * not recordable and the rest go on.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,18 +41,88 @@ struct hr_capture {
 	char unavailable[1024];
 };
 
+/*
+ * libbpf's messages, into the agent's log line by line and never cut. A
+ * verifier log (libbpf sends one as a single message) is kept whole in a
+ * file of the state directory and only its last lines are logged: the
+ * reason the kernel refused a program is at the end, and the whole log of
+ * a large program runs to thousands of lines.
+ */
+#define VERIFIER_TAIL_LINES 20
+
+static const char *verifier_log_dir;	/* hr_capture_opts.state_dir, during load */
+
+static void log_lines(enum hr_log_level level, const char *prefix, const char *text)
+{
+	const char *p = text, *nl;
+
+	for (; *p; p = nl + 1) {
+		nl = strchrnul(p, '\n');
+		if (!strncmp(p, prefix, strlen(prefix)))
+			p += strlen(prefix);	/* libbpf's own "libbpf: " */
+		hr_log(level, "%s%.*s", prefix, (int)(nl - p), p);
+		if (!*nl)
+			break;
+	}
+}
+
+/* "prog 'NAME': -- BEGIN PROG LOAD LOG --\n...-- END PROG LOAD LOG --" */
+static bool log_verifier(const char *msg)
+{
+	const char *begin = strstr(msg, "-- BEGIN PROG LOAD LOG --\n");
+	const char *name = strstr(msg, "prog '"), *end, *tail;
+	char prog[64] = "unknown", path[4096] = "";
+	int lines = 0, fd;
+
+	if (!begin)
+		return false;
+	if (name && name < begin) {
+		name += strlen("prog '");
+		snprintf(prog, sizeof(prog), "%.*s", (int)strcspn(name, "'/"), name);
+	}
+	begin += strlen("-- BEGIN PROG LOAD LOG --\n");
+	end = strstr(begin, "-- END PROG LOAD LOG --");
+	if (!end)
+		end = begin + strlen(begin);
+	if (verifier_log_dir) {
+		snprintf(path, sizeof(path), "%s/verifier-%s.log", verifier_log_dir, prog);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, begin, end - begin) != end - begin) {
+			hr_warn("failed to keep the verifier log in %s: %s", path, strerror(errno));
+			path[0] = '\0';
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	/* back over the last lines, not counting the one that ends the log */
+	tail = end > begin && end[-1] == '\n' ? end - 1 : end;
+	for (; tail > begin; tail--)
+		if (tail[-1] == '\n' && ++lines == VERIFIER_TAIL_LINES)
+			break;
+	hr_err("the kernel's verifier refused BPF program %s; %s%s; its last lines:", prog,
+	       path[0] ? "the whole log is in " : "the whole log could not be kept",
+	       path[0] ? path : "");
+	{
+		char *last = strndup(tail, end - tail);
+
+		if (last)
+			log_lines(HR_LOG_ERROR, "verifier: ", last);
+		free(last);
+	}
+	return true;
+}
+
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[512];
-	size_t n;
+	char *msg = NULL;
 
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	if (n && line[n - 1] == '\n')
-		line[n - 1] = '\0';
-	hr_log(level == LIBBPF_WARN ? HR_LOG_WARN : HR_LOG_DEBUG, "libbpf: %s", line);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return 0;
+	if (!log_verifier(msg))
+		log_lines(level == LIBBPF_WARN ? HR_LOG_WARN : HR_LOG_DEBUG, "libbpf: ", msg);
+	free(msg);
 	return 0;
 }
 
@@ -302,7 +373,9 @@ int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out)
 	c->skel->rodata->hr_wakeup_bytes = rb_bytes / 64;
 	c->skel->rodata->hr_agent_tgid = getpid();
 	/* load */
+	verifier_log_dir = opts->state_dir;
 	err = hostrail_bpf__load(c->skel);
+	verifier_log_dir = NULL;
 	if (err) {
 		hr_err("failed to load the BPF programs: %s", strerror(-err));
 		goto fail;

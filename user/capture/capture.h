@@ -27,6 +27,7 @@ struct hr_capture_opts {
 	void *ctx;
 	hr_capture_want_fn want;
 	void *want_arg;
+	const char *state_dir;	/* where a refused program's verifier log is kept */
 };
 
 /* Root, kernel BTF and BPF ring buffers: what the agent cannot work around.

@@ -363,6 +363,7 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 	co.ctx = a;
 	co.want = want_syscall;
 	co.want_arg = a;
+	co.state_dir = cfg->state_dir;
 	err = hr_capture_open(&co, &a->cap);
 	if (err)
 		return err;

@@ -1,0 +1,263 @@
+#!/usr/bin/python3
+"""The kernel matrix test bed: Debian's kernels booted under qemu.
+
+Each kernel comes from Debian's packages (apt-get download, never installed
+on the host). It boots with a busybox initramfs that loads the virtio and
+9p modules and mounts the host's root read-only over 9p under a tmpfs
+overlay, so the guest runs the very build and tests of this checkout. The
+checkout itself is a second read-only share (it may live on another file
+system than /), and a third, writable share carries the command in and its
+output and exit status back out.
+
+    tests/vm/vm.py list                       the kernels of the matrix
+    tests/vm/vm.py fetch NAME                 download and unpack one
+    tests/vm/vm.py run NAME -- CMD [ARG...]   boot it and run CMD (as root)
+
+KVM where /dev/kvm works, TCG otherwise.
+"""
+import os
+import pathlib
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CACHE = pathlib.Path(os.environ.get("HOSTRAIL_VM_CACHE", ROOT / "build" / "vm"))
+
+# name -> Debian package (a meta-package is followed to the image it names).
+KERNELS = {
+    "debian-6.1": "linux-image-amd64",
+    "debian-6.1-cloud": "linux-image-cloud-amd64",
+    "debian-6.12": "linux-image-6.12-amd64",
+}
+
+# What the initramfs needs to reach the host's root; built-in ones are skipped.
+BOOT_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "overlay"]
+
+
+class VMError(Exception):
+    pass
+
+
+def sh(args, **kw):
+    r = subprocess.run(args, capture_output=True, text=True, **kw)
+    if r.returncode:
+        raise VMError("%s failed (%d): %s" % (" ".join(map(str, args)), r.returncode,
+                                               (r.stderr or r.stdout).strip()[-2000:]))
+    return r.stdout
+
+
+def image_package(pkg):
+    """Follow a meta-package (linux-image-amd64) to the image it depends on."""
+    for _ in range(3):
+        out = subprocess.run(["apt-cache", "depends", pkg], capture_output=True, text=True).stdout
+        deps = [line.split(":", 1)[1].strip() for line in out.splitlines()
+                if line.strip().startswith("Depends:") and "linux-image-" in line]
+        if not deps:
+            return pkg
+        pkg = deps[0]
+    return pkg
+
+
+def apt_download(pkg, where):
+    """apt-get download, with one apt-get update when the lists lack it."""
+    for attempt in range(2):
+        r = subprocess.run(["apt-get", "download", "-q", pkg], cwd=where, capture_output=True,
+                           text=True)
+        if r.returncode == 0:
+            return
+        if attempt == 0:
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+    raise VMError("apt-get download %s failed: %s" % (pkg, r.stderr.strip()[-1000:]))
+
+
+class Kernel:
+    def __init__(self, name, tree, kver):
+        self.name, self.tree, self.kver = name, tree, kver
+        self.vmlinuz = tree / "boot" / ("vmlinuz-" + kver)
+        self.modules = tree / "lib" / "modules" / kver
+
+    def __repr__(self):
+        return "%s (%s)" % (self.name, self.kver)
+
+
+def fetch(name):
+    """The kernel NAME, downloaded and unpacked once under the cache."""
+    if name not in KERNELS:
+        raise VMError("no kernel %r in the matrix (%s)" % (name, ", ".join(KERNELS)))
+    base = CACHE / name
+    tree = base / "root"
+    stamp = base / "kver"
+    if stamp.exists() and tree.exists():
+        return Kernel(name, tree, stamp.read_text().strip())
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    pkg = image_package(KERNELS[name])
+    apt_download(pkg, base)
+    debs = sorted(base.glob("*.deb"))
+    if not debs:
+        raise VMError("apt-get download %s left no .deb" % pkg)
+    sh(["dpkg-deb", "-x", str(debs[0]), str(tree)])
+    vmlinuz = sorted((tree / "boot").glob("vmlinuz-*"))
+    if not vmlinuz:
+        raise VMError("%s has no /boot/vmlinuz-*" % debs[0].name)
+    kver = vmlinuz[0].name[len("vmlinuz-"):]
+    # The package ships no modules.dep: modprobe and the tests need one.
+    sh(["depmod", "-b", str(tree), kver])
+    for d in debs:
+        d.unlink()
+    stamp.write_text(kver + "\n")
+    return Kernel(name, tree, kver)
+
+
+def decompressed(src, dst):
+    """Copy a module, uncompressed (busybox insmod reads plain .ko only)."""
+    s = str(src)
+    if s.endswith(".xz"):
+        data = subprocess.run(["xz", "-dc", s], capture_output=True, check=True).stdout
+    elif s.endswith(".zst"):
+        data = subprocess.run(["zstd", "-dc", s], capture_output=True, check=True).stdout
+    elif s.endswith(".gz"):
+        data = subprocess.run(["gzip", "-dc", s], capture_output=True, check=True).stdout
+    else:
+        data = src.read_bytes()
+    dst.write_bytes(data)
+
+
+def initramfs(k):
+    """busybox, the modules BOOT_MODULES need (in load order) and /init."""
+    out = CACHE / k.name / "initramfs.cpio.gz"
+    init_src = ROOT / "tests" / "vm" / "initramfs-init"
+    if out.exists() and out.stat().st_mtime > init_src.stat().st_mtime:
+        return out
+    busybox = shutil.which("busybox")
+    if not busybox:
+        raise VMError("busybox is needed to build the initramfs (Debian: busybox-static)")
+    deps = sh(["modprobe", "-d", str(k.tree), "-S", k.kver, "--show-depends", "-a"] + BOOT_MODULES)
+    with tempfile.TemporaryDirectory() as d:
+        d = pathlib.Path(d)
+        for sub in ("bin", "dev", "proc", "sys", "lower", "upper", "newroot", "modules"):
+            (d / sub).mkdir()
+        shutil.copy(busybox, d / "bin" / "busybox")
+        order = []
+        for line in deps.splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == "insmod":
+                src = pathlib.Path(parts[1])
+                base = src.name.split(".ko")[0] + ".ko"
+                if base not in order:
+                    decompressed(src, d / "modules" / base)
+                    order.append(base)
+        (d / "modules" / "order").write_text("".join(m + "\n" for m in order))
+        shutil.copy(init_src, d / "init")
+        os.chmod(d / "init", 0o755)
+        files = subprocess.run(["find", "."], cwd=d, capture_output=True, text=True,
+                               check=True).stdout
+        cpio = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=d, input=files.encode(),
+                              capture_output=True, check=True).stdout
+        subprocess.run(["gzip", "-1"], input=cpio, stdout=open(out, "wb"), check=True)
+    return out
+
+
+_broken_accel = set()
+
+
+def accelerators():
+    """KVM where /dev/kvm works, then TCG (software emulation)."""
+    out = []
+    try:
+        os.close(os.open("/dev/kvm", os.O_RDWR))
+        if "kvm" not in _broken_accel and os.environ.get("HOSTRAIL_VM_ACCEL") != "tcg":
+            out.append(["-accel", "kvm", "-cpu", "host"])
+    except OSError:
+        pass
+    return out + [["-accel", "tcg", "-cpu", "max"]]
+
+
+class Result:
+    def __init__(self, rc, output, console, seconds):
+        self.rc, self.output, self.console, self.seconds = rc, output, console, seconds
+
+
+def run(k, argv, timeout=1200, memory_mb=2048, env=None):
+    """Boot kernel k, run argv as root in the guest (cwd: this checkout), return its
+    exit status, its output and the kernel's console. rc None: no status came back."""
+    rd = initramfs(k)
+    outdir = pathlib.Path(tempfile.mkdtemp(prefix="hostrail-vm-"))
+    hostroot = pathlib.Path(tempfile.mkdtemp(prefix="hostrail-root-"))
+    environ = {"HOSTRAIL_VM": k.name, "HOSTRAIL_VM_MODULES": str(k.modules)}
+    environ.update(env or {})
+    for key in ("CI", "HOSTRAIL_ALLOW_SKIP"):
+        if key in os.environ:
+            environ.setdefault(key, os.environ[key])
+    script = "".join("export %s=%s\n" % (a, shlex.quote(b)) for a, b in environ.items())
+    script += "cd %s\nexec %s\n" % (shlex.quote(str(ROOT)), " ".join(map(shlex.quote, argv)))
+    (outdir / "cmd.sh").write_text(script)
+    console = outdir / "console.log"
+    # The host's root without what is mounted on it (/proc, /sys, /dev...).
+    sh(["mount", "--bind", "/", str(hostroot)])
+    try:
+        sh(["mount", "-o", "remount,bind,ro", str(hostroot)])
+        base = ["-m", str(memory_mb), "-smp", "2",
+                "-display", "none", "-no-reboot", "-monitor", "none",
+                "-serial", "file:" + str(console),
+                "-kernel", str(k.vmlinuz), "-initrd", str(rd),
+                "-append", "console=ttyS0 panic=-1 oops=panic loglevel=4 "
+                           "hostrail.repo=%s hostrail.modules=%s" % (ROOT, k.modules),
+                "-virtfs", "local,path=%s,mount_tag=hostroot,security_model=none,readonly=on"
+                           % hostroot,
+                "-virtfs", "local,path=%s,mount_tag=repo,security_model=none,readonly=on" % ROOT,
+                "-virtfs", "local,path=%s,mount_tag=out,security_model=none" % outdir]
+        t0 = time.monotonic()
+        for accel in accelerators():
+            try:
+                r = subprocess.run(["qemu-system-x86_64", *accel, *base], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   timeout=timeout, check=False)
+            except subprocess.TimeoutExpired:
+                break
+            # A /dev/kvm that opens but cannot run this CPU model (nested,
+            # missing MSRs) fails at once: fall back to TCG.
+            if r.returncode == 0 or (outdir / "rc").exists():
+                break
+            qemu_err = r.stderr.decode(errors="replace").strip()
+            _broken_accel.add(accel[1])
+        seconds = time.monotonic() - t0
+    finally:
+        subprocess.run(["umount", str(hostroot)], capture_output=True)
+        os.rmdir(hostroot)
+    rcfile = outdir / "rc"
+    rc = int(rcfile.read_text().strip()) if rcfile.exists() else None
+    output = (outdir / "output.log").read_text(errors="replace") if (outdir / "output.log").exists() else ""
+    text = console.read_text(errors="replace") if console.exists() else ""
+    shutil.rmtree(outdir, ignore_errors=True)
+    return Result(rc, output, text, seconds)
+
+
+def main(argv):
+    if len(argv) >= 1 and argv[0] == "list":
+        for n, p in KERNELS.items():
+            print(n, p)
+        return 0
+    if len(argv) == 2 and argv[0] == "fetch":
+        print(fetch(argv[1]))
+        return 0
+    if len(argv) >= 4 and argv[0] == "run" and argv[2] == "--":
+        k = fetch(argv[1])
+        r = run(k, argv[3:])
+        sys.stdout.write(r.output)
+        if r.rc is None:
+            sys.stdout.write("\n--- %s: no exit status came back; the console:\n%s\n"
+                             % (k, r.console[-6000:]))
+            return 125
+        print("--- %s: exit %d after %.0f s" % (k, r.rc, r.seconds))
+        return r.rc
+    print(__doc__.strip(), file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -49,19 +49,8 @@ static void setup_root(void)
 	snprintf(root, sizeof(root), "/tmp/hr_test_golden.XXXXXX");
 	if (!mkdtemp(root))
 		abort();
-	fx_mkdir_at(root, "4242");
-	fx_mkdir_at(root, "4242/fd");
-	fx_link_at(root, "4242/cwd", "/srv/data");
-	fx_link_at(root, "4242/exe", "/usr/bin/tool");
-	fx_link_at(root, "4242/fd/3", "/etc/passwd");
-	fx_link_at(root, "4242/fd/4", "net:[4026531840]");
-	fx_link_at(root, "4242/fd/5", "/lib/modules/6.1.0/kernel/fs/ext4/ext4.ko.zst");
-	fx_link_at(root, "4242/fd/7", "/boot");
-	fx_link_at(root, "4242/fd/9", "/dev/ptp0");
+	fx_decode_proc(root);
 	fx_link_at(root, "4242/fd/12", "anon_inode:[pidfd]");
-	fx_mkdir_at(root, "777");
-	fx_link_at(root, "777/exe", "/usr/sbin/sshd");
-	fx_write_at(root, "777/stat", "777 (ss) S 1 777 777 34817 777 0 0\n");
 }
 
 static void teardown_root(void)

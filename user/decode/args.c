@@ -74,8 +74,10 @@ void hrd_add_res(struct hr_dctx *c, const char *type, const char *name, size_t l
 
 	if (o->n_res >= HR_DECODE_MAX_RES)
 		return;
-	for (int k = 0; k < o->n_res; k++)	/* chown a b: one resource */
-		if (o->res[k].type == type && strlen(o->res[k].name) == len &&
+	/* chown a b: one resource. Types are compared as text: the table's
+	 * literals and the decoders' are not one object. */
+	for (int k = 0; k < o->n_res; k++)
+		if (!strcmp(o->res[k].type, type) && strlen(o->res[k].name) == len &&
 		    !memcmp(o->res[k].name, name, len))
 			return;
 	s = hr_utf8_sanitize(name, len);

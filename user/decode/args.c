@@ -252,7 +252,7 @@ void hrd_fd_val(struct hr_dctx *c, int32_t fd, const char *fdkey, const char *pa
  * An fd argument i. When the table captures its file's path in the kernel
  * (HR_ARG_FD), that path, taken at entry, is exact even if the file was
  * renamed, unlinked or closed before the agent got here: "<pathkey>":
- * the path, "<pathkey>Resolved": true. Otherwise, as w_fd_val, from /proc.
+ * the path, "<pathkey>Resolved": true. Otherwise, as hrd_fd_val, from /proc.
  */
 void hrd_fd(struct hr_dctx *c, int i, const char *fdkey, const char *pathkey,
 	    const char *res_type)

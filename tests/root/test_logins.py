@@ -616,9 +616,13 @@ def test_sudo_allowed_wrong_password_and_not_in_sudoers(world, agent):
 
 def test_session_is_rebuilt_after_agent_restart(world, tmp_path):
     user = pwd.getpwnam(world.login)
+    # The session's late call waits for this file, made once the second
+    # agent is ready: a restart takes as long as it takes on a busy host.
+    go = os.path.join(world.dir, "go-" + uuid.uuid4().hex)
     first = start_agent(tmp_path, extra_args=["--batch-seconds", "1"])
+    wait_go = f"i=0; while [ ! -e {go} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done"
     ssh = subprocess.Popen(world.ssh_args(world.login, "publickey", "good") +
-                           ["cat /proc/self/sessionid; echo; sleep 12; hostname hr-denied-late"],
+                           [f"cat /proc/self/sessionid; echo; {wait_go}; hostname hr-denied-late"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         sid = int(ssh.stdout.readline().strip())
@@ -630,6 +634,9 @@ def test_session_is_rebuilt_after_agent_restart(world, tmp_path):
         first.stop()
         second = start_agent(tmp_path, bucket=first.bucket, state=first.state,
                              extra_args=["--batch-seconds", "1"])
+        assert ssh.poll() is None, "the ssh session ended before the agent restarted: %s" % (
+            ssh.stderr.read())
+        open(go, "w").close()
         ssh.wait(timeout=60)
 
         def late(rs):
@@ -649,3 +656,5 @@ def test_session_is_rebuilt_after_agent_restart(world, tmp_path):
         if ssh.poll() is None:
             ssh.kill()
             ssh.wait()
+        if os.path.exists(go):
+            os.unlink(go)

@@ -48,6 +48,30 @@ static inline void fx_write_at(const char *root, const char *rel, const char *te
 }
 
 /*
+ * The /proc the decoder tests read under root: process 4242 with its cwd,
+ * exe and fds 3, 4, 5, 7 and 9 (12 stays closed), and process 777, the
+ * target of ptrace, in a container.
+ */
+static inline void fx_decode_proc(const char *root)
+{
+	fx_mkdir_at(root, "4242");
+	fx_mkdir_at(root, "4242/fd");
+	fx_link_at(root, "4242/cwd", "/srv/data");
+	fx_link_at(root, "4242/exe", "/usr/bin/tool");
+	fx_link_at(root, "4242/fd/3", "/etc/passwd");
+	fx_link_at(root, "4242/fd/4", "net:[4026531840]");
+	fx_link_at(root, "4242/fd/5", "/lib/modules/6.1.0/kernel/fs/ext4/ext4.ko.zst");
+	fx_link_at(root, "4242/fd/7", "/boot");
+	fx_link_at(root, "4242/fd/9", "/dev/ptp0");
+	fx_mkdir_at(root, "777");
+	fx_link_at(root, "777/exe", "/usr/sbin/sshd");
+	fx_write_at(root, "777/stat", "777 (ss) d) x) S 1 777 777 34817 777 0 0\n");
+	fx_write_at(root, "777/cgroup",
+		    "0::/system.slice/docker-0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcdef.scope\n");
+}
+
+/*
  * Inflate exactly one gzip member; it must end exactly at the end of the
  * file. 0 with *out (malloc'd) and *out_len, -2 if bytes follow the
  * member, -1 otherwise.

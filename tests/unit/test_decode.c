@@ -32,22 +32,7 @@ static void setup_root(void)
 	snprintf(root, sizeof(root), "/tmp/hr_test_decode.XXXXXX");
 	if (!mkdtemp(root))
 		abort();
-	fx_mkdir_at(root, "4242");
-	fx_mkdir_at(root, "4242/fd");
-	fx_link_at(root, "4242/cwd", "/srv/data");
-	fx_link_at(root, "4242/exe", "/usr/bin/tool");
-	fx_link_at(root, "4242/fd/3", "/etc/passwd");
-	fx_link_at(root, "4242/fd/4", "net:[4026531840]");
-	fx_link_at(root, "4242/fd/5", "/lib/modules/6.1.0/kernel/fs/ext4/ext4.ko.zst");
-	fx_link_at(root, "4242/fd/7", "/boot");
-	fx_link_at(root, "4242/fd/9", "/dev/ptp0");
-	/* a traced process */
-	fx_mkdir_at(root, "777");
-	fx_link_at(root, "777/exe", "/usr/sbin/sshd");
-	fx_write_at(root, "777/stat", "777 (ss) d) x) S 1 777 777 34817 777 0 0\n");
-	fx_write_at(root, "777/cgroup",
-		 "0::/system.slice/docker-0123456789abcdef0123456789abcdef"
-		 "0123456789abcdef0123456789abcdef.scope\n");
+	fx_decode_proc(root);
 }
 
 static void teardown_root(void)

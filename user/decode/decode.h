@@ -79,8 +79,9 @@ bool hr_decode_error(int64_t ret, char *code_buf, size_t code_size, const char *
  * nothing). */
 bool hr_decode_read_only(const struct hr_syscall_desc *d, const struct hr_syscall_event *ev);
 
-/* True if nr has its own decoder (every table row must: a unit test
- * checks it, so a new row cannot leak raw pointer values). */
+/* True if nr's row says how to show each argument, or has its own
+ * decoder (every row must: a unit test checks it, so a new row cannot
+ * leak raw pointer values). */
 bool hr_decode_known(int nr);
 
 /* UTC "YYYY-MM-DDTHH:MM:SSZ" of a Unix time; buf needs 21+ bytes.

@@ -3,6 +3,7 @@
 #   make          build build/hostraild and build/hostrail
 #   make run      install dependencies, build, run the agent on its default config
 #   make test     install dependencies, build, run every test
+#   make test-kernels  the representative root tests on every kernel of the matrix
 #   make bench    the benchmarks (docs/operations.md explains the figures)
 #
 # BPF objects follow the libbpf-bootstrap pattern: clang -target bpf ->
@@ -48,7 +49,7 @@ BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test unit-test root-test bench clean
+.PHONY: all deps run test unit-test root-test test-kernels bench clean
 
 all: $(BUILD)/hostraild $(BUILD)/hostrail
 
@@ -115,6 +116,13 @@ root-test: all
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
 	$(Q)tests/run-all $(UNIT_BINS)
+
+# The kernel matrix: the representative part on this host's kernel, then on
+# each Debian kernel under qemu (tests/vm/; KERNELS=debian-6.1,... narrows it).
+test-kernels: deps all
+	$(Q)tests/vm/representative
+	$(Q)HOSTRAIL_KERNELS=$(KERNELS) /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+		tests/root/test_kernels.py
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)

@@ -17,7 +17,7 @@ from conftest import ROOT, require
 sys.path.insert(0, str(ROOT / "tests" / "vm"))
 import vm  # noqa: E402
 
-NAMES = [n for n in os.environ.get("HOSTRAIL_KERNELS", ",".join(vm.KERNELS)).split(",") if n]
+NAMES = (os.environ.get("HOSTRAIL_KERNELS") or ",".join(vm.KERNELS)).split(",")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -15,8 +15,10 @@ output and exit status back out.
 
 KVM where /dev/kvm works, TCG otherwise.
 """
+import contextlib
 import os
 import pathlib
+import re
 import shlex
 import shutil
 import subprocess
@@ -34,8 +36,14 @@ KERNELS = {
     "debian-6.12": "linux-image-6.12-amd64",
 }
 
-# What the initramfs needs to reach the host's root; built-in ones are skipped.
-BOOT_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "overlay"]
+# What the initramfs needs to reach the host's root, by the file system that
+# carries the shares: 9p where the kernel has it, virtiofs where it has not
+# (Debian's cloud kernel). Built-in ones are skipped.
+BOOT_MODULES = {
+    "9p": ["virtio_pci", "9pnet_virtio", "9p", "overlay"],
+    "virtiofs": ["virtio_pci", "virtiofs", "overlay"],
+}
+VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
 
 
 class VMError(Exception):
@@ -79,6 +87,11 @@ class Kernel:
         self.name, self.tree, self.kver = name, tree, kver
         self.vmlinuz = tree / "boot" / ("vmlinuz-" + kver)
         self.modules = tree / "lib" / "modules" / kver
+
+    @property
+    def share_fs(self):
+        config = (self.tree / "boot" / ("config-" + self.kver)).read_text()
+        return "9p" if re.search(r"^CONFIG_9P_FS=[ym]$", config, re.M) else "virtiofs"
 
     def __repr__(self):
         return "%s (%s)" % (self.name, self.kver)
@@ -136,7 +149,8 @@ def initramfs(k):
     busybox = shutil.which("busybox")
     if not busybox:
         raise VMError("busybox is needed to build the initramfs (Debian: busybox-static)")
-    deps = sh(["modprobe", "-d", str(k.tree), "-S", k.kver, "--show-depends", "-a"] + BOOT_MODULES)
+    deps = sh(["modprobe", "-d", str(k.tree), "-S", k.kver, "--show-depends", "-a"] +
+              BOOT_MODULES[k.share_fs])
     with tempfile.TemporaryDirectory() as d:
         d = pathlib.Path(d)
         for sub in ("bin", "dev", "proc", "sys", "lower", "upper", "newroot", "modules"):
@@ -177,6 +191,49 @@ def accelerators():
     return out + [["-accel", "tcg", "-cpu", "max"]]
 
 
+@contextlib.contextmanager
+def share_args(fs, shares, memory_mb, rundir):
+    """qemu's arguments for the shares (tag, path, read-only): 9p is built
+    into qemu; virtiofs needs one virtiofsd a share, and guest memory qemu
+    can share with them."""
+    if fs == "9p":
+        yield [a for tag, path, ro in shares for a in (
+            "-virtfs", "local,path=%s,mount_tag=%s,security_model=none%s"
+            % (path, tag, ",readonly=on" if ro else ""))]
+        return
+    if not os.access(VIRTIOFSD, os.X_OK):
+        raise VMError("this kernel has no 9p: its shares need %s (Debian: qemu-system-common)"
+                      % VIRTIOFSD)
+    daemons = []
+    args = ["-object", "memory-backend-memfd,id=mem,size=%dM,share=on" % memory_mb,
+            "-numa", "node,memdev=mem"]
+    try:
+        for i, (tag, path, _ro) in enumerate(shares):
+            sock = rundir.parent / ("%s-%s.sock" % (rundir.name, tag))
+            # read-only comes from the read-only bind mount behind path
+            daemons.append(subprocess.Popen(
+                [VIRTIOFSD, "--socket-path=%s" % sock, "-o", "source=%s" % path,
+                 "-o", "cache=none", "-o", "sandbox=chroot"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            deadline = time.monotonic() + 10
+            while not sock.exists():
+                if daemons[-1].poll() is not None or time.monotonic() > deadline:
+                    raise VMError("virtiofsd for %s did not start" % path)
+                time.sleep(0.05)
+            args += ["-chardev", "socket,id=fs%d,path=%s" % (i, sock),
+                     "-device", "vhost-user-fs-pci,queue-size=1024,chardev=fs%d,tag=%s" % (i, tag)]
+        yield args
+    finally:
+        for d in daemons:
+            d.terminate()
+        for d in daemons:
+            try:
+                d.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                d.kill()
+                d.wait()
+
+
 class Result:
     def __init__(self, rc, output, console, seconds):
         self.rc, self.output, self.console, self.seconds = rc, output, console, seconds
@@ -187,7 +244,6 @@ def run(k, argv, timeout=1200, memory_mb=2048, env=None):
     exit status, its output and the kernel's console. rc None: no status came back."""
     rd = initramfs(k)
     outdir = pathlib.Path(tempfile.mkdtemp(prefix="hostrail-vm-"))
-    hostroot = pathlib.Path(tempfile.mkdtemp(prefix="hostrail-root-"))
     environ = {"HOSTRAIL_VM": k.name, "HOSTRAIL_VM_MODULES": str(k.modules)}
     environ.update(env or {})
     for key in ("CI", "HOSTRAIL_ALLOW_SKIP"):
@@ -197,38 +253,41 @@ def run(k, argv, timeout=1200, memory_mb=2048, env=None):
     script += "cd %s\nexec %s\n" % (shlex.quote(str(ROOT)), " ".join(map(shlex.quote, argv)))
     (outdir / "cmd.sh").write_text(script)
     console = outdir / "console.log"
-    # The host's root without what is mounted on it (/proc, /sys, /dev...).
-    sh(["mount", "--bind", "/", str(hostroot)])
+    # The host's root without what is mounted on it (/proc, /sys, /dev...),
+    # and the checkout, both read-only: only the output share is writable.
+    binds = []
     try:
-        sh(["mount", "-o", "remount,bind,ro", str(hostroot)])
+        for src in ("/", str(ROOT)):
+            d = pathlib.Path(tempfile.mkdtemp(prefix="hostrail-share-"))
+            binds.append(d)
+            sh(["mount", "--bind", src, str(d)])
+            sh(["mount", "-o", "remount,bind,ro", str(d)])
+        shares = [("hostroot", binds[0], True), ("repo", binds[1], True), ("out", outdir, False)]
         base = ["-m", str(memory_mb), "-smp", "2",
                 "-display", "none", "-no-reboot", "-monitor", "none",
                 "-serial", "file:" + str(console),
                 "-kernel", str(k.vmlinuz), "-initrd", str(rd),
-                "-append", "console=ttyS0 panic=-1 oops=panic loglevel=4 "
-                           "hostrail.repo=%s hostrail.modules=%s" % (ROOT, k.modules),
-                "-virtfs", "local,path=%s,mount_tag=hostroot,security_model=none,readonly=on"
-                           % hostroot,
-                "-virtfs", "local,path=%s,mount_tag=repo,security_model=none,readonly=on" % ROOT,
-                "-virtfs", "local,path=%s,mount_tag=out,security_model=none" % outdir]
+                "-append", "console=ttyS0 panic=-1 oops=panic loglevel=4 hostrail.fs=%s "
+                           "hostrail.repo=%s hostrail.modules=%s" % (k.share_fs, ROOT, k.modules)]
         t0 = time.monotonic()
         for accel in accelerators():
-            try:
-                r = subprocess.run(["qemu-system-x86_64", *accel, *base], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   timeout=timeout, check=False)
-            except subprocess.TimeoutExpired:
-                break
+            with share_args(k.share_fs, shares, memory_mb, outdir) as fs_args:
+                try:
+                    r = subprocess.run(["qemu-system-x86_64", *accel, *base, *fs_args],
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, timeout=timeout, check=False)
+                except subprocess.TimeoutExpired:
+                    break
             # A /dev/kvm that opens but cannot run this CPU model (nested,
             # missing MSRs) fails at once: fall back to TCG.
             if r.returncode == 0 or (outdir / "rc").exists():
                 break
-            qemu_err = r.stderr.decode(errors="replace").strip()
             _broken_accel.add(accel[1])
         seconds = time.monotonic() - t0
     finally:
-        subprocess.run(["umount", str(hostroot)], capture_output=True)
-        os.rmdir(hostroot)
+        for d in binds:
+            subprocess.run(["umount", str(d)], capture_output=True)
+            os.rmdir(d)
     rcfile = outdir / "rc"
     rc = int(rcfile.read_text().strip()) if rcfile.exists() else None
     output = (outdir / "output.log").read_text(errors="replace") if (outdir / "output.log").exists() else ""

@@ -16,7 +16,7 @@
 #include "deliver/journal.h"
 #include "history/internal.h"
 #include "history/history.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
 #include "sink/worker.h"
 
 static char err[4096];

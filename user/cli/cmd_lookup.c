@@ -19,7 +19,8 @@
 #include "config/config.h"
 #include "history/history.h"
 #include "history/rows.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
+#include "common/encode.h"
 
 enum output { OUT_JSON, OUT_TEXT, OUT_TABLE, OUT_CSV };
 

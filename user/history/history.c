@@ -15,7 +15,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "history/internal.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
+#include "common/encode.h"
 
 #define SCHEMA_VERSION "3"	/* 3: per-block postings instead of per-event indexes */
 #define PRUNE_EVERY_S 3600

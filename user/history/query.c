@@ -19,7 +19,8 @@
 #include <openssl/hmac.h>
 #include "common/clock.h"
 #include "history/internal.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
+#include "common/encode.h"
 
 #define TOKEN_VERSION 1
 #define TOKEN_MAX_AGE_S 86400

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include "history/rows.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
 
 static const char *str(json_t *o, const char *key)
 {

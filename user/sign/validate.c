@@ -35,7 +35,10 @@
 #include "sign/digest.h"
 #include "sign/keys.h"
 #include "sign/logscan.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
+#include "common/encode.h"
+#include "common/files.h"
+#include "common/gz.h"
 #include "sign/validate.h"
 
 #define DIGEST_MAX	(64 << 20)	/* inflated digest: ~400 bytes per log file */

@@ -139,35 +139,74 @@ int hr_iso_time_parse(const char *s, int64_t *sec)
 	return hr_ct_time_parse(buf, HR_CT_TIME_LEN, sec);
 }
 
+/* Epoch seconds: at most 12 digits (past year 33658 is not a time anyone
+ * means), maybe with a fraction ("1424476529.0"), which is dropped. */
+static int epoch_parse(const char *s, size_t digits, int64_t *sec)
+{
+	int64_t v = 0;
+
+	if (!digits || digits > 12)
+		return -EINVAL;
+	for (size_t i = 0; i < digits; i++)
+		v = v * 10 + (s[i] - '0');
+	*sec = v;
+	return 0;
+}
+
 int hr_cli_time_parse(const char *s, int64_t *sec)
 {
-	size_t n;
+	int hh = 0, mm = 0, ss = 0, off = 0;
+	size_t n, i;
+	const char *p;
 
 	if (!s || !*s)
 		return -EINVAL;
 	n = strlen(s);
-	if (strspn(s, "0123456789") == n) {
-		char *end;
-		unsigned long long v;
-
-		if (n > 12)	/* past year 33658: not a time anyone means */
+	i = strspn(s, "0123456789");
+	if (i == n || (i && s[i] == '.' && i + 1 < n && strspn(s + i + 1, "0123456789") == n - i - 1))
+		return epoch_parse(s, i, sec);
+	if (n < 10 || i != 4 || s[4] != '-' || s[7] != '-')
+		return -EINVAL;
+	p = s + 10;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (strlen(p) < 5 || (hh = hr_digits(p, 2)) < 0 || p[2] != ':' || (mm = hr_digits(p + 3, 2)) < 0)
 			return -EINVAL;
-		errno = 0;
-		v = strtoull(s, &end, 10);
-		if (errno || *end)
-			return -EINVAL;
-		*sec = (int64_t)v;
-		return 0;
+		p += 5;
+		if (*p == ':') {
+			if ((ss = hr_digits(p + 1, 2)) < 0)
+				return -EINVAL;
+			p += 3;
+			if (*p == '.' || *p == ',') {
+				p++;
+				if (*p < '0' || *p > '9')
+					return -EINVAL;
+				while (*p >= '0' && *p <= '9')
+					p++;
+			}
+		}
+	} else if (*p) {
+		return -EINVAL;
 	}
-	if (n == 10 && s[4] == '-' && s[7] == '-')
-		return make_time(hr_digits(s, 4), hr_digits(s + 5, 2), hr_digits(s + 8, 2), 0, 0, 0, sec);
-	if (n == 19) {
-		char full[HR_CT_TIME_LEN + 1];
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p == '-' ? -1 : 1, oh, om = 0;
 
-		memcpy(full, s, 19);
-		full[19] = 'Z';
-		full[20] = '\0';
-		return hr_ct_time_parse(full, HR_CT_TIME_LEN, sec);
+		if ((oh = hr_digits(p + 1, 2)) < 0 || oh > 23)
+			return -EINVAL;
+		p += 3;
+		if (*p == ':')
+			p++;
+		if (*p) {
+			if ((om = hr_digits(p, 2)) < 0 || om > 59)
+				return -EINVAL;
+			p += 2;
+		}
+		off = sign * (oh * 3600 + om * 60);
 	}
-	return hr_ct_time_parse(s, n, sec);
+	if (*p || make_time(hr_digits(s, 4), hr_digits(s + 5, 2), hr_digits(s + 8, 2), hh, mm, ss, sec))
+		return -EINVAL;
+	*sec -= off;
+	return 0;
 }

@@ -31,8 +31,10 @@ int hr_ct_keytime_parse(const char *s, size_t len, int64_t *sec);
  * 0 or -EINVAL. */
 int hr_iso_time_parse(const char *s, int64_t *sec);
 /*
- * A time given on the command line: "2026-11-21T10:00:00Z",
- * "2026-11-21T10:00:00", "2026-11-21" or epoch seconds. 0 or -EINVAL.
+ * The one parser for a time a user gives (every command line option), as
+ * aws-cli accepts it: ISO 8601 (a date alone, or date, 'T' or ' ',
+ * HH:MM[:SS[.fraction]], then Z, +-HH[:MM] or no zone = UTC) or epoch
+ * seconds (a fraction allowed, dropped). 0 or -EINVAL.
  */
 int hr_cli_time_parse(const char *s, int64_t *sec);
 

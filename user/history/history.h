@@ -106,9 +106,6 @@ struct hr_lookup_page {
 /* "AttributeKey=K,AttributeValue=V" (aws-cli shorthand) into q. 0 or -EINVAL
  * with err saying what is wrong. */
 int hr_lookup_parse_attribute(const char *arg, struct hr_lookup *q, char *err, size_t errlen);
-/* A time as aws-cli accepts it: ISO 8601 (date, 'T' or ' ', fraction, Z or
- * +-HH:MM offset, none = UTC) or epoch seconds (fraction allowed). */
-int hr_lookup_time_parse(const char *s, int64_t *sec);
 /* Run one page. -EINVAL with err for a bad, forged or stale next-token. */
 int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
 		      struct hr_lookup_page *page, char *err, size_t errlen);

@@ -14,7 +14,7 @@
 #include "harness.h"
 #include "common/clock.h"
 #include "deliver/journal.h"
-#include "history/internal.h"
+#include "history/history_int.h"
 #include "history/history.h"
 #include "common/timefmt.h"
 #include "sink/worker.h"

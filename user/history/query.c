@@ -18,7 +18,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include "common/clock.h"
-#include "history/internal.h"
+#include "history/format.h"
+#include "history/history_int.h"
 #include "common/timefmt.h"
 #include "common/encode.h"
 

@@ -4,6 +4,7 @@
 #   make run      install dependencies, build, run the agent on its default config
 #   make test     install dependencies, build, run every test
 #   make test-kernels  the representative root tests on every kernel of the matrix
+#   make check-layers  stages include only the stages before them (tests/check-layers)
 #   make bench    the benchmarks (docs/operations.md explains the figures)
 #
 # BPF objects follow the libbpf-bootstrap pattern: clang -target bpf ->
@@ -49,7 +50,7 @@ BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test unit-test root-test test-kernels bench clean
+.PHONY: all deps run test unit-test root-test check-layers test-kernels bench clean
 
 all: $(BUILD)/hostraild $(BUILD)/hostrail
 
@@ -113,7 +114,11 @@ unit-test: all $(UNIT_BINS)
 root-test: all
 	$(Q)tests/run-root
 
+check-layers:
+	$(Q)tests/check-layers
+
 test: deps
+	$(Q)tests/check-layers
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
 	$(Q)tests/run-all $(UNIT_BINS)
 

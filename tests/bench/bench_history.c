@@ -31,7 +31,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "history/history.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
 
 #define NS 1000000000LL
 #define CACHE_DIR "/var/tmp/hostrail-bench"

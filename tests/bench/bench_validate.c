@@ -23,7 +23,7 @@
 #include "deliver/logfile.h"
 #include "sign/keys.h"
 #include "sign/signer.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
 #include "sign/validate.h"
 
 #define NS 1000000000LL

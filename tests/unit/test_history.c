@@ -14,9 +14,9 @@
 #include "harness.h"
 #include "common/clock.h"
 #include "deliver/journal.h"
-#include "history/internal.h"
+#include "history/history_int.h"
 #include "history/history.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
 #include "sink/worker.h"
 
 static char err[4096];
@@ -65,29 +65,29 @@ TEST(test_time_parsing)
 {
 	int64_t t = 0;
 
-	CHECK_INT(hr_lookup_time_parse("2026-11-21T10:00:00Z", &t), 0);
+	CHECK_INT(hr_cli_time_parse("2026-11-21T10:00:00Z", &t), 0);
 	CHECK_INT(t, 1795255200);
-	CHECK_INT(hr_lookup_time_parse("2026-11-21T11:00:00+01:00", &t), 0);
+	CHECK_INT(hr_cli_time_parse("2026-11-21T11:00:00+01:00", &t), 0);
 	CHECK_INT(t, 1795255200);
-	CHECK_INT(hr_lookup_time_parse("2026-11-21T02:00:00-0800", &t), 0);
+	CHECK_INT(hr_cli_time_parse("2026-11-21T02:00:00-0800", &t), 0);
 	CHECK_INT(t, 1795255200);
-	CHECK_INT(hr_lookup_time_parse("2026-11-21 10:00:00.123456", &t), 0);
+	CHECK_INT(hr_cli_time_parse("2026-11-21 10:00:00.123456", &t), 0);
 	CHECK_INT(t, 1795255200);
-	CHECK_INT(hr_lookup_time_parse("2026-11-21T10:00", &t), 0);
+	CHECK_INT(hr_cli_time_parse("2026-11-21T10:00", &t), 0);
 	CHECK_INT(t, 1795255200);
-	CHECK_INT(hr_lookup_time_parse("2026-11-21", &t), 0);
+	CHECK_INT(hr_cli_time_parse("2026-11-21", &t), 0);
 	CHECK_INT(t, 1795219200);
-	CHECK_INT(hr_lookup_time_parse("1795255200", &t), 0);
+	CHECK_INT(hr_cli_time_parse("1795255200", &t), 0);
 	CHECK_INT(t, 1795255200);
-	CHECK_INT(hr_lookup_time_parse("1795255200.9", &t), 0);
+	CHECK_INT(hr_cli_time_parse("1795255200.9", &t), 0);
 	CHECK_INT(t, 1795255200);
-	CHECK_INT(hr_lookup_time_parse("2026-02-30T00:00:00Z", &t), -EINVAL);
-	CHECK_INT(hr_lookup_time_parse("2026-11-21T25:00:00Z", &t), -EINVAL);
-	CHECK_INT(hr_lookup_time_parse("2026-11-21T10:00:00+25:00", &t), -EINVAL);
-	CHECK_INT(hr_lookup_time_parse("yesterday", &t), -EINVAL);
-	CHECK_INT(hr_lookup_time_parse("", &t), -EINVAL);
-	CHECK_INT(hr_lookup_time_parse("12.", &t), -EINVAL);
-	CHECK_INT(hr_lookup_time_parse("2026-11-21T10:00:00Zjunk", &t), -EINVAL);
+	CHECK_INT(hr_cli_time_parse("2026-02-30T00:00:00Z", &t), -EINVAL);
+	CHECK_INT(hr_cli_time_parse("2026-11-21T25:00:00Z", &t), -EINVAL);
+	CHECK_INT(hr_cli_time_parse("2026-11-21T10:00:00+25:00", &t), -EINVAL);
+	CHECK_INT(hr_cli_time_parse("yesterday", &t), -EINVAL);
+	CHECK_INT(hr_cli_time_parse("", &t), -EINVAL);
+	CHECK_INT(hr_cli_time_parse("12.", &t), -EINVAL);
+	CHECK_INT(hr_cli_time_parse("2026-11-21T10:00:00Zjunk", &t), -EINVAL);
 }
 
 TEST(test_tokens)

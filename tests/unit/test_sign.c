@@ -23,7 +23,9 @@
 #include "sign/keys.h"
 #include "sign/logscan.h"
 #include "sign/signer.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
+#include "common/encode.h"
+#include "common/gz.h"
 #include "sign/validate.h"
 
 #define NS 1000000000LL

@@ -11,7 +11,7 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "sign/keys.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
 
 static int parse_time_arg(const char *cmd, const char *what, const char *s, int64_t *t)
 {

@@ -19,7 +19,8 @@
 #include "config/config.h"
 #include "history/history.h"
 #include "history/rows.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
+#include "common/encode.h"
 
 enum output { OUT_JSON, OUT_TEXT, OUT_TABLE, OUT_CSV };
 
@@ -293,7 +294,7 @@ int hr_cmd_lookup_events(int argc, char **argv)
 			break;
 		case O_START:
 		case O_END:
-			if (hr_lookup_time_parse(optarg, c == O_START ? &q.start_sec : &q.end_sec)) {
+			if (hr_cli_time_parse(optarg, c == O_START ? &q.start_sec : &q.end_sec)) {
 				snprintf(err, sizeof(err), "--%s: not a time: use ISO 8601 "
 					 "(2026-11-21T10:00:00Z) or epoch seconds",
 					 c == O_START ? "start-time" : "end-time");

@@ -19,7 +19,10 @@
 #include "config/config.h"
 #include "history/history.h"
 #include "history/rows.h"
-#include "sign/util.h"
+#include "common/encode.h"
+#include "common/files.h"
+#include "common/gz.h"
+#include "deliver/logfile.h"	/* HR_LOG_KEY_MAX */
 
 #define LOG_MAX_BYTES (1ULL << 31)	/* inflated; a 5-minute batch is far smaller */
 #define BATCH 512

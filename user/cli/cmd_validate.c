@@ -12,7 +12,7 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
 #include "sign/validate.h"
 
 static void usage(FILE *out)

@@ -18,7 +18,7 @@
 #include <systemd/sd-journal.h>
 #include "common/log.h"
 #include "deliver/journal.h"
-#include "sign/util.h"
+#include "common/encode.h"
 
 #define NAME_MAX_SHOWN 256	/* bytes of one name in MESSAGE */
 #define N_FIELDS 17

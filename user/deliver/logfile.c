@@ -157,24 +157,6 @@ static int set_err(struct hr_publish *p, const char *verb, const char *object, i
 	return -errnum;
 }
 
-bool hr_key_is_plain(const char *key)
-{
-	const char *s = key;
-
-	if (!key || !*key)
-		return false;
-	for (;;) {
-		size_t n = strcspn(s, "/");
-
-		if (n == 0 || (n == 1 && s[0] == '.') ||
-		    (n == 2 && s[0] == '.' && s[1] == '.'))
-			return false;
-		if (!s[n])
-			return true;
-		s += n + 1;
-	}
-}
-
 /* "<bucket_dir>/<key's directory part>" (malloc'd), or NULL. */
 static char *key_dir(const char *bucket_dir, const char *key)
 {

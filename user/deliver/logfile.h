@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "common/files.h"	/* hr_key_is_plain */
 
 /* Longest object key, NUL included; CloudTrail keys here stay under 300. */
 #define HR_LOG_KEY_MAX	512
@@ -110,10 +111,5 @@ void hr_publish_discard_tmp(const char *bucket_dir, const char *key);
 /* mkdir -p path with mode 0750; each directory created is made durable
  * (its parent fsynced). On failure err gets "failed to ...: <reason>". */
 int hr_make_dirs(const char *path, char *err, size_t errlen);
-
-/* A relative object key with no empty, "." or ".." component: it cannot
- * leave the bucket directory. Every key read from disk or a user is
- * checked with this before it is opened. */
-bool hr_key_is_plain(const char *key);
 
 #endif

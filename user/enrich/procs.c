@@ -6,15 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/setassoc.h"
 #include "procs.h"
 
 #define WAYS 8
 
 struct pentry {
 	uint32_t tgid;
-	bool valid;
 	bool details;		/* tty and container id were read */
-	uint64_t used;
 	char *exe;		/* owned; NULL when unknown */
 	size_t exe_len;
 	char tty[HR_TTY_MAX];
@@ -22,9 +21,7 @@ struct pentry {
 };
 
 struct hr_procs {
-	struct pentry *e;
-	size_t nsets;
-	uint64_t tick;
+	struct hr_setassoc t;	/* of struct pentry, by tgid */
 	char *root;
 	struct hr_procs_stats st;
 };
@@ -32,23 +29,18 @@ struct hr_procs {
 int hr_procs_new(const char *proc_root, size_t max, struct hr_procs **out)
 {
 	struct hr_procs *p;
-	size_t sets = 1;
 
 	*out = NULL;
 	if (!max)
 		max = HR_PROCS_DEFAULT_MAX;
-	while (sets * WAYS < max)
-		sets <<= 1;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->e = calloc(sets * WAYS, sizeof(*p->e));
 	p->root = strdup(proc_root ? proc_root : "/proc");
-	if (!p->e || !p->root) {
+	if (hr_setassoc_init(&p->t, max, WAYS, sizeof(struct pentry)) || !p->root) {
 		hr_procs_free(p);
 		return -ENOMEM;
 	}
-	p->nsets = sets;
 	*out = p;
 	return 0;
 }
@@ -57,10 +49,9 @@ void hr_procs_free(struct hr_procs *p)
 {
 	if (!p)
 		return;
-	if (p->e)
-		for (size_t i = 0; i < p->nsets * WAYS; i++)
-			free(p->e[i].exe);
-	free(p->e);
+	for (size_t i = 0; i < hr_setassoc_size(&p->t); i++)
+		free(((struct pentry *)hr_setassoc_slot(&p->t, i))->exe);
+	hr_setassoc_fini(&p->t);
 	free(p->root);
 	free(p);
 }
@@ -187,36 +178,20 @@ static void load_details(struct hr_procs *p, struct pentry *e)
 
 static struct pentry *find(struct hr_procs *p, uint32_t tgid)
 {
-	size_t set = (size_t)((tgid * 0x9e3779b97f4a7c15ULL) >> 32) & (p->nsets - 1);
-	struct pentry *ways = &p->e[set * WAYS];
-
-	for (int i = 0; i < WAYS; i++)
-		if (ways[i].valid && ways[i].tgid == tgid)
-			return &ways[i];
-	return NULL;
+	return hr_setassoc_find(&p->t, tgid);
 }
 
-/* A way for a new tgid: an empty one, else the least recently used. */
+/* A slot for a new tgid: an empty one, else the least recently used. */
 static struct pentry *insert(struct hr_procs *p, uint32_t tgid)
 {
-	size_t set = (size_t)((tgid * 0x9e3779b97f4a7c15ULL) >> 32) & (p->nsets - 1);
-	struct pentry *ways = &p->e[set * WAYS], *v = NULL;
+	enum hr_sa_took took;
+	struct pentry *v = hr_setassoc_claim(&p->t, tgid, NULL, NULL, &took);
 
-	for (int i = 0; i < WAYS && !v; i++)
-		if (!ways[i].valid)
-			v = &ways[i];
-	if (!v) {
-		v = &ways[0];
-		for (int i = 1; i < WAYS; i++)
-			if (ways[i].used < v->used)
-				v = &ways[i];
+	if (took == HR_SA_EVICTED)
 		p->st.evictions++;
-	}
 	free(v->exe);
 	memset(v, 0, sizeof(*v));
-	v->valid = true;
 	v->tgid = tgid;
-	v->used = ++p->tick;
 	return v;
 }
 
@@ -247,7 +222,7 @@ int hr_procs_lookup(struct hr_procs *p, uint32_t tgid, struct hr_proc_info *out)
 	out->container_id[0] = '\0';
 	if (e) {
 		p->st.hits++;
-		e->used = ++p->tick;
+		hr_setassoc_touch(&p->t, e);
 	} else {
 		p->st.misses++;
 		n = hr_proc_readlink(p->root, tgid, "exe", out->exe, sizeof(out->exe));
@@ -294,7 +269,7 @@ void hr_procs_exec(struct hr_procs *p, uint32_t tgid, const char *filename, size
 	if (!e)
 		e = insert(p, tgid);
 	else
-		e->used = ++p->tick;
+		hr_setassoc_touch(&p->t, e);
 	if (len && filename[0] == '/') {
 		set_exe(e, filename, len);
 		return;
@@ -333,7 +308,7 @@ void hr_procs_exit(struct hr_procs *p, uint32_t tgid)
 	if (!e)
 		return;
 	free(e->exe);
-	memset(e, 0, sizeof(*e));
+	hr_setassoc_drop(&p->t, e);
 }
 
 void hr_procs_get_stats(const struct hr_procs *p, struct hr_procs_stats *st)

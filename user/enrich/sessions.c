@@ -10,43 +10,31 @@
 #include <unistd.h>
 #include <utmpx.h>
 #include <arpa/inet.h>
+#include "common/setassoc.h"
 #include "sessions.h"
 
 #define WAYS 8
 #define NO_ID 0xffffffffu
 
-struct sentry {
-	bool valid;
-	uint64_t used;
-	struct hr_session s;
-};
-
 struct hr_sessions {
-	struct sentry *e;
-	size_t nsets;
-	uint64_t tick;
+	struct hr_setassoc t;	/* of struct hr_session, by sessionid */
 	struct hr_sessions_stats st;
 };
 
 int hr_sessions_new(size_t max, struct hr_sessions **out)
 {
 	struct hr_sessions *s;
-	size_t sets = 1;
 
 	*out = NULL;
 	if (!max)
 		max = HR_SESSIONS_DEFAULT_MAX;
-	while (sets * WAYS < max)
-		sets <<= 1;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->e = calloc(sets * WAYS, sizeof(*s->e));
-	if (!s->e) {
+	if (hr_setassoc_init(&s->t, max, WAYS, sizeof(struct hr_session))) {
 		free(s);
 		return -ENOMEM;
 	}
-	s->nsets = sets;
 	*out = s;
 	return 0;
 }
@@ -55,72 +43,49 @@ void hr_sessions_free(struct hr_sessions *s)
 {
 	if (!s)
 		return;
-	free(s->e);
+	hr_setassoc_fini(&s->t);
 	free(s);
 }
 
-static struct sentry *set_of(struct hr_sessions *s, uint32_t id)
+static bool closed(const void *v, void *arg)
 {
-	return &s->e[((size_t)((id * 0x9e3779b97f4a7c15ULL) >> 32) & (s->nsets - 1)) * WAYS];
-}
-
-static struct sentry *find(struct hr_sessions *s, uint32_t id)
-{
-	struct sentry *ways = set_of(s, id);
-
-	for (int i = 0; i < WAYS; i++)
-		if (ways[i].valid && ways[i].s.sessionid == id)
-			return &ways[i];
-	return NULL;
+	return ((const struct hr_session *)v)->closed;
 }
 
 void hr_sessions_put(struct hr_sessions *s, const struct hr_session *sess)
 {
-	struct sentry *ways = set_of(s, sess->sessionid), *v = find(s, sess->sessionid);
+	enum hr_sa_took took;
+	/* the victim: this id, a free slot, a closed session, the least used */
+	struct hr_session *v = hr_setassoc_claim(&s->t, sess->sessionid, closed, NULL, &took);
 
-	/* the victim: this id, a free way, a closed session, the least used */
-	for (int i = 0; i < WAYS && !v; i++)
-		if (!ways[i].valid)
-			v = &ways[i];
-	for (int i = 0; i < WAYS && !v; i++)
-		if (ways[i].s.closed)
-			v = &ways[i];
-	if (!v) {
-		v = &ways[0];
-		for (int i = 1; i < WAYS; i++)
-			if (ways[i].used < v->used)
-				v = &ways[i];
-	}
-	if (v->valid && v->s.sessionid != sess->sessionid)
+	if (took == HR_SA_SPARE || took == HR_SA_EVICTED)
 		s->st.evictions++;
-	v->valid = true;
-	v->used = ++s->tick;
-	v->s = *sess;
-	v->s.source_ip[sizeof(v->s.source_ip) - 1] = '\0';
-	v->s.user[sizeof(v->s.user) - 1] = '\0';
+	*v = *sess;
+	v->source_ip[sizeof(v->source_ip) - 1] = '\0';
+	v->user[sizeof(v->user) - 1] = '\0';
 	s->st.opened++;
 }
 
 const struct hr_session *hr_sessions_get(struct hr_sessions *s, uint32_t sessionid,
 					 uint32_t loginuid)
 {
-	struct sentry *e;
+	struct hr_session *e;
 
 	if (!s || sessionid == NO_ID)
 		return NULL;
-	e = find(s, sessionid);
-	if (!e || (loginuid != NO_ID && e->s.loginuid != loginuid))
+	e = hr_setassoc_find(&s->t, sessionid);
+	if (!e || (loginuid != NO_ID && e->loginuid != loginuid))
 		return NULL;
-	e->used = ++s->tick;
-	return &e->s;
+	hr_setassoc_touch(&s->t, e);
+	return e;
 }
 
 void hr_sessions_close(struct hr_sessions *s, uint32_t sessionid)
 {
-	struct sentry *e = find(s, sessionid);
+	struct hr_session *e = hr_setassoc_find(&s->t, sessionid);
 
 	if (e)
-		e->s.closed = true;
+		e->closed = true;
 }
 
 void hr_sessions_get_stats(const struct hr_sessions *s, struct hr_sessions_stats *st)
@@ -329,7 +294,7 @@ int hr_sessions_rebuild(struct hr_sessions *s, const char *proc_root, const char
 		if (getpwuid_r(x->s.loginuid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp)
 			snprintf(x->s.user, sizeof(x->s.user), "%s", pw.pw_name);
 		/* a session the tracker already knows keeps what it knows */
-		if (find(s, x->s.sessionid))
+		if (hr_setassoc_find(&s->t, x->s.sessionid))
 			continue;
 		hr_sessions_put(s, &x->s);
 		s->st.opened--;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "common/setassoc.h"
 #include "users.h"
 
 #define WAYS 4
@@ -16,22 +17,18 @@
 #define NSS_BUF_START 4096
 #define NSS_BUF_MAX (1 << 20)
 
-enum { E_EMPTY = 0, E_FOUND, E_ABSENT, E_ERROR };
+enum { E_FOUND = 1, E_ABSENT, E_ERROR };
 
 struct uentry {
-	uint64_t key;		/* kind << 32 | id */
 	int64_t expires;	/* monotonic ns */
-	uint64_t used;		/* tick of last use: the least recent goes */
 	int state;
 	int err;		/* E_ERROR: the -errno */
 	char *name;		/* E_FOUND: owned */
 };
 
 struct hr_users {
-	struct uentry *e;
-	size_t nsets;		/* power of two */
+	struct hr_setassoc t;	/* of struct uentry, by kind << 32 | id */
 	int64_t ttl;
-	uint64_t tick;
 	struct hr_users_stats st;
 };
 
@@ -46,22 +43,17 @@ static int64_t mono_ns(void)
 int hr_users_new(size_t max, int64_t ttl_ns, struct hr_users **out)
 {
 	struct hr_users *u;
-	size_t sets = 1;
 
 	*out = NULL;
 	if (!max)
 		max = HR_USERS_DEFAULT_MAX;
-	while (sets * WAYS < max)
-		sets <<= 1;
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	u->e = calloc(sets * WAYS, sizeof(*u->e));
-	if (!u->e) {
+	if (hr_setassoc_init(&u->t, max, WAYS, sizeof(struct uentry))) {
 		free(u);
 		return -ENOMEM;
 	}
-	u->nsets = sets;
 	u->ttl = ttl_ns > 0 ? ttl_ns : HR_USERS_DEFAULT_TTL_NS;
 	*out = u;
 	return 0;
@@ -71,9 +63,9 @@ void hr_users_free(struct hr_users *u)
 {
 	if (!u)
 		return;
-	for (size_t i = 0; i < u->nsets * WAYS; i++)
-		free(u->e[i].name);
-	free(u->e);
+	for (size_t i = 0; i < hr_setassoc_size(&u->t); i++)
+		free(((struct uentry *)hr_setassoc_slot(&u->t, i))->name);
+	hr_setassoc_fini(&u->t);
 	free(u);
 }
 
@@ -121,24 +113,23 @@ out:
 	return ret;
 }
 
+static bool expired(const void *v, void *now)
+{
+	return ((const struct uentry *)v)->expires <= *(int64_t *)now;
+}
+
 static int lookup(struct hr_users *u, bool group, uint32_t id, char *buf, size_t size)
 {
 	uint64_t key = ((uint64_t)group << 32) | id;
-	/* Fibonacci hashing spreads consecutive ids over the sets. */
-	size_t set = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & (u->nsets - 1);
-	struct uentry *ways = &u->e[set * WAYS], *victim = NULL, *e;
+	struct uentry *victim, *e = hr_setassoc_find(&u->t, key);
 	int64_t now = mono_ns();
+	enum hr_sa_took took;
 	char *name;
 	int rc;
 
-	u->tick++;
-	for (int i = 0; i < WAYS; i++) {
-		e = &ways[i];
-		if (e->state == E_EMPTY || e->key != key)
-			continue;
-		if (e->expires <= now)
-			break;	/* stale: refill below, in place */
-		e->used = u->tick;
+	/* a stale entry is refilled below, in place */
+	if (e && e->expires > now) {
+		hr_setassoc_touch(&u->t, e);
 		u->st.hits++;
 		if (e->state == E_FOUND) {
 			if (buf && size) {
@@ -154,25 +145,13 @@ static int lookup(struct hr_users *u, bool group, uint32_t id, char *buf, size_t
 	if (rc && rc != -ENOENT)
 		u->st.lookups_failed++;
 
-	/* The victim: this key's stale entry, an empty or expired way, or the
+	/* The victim: this key's stale entry, an empty or expired slot, or the
 	 * least recently used one. */
-	for (int i = 0; i < WAYS && !victim; i++)
-		if (ways[i].state != E_EMPTY && ways[i].key == key)
-			victim = &ways[i];
-	for (int i = 0; i < WAYS && !victim; i++)
-		if (ways[i].state == E_EMPTY || ways[i].expires <= now)
-			victim = &ways[i];
-	if (!victim) {
-		victim = &ways[0];
-		for (int i = 1; i < WAYS; i++)
-			if (ways[i].used < victim->used)
-				victim = &ways[i];
+	victim = hr_setassoc_claim(&u->t, key, expired, &now, &took);
+	if (took == HR_SA_EVICTED)
 		u->st.evictions++;
-	}
 	free(victim->name);
 	victim->name = NULL;
-	victim->key = key;
-	victim->used = u->tick;
 	if (rc == 0) {
 		victim->state = E_FOUND;
 		victim->name = name;

@@ -14,8 +14,10 @@
 #include <sys/stat.h>
 #include "common/clock.h"
 #include "common/log.h"
-#include "history/internal.h"
-#include "sign/util.h"
+#include "history/format.h"
+#include "history/history_int.h"
+#include "history/postings.h"
+#include "common/timefmt.h"
 
 #define SCHEMA_VERSION "3"	/* 3: per-block postings instead of per-event indexes */
 #define PRUNE_EVERY_S 3600
@@ -34,8 +36,7 @@
  * stays fast.
  */
 #define BLOCK_RECORDS 32
-#define BLOCK_SHIFT 6		/* event id = block id << BLOCK_SHIFT | place */
-_Static_assert(BLOCK_RECORDS <= 1 << BLOCK_SHIFT, "a block's places fit its id bits");
+_Static_assert(BLOCK_RECORDS <= 1 << HR_HISTORY_BLOCK_SHIFT, "a block's places fit its id bits");
 #define BLOCK_BYTES (48 * 1024)
 #define BLOCK_MAX (BLOCK_BYTES + RECORD_MAX)	/* uncompressed, at most */
 
@@ -104,70 +105,6 @@ static int category_code(const char *c)
 	if (!strcmp(c, "Insight"))
 		return HR_CAT_INSIGHT;
 	return HR_CAT_OTHER;
-}
-
-void hr_history_row_from_record(const struct hr_record *rec, struct hr_history_row *row)
-{
-	memset(row, 0, sizeof(*row));
-	row->time_sec = hr_ns_to_sec(rec->event_time_ns);
-	row->event_id = rec->event_id;
-	row->event_name = rec->event_name;
-	row->event_source = rec->event_source;
-	row->category = rec->event_category;
-	row->user_name = rec->user_name;
-	row->access_key_id = rec->access_key_id;
-	row->read_only = rec->read_only;
-	for (int i = 0; i < rec->n_resources && i < HR_RECORD_MAX_RESOURCES; i++) {
-		if (!rec->resources[i].type || !rec->resources[i].name)
-			continue;
-		row->resources[row->n_resources].type = rec->resources[i].type;
-		row->resources[row->n_resources].name = rec->resources[i].name;
-		row->n_resources++;
-	}
-	row->json = rec->json;
-	row->len = rec->len;
-}
-
-static int uuid_bytes(const char *s, unsigned char out[16])
-{
-	char hex[33];
-	size_t o = 0, n;
-
-	if (!s || strlen(s) != 36)
-		return -EINVAL;
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return -EINVAL;
-			continue;
-		}
-		hex[o++] = s[i];
-	}
-	hex[32] = '\0';
-	/* Lower case only: the stored bytes must map back to the same text. */
-	if (strspn(hex, "0123456789abcdef") != 32)
-		return -EINVAL;
-	return hr_unhex(hex, 32, out, &n);
-}
-
-size_t hr_history_id_value(const char *event_id, unsigned char uuid[16], const void **v)
-{
-	if (uuid_bytes(event_id, uuid) == 0) {
-		*v = uuid;
-		return 16;
-	}
-	*v = event_id ? event_id : "";
-	return strlen(*v);
-}
-
-int64_t hr_history_event_pos(int64_t blk, size_t place)
-{
-	return blk << BLOCK_SHIFT | (int64_t)place;
-}
-
-int64_t hr_history_event_block(int64_t id)
-{
-	return id >> BLOCK_SHIFT;
 }
 
 /* ---- record blocks ---- */

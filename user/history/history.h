@@ -15,27 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "record/record.h"
+#include "history/rows.h"
 
 #define HR_HISTORY_FILE "history.db"
-
-/* What the history indexes, from a struct hr_record or a delivered record. */
-struct hr_history_row {
-	int64_t time_sec;		/* eventTime */
-	const char *event_id;
-	const char *event_name;
-	const char *event_source;
-	const char *category;		/* eventCategory: "Management", "Data", "Insight" */
-	const char *user_name;		/* may be NULL */
-	const char *access_key_id;	/* may be NULL */
-	bool read_only;
-	int n_resources;
-	struct { const char *type, *name; } resources[HR_RECORD_MAX_RESOURCES];
-	const char *json;
-	size_t len;
-};
-
-void hr_history_row_from_record(const struct hr_record *rec, struct hr_history_row *row);
 
 struct hr_history;
 
@@ -70,13 +52,6 @@ int64_t hr_history_count(struct hr_history *h);
 
 /* ---- LookupEvents (query.c) ---- */
 
-enum hr_lookup_attr {
-	HR_ATTR_NONE = 0,
-	HR_ATTR_EVENT_ID, HR_ATTR_EVENT_NAME, HR_ATTR_READ_ONLY, HR_ATTR_USERNAME,
-	HR_ATTR_RESOURCE_TYPE, HR_ATTR_RESOURCE_NAME, HR_ATTR_EVENT_SOURCE,
-	HR_ATTR_ACCESS_KEY_ID,
-};
-
 #define HR_LOOKUP_MAX_RESULTS 50
 #define HR_LOOKUP_VALUE_MAX 2000
 
@@ -106,9 +81,6 @@ struct hr_lookup_page {
 /* "AttributeKey=K,AttributeValue=V" (aws-cli shorthand) into q. 0 or -EINVAL
  * with err saying what is wrong. */
 int hr_lookup_parse_attribute(const char *arg, struct hr_lookup *q, char *err, size_t errlen);
-/* A time as aws-cli accepts it: ISO 8601 (date, 'T' or ' ', fraction, Z or
- * +-HH:MM offset, none = UTC) or epoch seconds (fraction allowed). */
-int hr_lookup_time_parse(const char *s, int64_t *sec);
 /* Run one page. -EINVAL with err for a bad, forged or stale next-token. */
 int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
 		      struct hr_lookup_page *page, char *err, size_t errlen);

@@ -14,7 +14,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "history/internal.h"
+#include "history/postings.h"
+#include "history/format.h"
 
 struct posting {
 	int a;

@@ -18,8 +18,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include "common/clock.h"
-#include "history/internal.h"
-#include "sign/util.h"
+#include "history/format.h"
+#include "history/history_int.h"
+#include "common/timefmt.h"
+#include "common/encode.h"
 
 #define TOKEN_VERSION 1
 #define TOKEN_MAX_AGE_S 86400
@@ -81,76 +83,6 @@ int hr_lookup_parse_attribute(const char *arg, struct hr_lookup *q, char *err, s
 		return -EINVAL;
 	}
 	memcpy(q->value, v, vlen + 1);
-	return 0;
-}
-
-int hr_lookup_time_parse(const char *s, int64_t *sec)
-{
-	char full[64];
-	int hh = 0, mm = 0, ss = 0, off = 0;
-	size_t n, i;
-	const char *p;
-
-	if (!s || !*s)
-		return -EINVAL;
-	n = strlen(s);
-	i = strspn(s, "0123456789");
-	/* Epoch seconds, maybe with a fraction ("1424476529.0"). */
-	if (i == n || (i && s[i] == '.' && i + 1 < n && strspn(s + i + 1, "0123456789") == n - i - 1)) {
-		char whole[16];
-
-		if (i >= sizeof(whole))
-			return -EINVAL;
-		memcpy(whole, s, i);
-		whole[i] = '\0';
-		return hr_cli_time_parse(whole, sec);
-	}
-	if (n < 10 || i != 4 || s[4] != '-' || s[7] != '-')
-		return -EINVAL;
-	p = s + 10;
-	if (*p == 'T' || *p == 't' || *p == ' ') {
-		p++;
-		if (strlen(p) < 5 || (hh = hr_digits(p, 2)) < 0 || p[2] != ':' || (mm = hr_digits(p + 3, 2)) < 0)
-			return -EINVAL;
-		p += 5;
-		if (*p == ':') {
-			if ((ss = hr_digits(p + 1, 2)) < 0)
-				return -EINVAL;
-			p += 3;
-			if (*p == '.' || *p == ',') {
-				p++;
-				if (*p < '0' || *p > '9')
-					return -EINVAL;
-				while (*p >= '0' && *p <= '9')
-					p++;
-			}
-		}
-	} else if (*p) {
-		return -EINVAL;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int sign = *p == '-' ? -1 : 1, oh, om = 0;
-
-		if ((oh = hr_digits(p + 1, 2)) < 0 || oh > 23)
-			return -EINVAL;
-		p += 3;
-		if (*p == ':')
-			p++;
-		if (*p) {
-			if ((om = hr_digits(p, 2)) < 0 || om > 59)
-				return -EINVAL;
-			p += 2;
-		}
-		off = sign * (oh * 3600 + om * 60);
-	}
-	if (*p || hh > 23 || mm > 59 || ss > 59)
-		return -EINVAL;
-	snprintf(full, sizeof(full), "%.10sT%02d:%02d:%02dZ", s, hh, mm, ss);
-	if (hr_ct_time_parse(full, strlen(full), sec))
-		return -EINVAL;
-	*sec -= off;
 	return 0;
 }
 

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include "history/rows.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
 
 static const char *str(json_t *o, const char *key)
 {
@@ -82,4 +82,26 @@ int hr_history_row_from_json(json_t *rec, const char *json, size_t len,
 	row->json = json;
 	row->len = len;
 	return 0;
+}
+
+void hr_history_row_from_record(const struct hr_record *rec, struct hr_history_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->time_sec = hr_ns_to_sec(rec->event_time_ns);
+	row->event_id = rec->event_id;
+	row->event_name = rec->event_name;
+	row->event_source = rec->event_source;
+	row->category = rec->event_category;
+	row->user_name = rec->user_name;
+	row->access_key_id = rec->access_key_id;
+	row->read_only = rec->read_only;
+	for (int i = 0; i < rec->n_resources && i < HR_RECORD_MAX_RESOURCES; i++) {
+		if (!rec->resources[i].type || !rec->resources[i].name)
+			continue;
+		row->resources[row->n_resources].type = rec->resources[i].type;
+		row->resources[row->n_resources].name = rec->resources[i].name;
+		row->n_resources++;
+	}
+	row->json = rec->json;
+	row->len = rec->len;
 }

@@ -8,7 +8,8 @@
 #include <jansson.h>
 
 #include "sign/chain.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
+#include "common/files.h"
 
 #define STATE_MAX (64 << 20)
 

@@ -9,7 +9,7 @@
 #include "record/jsonw.h"
 #include "sign/digest.h"
 #include "sign/keys.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
 
 int hr_trail_name_valid(const char *name)
 {

@@ -23,7 +23,9 @@
 #include <openssl/x509.h>
 
 #include "sign/keys.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
+#include "common/encode.h"
+#include "common/files.h"
 
 #define INDEX_NAME	"index.json"
 #define INDEX_MAX	(4 << 20)

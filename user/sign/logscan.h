@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "sign/util.h"
+#include "common/timefmt.h"
 
 struct hr_logscan {
 	/* results */

@@ -24,7 +24,10 @@
 #include "sign/digest.h"
 #include "sign/keys.h"
 #include "sign/signer.h"
-#include "sign/util.h"
+#include "common/timefmt.h"
+#include "common/encode.h"
+#include "common/files.h"
+#include "common/gz.h"
 #include "common/clock.h"
 
 #define NS			1000000000LL

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* internal.h - what history.c (storage) and query.c (LookupEvents) share. */
-#ifndef HOSTRAIL_HISTORY_INTERNAL_H
-#define HOSTRAIL_HISTORY_INTERNAL_H
+/*
+ * format.h - the history database's on-disk encodings: categories,
+ * posting attributes and entries, a block's directory, event ids.
+ */
+#ifndef HOSTRAIL_HISTORY_FORMAT_H
+#define HOSTRAIL_HISTORY_FORMAT_H
 
-#include <limits.h>
-#include <sqlite3.h>
-#include <zstd.h>
-#include "history/history.h"
+#include <stddef.h>
+#include <stdint.h>
+#include "history/rows.h"
 
 /* eventCategory as stored in a block's directory. */
 enum { HR_CAT_MANAGEMENT = 0, HR_CAT_DATA = 1, HR_CAT_INSIGHT = 2, HR_CAT_OTHER = 3 };
@@ -70,51 +72,20 @@ static inline void hr_history_dir_get(const unsigned char *d, int64_t tmin,
 	e->cat = d[12];
 }
 
-/* postings.c: a batch's postings, built in memory, then written. */
-struct hr_postings;
-struct hr_postings *hr_postings_new(void);
-void hr_postings_free(struct hr_postings *ps);
-/* Size for a batch of rows; forgets what was not flushed. */
-int hr_postings_begin(struct hr_postings *ps, size_t rows);
-/* The record at place in block blk (newest time tmax), category cat. */
-void hr_postings_add(struct hr_postings *ps, const struct hr_history_row *r, int cat,
-		     int64_t blk, int64_t tmax, size_t place);
-/* Insert the rows with ins (p, a, v, tmax, blk, list); 0 or -errno. */
-int hr_postings_flush(struct hr_postings *ps, sqlite3_stmt *ins);
-
-struct hr_history {
-	sqlite3 *db;
-	char path[PATH_MAX];
-	enum hr_history_mode mode;
-	unsigned retention_days;
-	int64_t last_prune;
-	sqlite3_stmt *ins_block, *get_block, *ins_posting, *has_id;
-	sqlite3_stmt *begin, *commit, *rollback;
-	ZSTD_CCtx *zc;				/* the writer's */
-	ZSTD_CDict *cdict;
-	ZSTD_DCtx *zx;
-	ZSTD_DDict *ddict;
-	struct hr_postings *postings;		/* a block's postings being built */
-	unsigned char *zbuf;			/* a block being written, compressed */
-	size_t zcap;
-	char *blk_buf;				/* the block last read, decompressed */
-	size_t blk_cap, blk_len;
-	int64_t blk_id;				/* -1: none */
-	unsigned char token_key[32];
-	uint64_t duplicates;			/* REBUILD: already present */
-	char *page_buf[HR_LOOKUP_MAX_RESULTS];	/* the records of a page */
-	size_t page_cap[HR_LOOKUP_MAX_RESULTS];
-};
-
 /* The event id as a posting value: 16 bytes for a UUID (into uuid), else
  * the text. Returns its length; *v points at it. */
 size_t hr_history_id_value(const char *event_id, unsigned char uuid[16], const void **v);
+
 /* An event's id from its block and place in it, and back. */
-int64_t hr_history_event_pos(int64_t blk, size_t place);
-int64_t hr_history_event_block(int64_t id);
-/* Record bytes off..off+len of event id's block into *buf (grown as
- * needed), NUL-terminated. 0, or -EBADMSG (damaged, missing) or -ENOMEM. */
-int hr_history_record(struct hr_history *h, int64_t id, int64_t off, int64_t len,
-		      char **buf, size_t *cap);
+#define HR_HISTORY_BLOCK_SHIFT 6	/* event id = block id << SHIFT | place */
+static inline int64_t hr_history_event_pos(int64_t blk, size_t place)
+{
+	return blk << HR_HISTORY_BLOCK_SHIFT | (int64_t)place;
+}
+
+static inline int64_t hr_history_event_block(int64_t id)
+{
+	return id >> HR_HISTORY_BLOCK_SHIFT;
+}
 
 #endif

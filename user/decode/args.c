@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "decode/dctx.h"
+#include "decode/decode_int.h"
 #include "decode/flags.h"
 #include "decode/pathnorm.h"
 #include "enrich/procs.h"

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/mount.h>
-#include "decode/dctx.h"
+#include "decode/decode_int.h"
 #include "decode/flags.h"
 #include "enrich/users.h"
 #include "record/jsonw.h"

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "decode/dctx.h"
+#include "decode/decode_int.h"
 #include "record/jsonw.h"
 
 /* A row says how to show every argument, or has its own decoder. */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/timex.h>
-#include "decode/dctx.h"
+#include "decode/decode_int.h"
 #include "decode/flags.h"
 #include "enrich/procs.h"
 #include "record/jsonw.h"

@@ -20,7 +20,7 @@
 #include "hostrail_abi.h"
 
 struct hr_names;
-struct hr_dctx;		/* decode/dctx.h: one event being decoded */
+struct hr_dctx;		/* decode/decode_int.h: one event being decoded */
 
 /* How requestParameters shows an argument (decode/decode.c walks them). */
 enum hr_show {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/mount.h>
-#include "decode/dctx.h"
+#include "decode/decode_int.h"
 #include "enrich/users.h"
 #include "record/jsonw.h"
 

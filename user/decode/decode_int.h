@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * dctx.h - inside the decoder: one event being turned into
+ * decode_int.h - inside the decoder: one event being turned into
  * requestParameters, and the writers the table's rows name.
  *
  * args.c writes the argument kinds a row describes (strings, paths, fds,

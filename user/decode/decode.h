@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "hostrail_abi.h"
-#include "decode/syscall_table.h"
+struct hr_syscall_desc;	/* decode/syscall_table.h */
 
 struct jsonw;
 struct hr_users;

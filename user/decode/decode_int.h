@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "decode/decode.h"
+#include "decode/decoders.h"
+#include "decode/syscall_table.h"
 
 /* Room for a cwd or fd target (PATH_MAX) plus a captured path. */
 #define PATHBUF (PATH_MAX + HR_STR_MAX + 2)
@@ -80,45 +82,5 @@ void hrd_enum(struct hr_dctx *c, const char *key, const struct hr_names *t, uint
 void hrd_hex(struct hr_dctx *c, const char *key, uint64_t v);
 /* Argument i as its row describes it (enum hr_show). */
 void hrd_arg(struct hr_dctx *c, int i);
-
-/* ---- structs.c: arguments with a function of their own (HR_SHOW_FN) ---- */
-
-void hrd_timespec(struct hr_dctx *c, int i);	/* struct timespec */
-void hrd_timeval(struct hr_dctx *c, int i);	/* struct timeval */
-void hrd_timezone(struct hr_dctx *c, int i);	/* struct timezone */
-void hrd_timex(struct hr_dctx *c, int i);	/* struct __kernel_timex */
-void hrd_clock(struct hr_dctx *c, int i);	/* clockid_t, dynamic clocks too */
-void hrd_open_flags(struct hr_dctx *c, int i);	/* open flags; mode is argument i + 1 */
-void hrd_open_how(struct hr_dctx *c, int i);	/* struct open_how */
-void hrd_argv(struct hr_dctx *c, int i);	/* NUL-separated argv */
-void hrd_pid(struct hr_dctx *c, int i);		/* a target process */
-void hrd_swap_flags(struct hr_dctx *c, int i);	/* swapon: flags and priority */
-void hrd_kexec_flags(struct hr_dctx *c, int i);	/* kexec_load: flags and arch */
-void hrd_mount_attr(struct hr_dctx *c, int i);	/* struct mount_attr */
-void hrd_module_fd(struct hr_dctx *c, int i);	/* finit_module's file and module */
-/* A target process by pid: its number, executable and resource. */
-void hrd_target(struct hr_dctx *c, const char *key, int32_t pid);
-
-/* readOnly of the open calls (.read_only) */
-bool hrd_ro_open(const struct hr_syscall_desc *d, const struct hr_syscall_event *ev);
-bool hrd_ro_open_how(const struct hr_syscall_desc *d, const struct hr_syscall_event *ev);
-
-/* ---- calls.c: irregular calls (.decode) ---- */
-
-void hrd_setgroups(struct hr_dctx *c);
-void hrd_capset(struct hr_dctx *c);
-void hrd_bpf(struct hr_dctx *c);
-void hrd_kexec_file_load(struct hr_dctx *c);
-void hrd_name_buf(struct hr_dctx *c);	/* sethostname, setdomainname */
-void hrd_mount(struct hr_dctx *c);
-void hrd_ptrace(struct hr_dctx *c);
-
-/* ---- what.c: hr_decoded.what (.what) ---- */
-
-void hrd_what_mount(struct hr_dctx *c);
-void hrd_what_uid(struct hr_dctx *c);	/* of argument 0 */
-void hrd_what_gid(struct hr_dctx *c);
-void hrd_what_mode(struct hr_dctx *c);	/* the path and its HR_SHOW_MODE argument */
-void hrd_what_name(struct hr_dctx *c);	/* "to <argument 0>" */
 
 #endif

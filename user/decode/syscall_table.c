@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include "syscall_table.h"
-#include "decode/decode_int.h"
+#include "decode/decoders.h"
 #include "decode/flags.h"
 
 #ifndef SYS_openat2

@@ -483,7 +483,7 @@ static bool delivery_differs(const struct hr_trail_config *a, const struct hr_tr
 {
 	return strcmp(a->bucket_dir, b->bucket_dir) || strcmp(a->s3_bucket_name, b->s3_bucket_name) ||
 	       a->batch_seconds != b->batch_seconds || a->digest_seconds != b->digest_seconds ||
-	       a->forward_to_journald != b->forward_to_journald;
+	       a->forward_to_journald != b->forward_to_journald || a->outputs_off != b->outputs_off;
 }
 
 static char *update_request(const struct hr_trail_config *tc)

@@ -70,6 +70,7 @@ static void trail_close(struct hr_trail *t)
 {
 	hr_batcher_close(t->batch);
 	hr_signer_close(t->signer);
+	free(t->published);
 	hr_selectors_free(&t->sel);
 	memset(t, 0, sizeof(*t));
 }
@@ -128,8 +129,18 @@ static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_
 	bo.spool_dir = spool;
 	bo.frame = frame;
 	bo.batch_seconds = tc->batch_seconds;
-	bo.on_delivered = hr_signer_on_delivered;
-	bo.arg = t->signer;
+	/* The signer hears first: a file must be pending in the chain before
+	 * it can appear (signer.h). */
+	t->published = calloc(1, sizeof(*t->published));
+	if (!t->published) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	hr_listeners_add(t->published, hr_signer_on_delivered, t->signer);
+	if (ts->outputs)
+		hr_listeners_add(t->published, hr_outputs_published, ts->outputs);
+	bo.on_delivered = hr_listeners_published;
+	bo.arg = t->published;
 	rc = hr_batcher_open(&bo, &t->batch);
 	if (rc) {
 		hr_err("failed to open the batch spool %s: %s", spool, strerror(-rc));
@@ -154,9 +165,10 @@ int hr_trails_add(struct hr_trails *ts, const struct hr_trail_config *tc)
 	return 0;
 }
 
-int hr_trails_open(struct hr_trails *ts, const struct hr_config *cfg)
+int hr_trails_open(struct hr_trails *ts, const struct hr_config *cfg, struct hr_outputs *outputs)
 {
 	memset(ts, 0, sizeof(*ts));
+	ts->outputs = outputs;
 	snprintf(ts->account_id, sizeof(ts->account_id), "%s", cfg->account_id);
 	snprintf(ts->region, sizeof(ts->region), "%s", cfg->region);
 	snprintf(ts->state_dir, sizeof(ts->state_dir), "%s", cfg->state_dir);
@@ -197,9 +209,28 @@ unsigned hr_trails_deliver(struct hr_trails *ts, const struct hr_record *rec)
 		/* A failed append is counted by the batcher and reported as LostEvents. */
 		hr_batcher_add(t->batch, rec);
 		t->recorded++;
-		kept |= HR_KEPT | (t->cfg.forward_to_journald ? HR_KEPT_FOR_JOURNALD : 0);
+		kept |= hr_trail_outputs(&t->cfg);
 	}
 	return kept;
+}
+
+unsigned hr_trail_outputs(const struct hr_trail_config *tc)
+{
+	int journald = hr_output_bit(HR_OUTPUT_JOURNALD);
+
+	if (!tc->forward_to_journald && journald >= 0)
+		return HR_OUTPUTS_ALL & ~tc->outputs_off & ~(1u << journald);
+	return HR_OUTPUTS_ALL & ~tc->outputs_off;
+}
+
+void hr_trail_counters(const struct hr_trail *t, struct hr_output_counters *c)
+{
+	struct hr_batcher_stats bs;
+
+	hr_batcher_stats(t->batch, &bs);
+	memset(c, 0, sizeof(*c));
+	c->taken = bs.accepted;
+	c->lost[HR_LOSS_SPOOL_WRITE] = bs.lost;
 }
 
 void hr_trails_tick(struct hr_trails *ts, int64_t now_ns)
@@ -256,6 +287,7 @@ int hr_trails_reopen(struct hr_trails *ts, int i, const struct hr_trail_config *
 
 	hr_batcher_close(old.batch);
 	hr_signer_close(old.signer);
+	free(old.published);
 	hr_selectors_free(&ts->t[i].sel);
 	rc |= trail_open(ts, &ts->t[i], tc);
 	if (rc)

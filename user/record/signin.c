@@ -18,9 +18,6 @@
 #include "enrich/sessions.h"
 #include "enrich/users.h"
 
-#define EVENT_VERSION "1.11"
-#define NO_ID 0xffffffffu
-
 struct signin_ctx {
 	struct hr_recorder *r;
 	hr_record_fn emit;
@@ -231,27 +228,12 @@ static int build(struct hr_recorder *r, const struct hr_signin *si, struct hr_re
 	w_additional(r, si, wall_ns, si->kind == HR_SIGNIN_SWITCH ? id.user_arn : NULL,
 		     si->kind == HR_SIGNIN_SWITCH ? to_arn : NULL);
 	hr_rec_request_id(r, si->boot_ns, si->caller->pid, rid);
-	jw_kstrz(w, "requestID", rid);
-	rc = hr_rec_uuid(r, out->event_id);
+	rc = hr_rec_tail(r, &(struct hr_rec_kind){
+			 .event_source = sts ? "sts.linux" : "signin.linux", .event_name = name,
+			 .event_type = sts ? "AwsApiCall" : "AwsConsoleSignIn",
+			 .category = "Management", .wall_ns = wall_ns, .request_id = rid }, out);
 	if (rc)
 		goto fail;
-	jw_kstrz(w, "eventID", out->event_id);
-	jw_kbool(w, "readOnly", false);
-	jw_kstrz(w, "eventType", sts ? "AwsApiCall" : "AwsConsoleSignIn");
-	jw_kbool(w, "managementEvent", true);
-	jw_kstrz(w, "recipientAccountId", f->account_id);
-	jw_kstrz(w, "eventCategory", "Management");
-	jw_obj_end(w);
-	rc = hr_rec_finish(r, out);
-	if (rc)
-		goto fail;
-
-	out->event_time_ns = wall_ns;
-	out->event_name = name;
-	out->event_source = sts ? "sts.linux" : "signin.linux";
-	out->event_category = "Management";
-	out->event_type = sts ? "AwsApiCall" : "AwsConsoleSignIn";
-	out->read_only = false;
 	out->source_ip = source;
 	source = NULL;
 	/* A login says how it came in, failed or not; su and sudo run in

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * agent.c - wire the pipeline stages together and run the loop.
+ * agent.c - wire the pipeline stages together and run the loop:
+ * capture -> (decode -> enrich -> record: pipeline/pipeline.c) -> the
+ * trails (select -> batch -> deliver -> sign) and the outputs.
  *
  * Start order matters for integrity: the signer first (it knows where the
  * chain stands), then the batcher (it recovers what a crashed run accepted

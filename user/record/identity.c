@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * identity.c - userIdentity and the login session a record names, per
- * docs/event-model.md "Who".
+ * identity.c - userIdentity, per docs/event-model.md "Who", from what the
+ * enrich stage found out about the task (enrich.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,85 +10,28 @@
 #include "record.h"
 #include "record_int.h"
 #include "jsonw.h"
+#include "enrich/enrich.h"
 #include "enrich/users.h"
-#include "enrich/sessions.h"
 
-/* An account name for a uid, "uid-<n>" when NSS has none, made safe for
- * an ARN and an index (valid UTF-8). */
-static char *user_name(struct hr_recorder *r, uint32_t uid)
-{
-	char buf[HR_USER_NAME_MAX];
-
-	if (hr_users_uid_name(r->users, uid, buf, sizeof(buf)))
-		snprintf(buf, sizeof(buf), "uid-%u", uid);
-	return hr_utf8_sanitize(buf, strlen(buf));
-}
-
-/* ---- userIdentity ---- */
-
-/*
- * The login session's start becomes sessionContext.attributes.creationDate;
- * a session the table does not know (evicted) omits it, as CloudTrail
- * allows. Audit session ids are never reused within a boot, so the id
- * alone names the session here.
- */
-static bool session_creation_time(struct hr_recorder *r, uint32_t sessionid, int64_t *ns)
-{
-	const struct hr_session *s = hr_sessions_get(r->sessions, sessionid, NO_ID);
-
-	if (!s || !s->created_ns)
-		return false;
-	*ns = s->created_ns;
-	return true;
-}
-
-/* The session's remote address: "localhost" for a local login or none. */
-const char *hr_rec_source_ip(struct hr_recorder *r, const struct hr_task *t)
-{
-	const struct hr_session *s;
-
-	if (t->loginuid == NO_ID)
-		return "localhost";
-	s = hr_sessions_get(r->sessions, t->sessionid, t->loginuid);
-	return s && s->source_ip[0] ? s->source_ip : "localhost";
-}
-
-static bool session_mfa(struct hr_recorder *r, uint32_t sessionid)
-{
-	const struct hr_session *s = hr_sessions_get(r->sessions, sessionid, NO_ID);
-
-	return s && s->mfa;
-}
-
-/* How the task's session logged in (struct hr_record.via), or NULL. */
-const char *hr_rec_session_via(struct hr_recorder *r, const struct hr_task *t)
-{
-	const struct hr_session *s;
-
-	if (t->loginuid == NO_ID)
-		return NULL;
-	s = hr_sessions_get(r->sessions, t->sessionid, t->loginuid);
-	return s ? s->via : NULL;
-}
-
-static void w_session_attributes(struct hr_recorder *r, uint32_t sessionid)
+/* A session the table does not know (evicted) omits creationDate, as
+ * CloudTrail allows. */
+static void w_session_attributes(struct hr_rec *r, const struct hr_who *who)
 {
 	struct jsonw *w = &r->w;
 	char t[32];
-	int64_t ns;
 
 	jw_key(w, "attributes");
 	jw_obj_begin(w);
-	if (session_creation_time(r, sessionid, &ns) &&
-	    hr_format_utc(ns / 1000000000LL, t, sizeof(t)))
+	if (who->session_known && who->session_created_ns &&
+	    hr_format_utc(who->session_created_ns / 1000000000LL, t, sizeof(t)))
 		jw_kstrz(w, "creationDate", t);
-	jw_kstrz(w, "mfaAuthenticated", session_mfa(r, sessionid) ? "true" : "false");
+	jw_kstrz(w, "mfaAuthenticated", who->session_known && who->session_mfa ? "true" : "false");
 	jw_obj_end(w);
 }
 
 /* The identity of uid as a principal in its own right: Root for 0,
  * IAMUser otherwise. Fills *arn (malloc'd). */
-void hr_rec_principal(struct hr_recorder *r, uint32_t uid, const char *name, char **arn)
+void hr_rec_principal(struct hr_rec *r, uint32_t uid, const char *name, char **arn)
 {
 	struct jsonw *w = &r->w;
 	char tail[HR_USER_NAME_MAX + 8];
@@ -116,14 +59,16 @@ void hr_rec_principal(struct hr_recorder *r, uint32_t uid, const char *name, cha
  *  in a session, euid == loginuid: that principal + accessKeyId + attributes
  *  in a session, euid != loginuid: AssumedRole <euid user>/<login user>,
  *      sessionIssuer = the login user's own identity
+ * The names come from who (the enrich stage), and go over to id.
  */
-int hr_rec_identity(struct hr_recorder *r, const struct hr_task *t, struct ident *id)
+int hr_rec_identity(struct hr_rec *r, const struct hr_task *t, struct hr_who *who,
+		    struct ident *id)
 {
 	struct jsonw *w = &r->w;
-	bool in_session = t && t->loginuid != NO_ID;
-	uint32_t euid = t ? t->euid : 0;
+	bool in_session = t->loginuid != NO_ID;
+	uint32_t euid = t->euid;
 	char key[48], tail[2 * HR_USER_NAME_MAX + 32];
-	char *ename = NULL, *lname = NULL, *larn = NULL;
+	char *ename = who->euid_name, *lname = who->login_name, *larn = NULL;
 
 	jw_key(w, "userIdentity");
 	jw_obj_begin(w);
@@ -133,7 +78,7 @@ int hr_rec_identity(struct hr_recorder *r, const struct hr_task *t, struct ident
 		if (!id->access_key_id)
 			goto nomem;
 	}
-	ename = user_name(r, euid);
+	who->euid_name = who->login_name = NULL;
 	if (!ename)
 		goto nomem;
 	if (!in_session || t->loginuid == euid) {
@@ -147,13 +92,12 @@ int hr_rec_identity(struct hr_recorder *r, const struct hr_task *t, struct ident
 		if (in_session) {
 			jw_key(w, "sessionContext");
 			jw_obj_begin(w);
-			w_session_attributes(r, t->sessionid);
+			w_session_attributes(r, who);
 			jw_obj_end(w);
 		}
 		id->user_name = ename;
 		ename = NULL;
 	} else {
-		lname = user_name(r, t->loginuid);
 		if (!lname)
 			goto nomem;
 		snprintf(tail, sizeof(tail), "assumed-role/%s/%s", ename, lname);
@@ -176,7 +120,7 @@ int hr_rec_identity(struct hr_recorder *r, const struct hr_task *t, struct ident
 			goto nomem;
 		jw_kstrz(w, "userName", lname);
 		jw_obj_end(w);
-		w_session_attributes(r, t->sessionid);
+		w_session_attributes(r, who);
 		jw_obj_end(w);
 		/* Index on the person: "alice, acting as root" is alice's. */
 		id->user_name = lname;

@@ -11,7 +11,6 @@
 #include "record.h"
 #include "record_int.h"
 #include "jsonw.h"
-#include "enrich/procs.h"
 #include "common/clock.h"
 
 /* An object's text from the agent or the control socket's own builder:
@@ -26,19 +25,8 @@ static size_t object_len(const char *json)
 	return n >= 2 && json[0] == '{' && json[n - 1] == '}' ? n : 0;
 }
 
-int hr_record_control(struct hr_recorder *r, const char *event_name,
-		      const struct hr_task *caller, const char *extra_json,
-		      struct hr_record *out)
-{
-	struct hr_control_call call = {
-		.event_name = event_name, .caller = caller, .extra_json = extra_json,
-	};
-
-	return hr_record_control_call(r, &call, out);
-}
-
-int hr_record_control_call(struct hr_recorder *r, const struct hr_control_call *call,
-			   struct hr_record *out)
+int hr_rec_control(struct hr_rec *r, const struct hr_control_call *call, struct hr_who *who,
+		   struct hr_record *out)
 {
 	static const char *const names[] = { "StartLogging", "StopLogging", "PutEventSelectors",
 					     "UpdateTrail" };
@@ -67,16 +55,16 @@ int hr_record_control_call(struct hr_recorder *r, const struct hr_control_call *
 	jw_reset(w);
 	jw_obj_begin(w);
 	jw_kstrz(w, "eventVersion", EVENT_VERSION);
-	rc = hr_rec_identity(r, caller ? caller : &root, &id);
+	rc = hr_rec_identity(r, caller ? caller : &root, who, &id);
 	if (rc)
 		goto fail;
 	jw_kstrz(w, "eventTime", hr_rec_event_time(r, wall_ns));
 	jw_kstrz(w, "eventSource", "hostrail.linux");
 	jw_kstrz(w, "eventName", name);
 	jw_kstrz(w, "awsRegion", r->frame.region);
-	jw_kstrz(w, "sourceIPAddress", caller ? hr_rec_source_ip(r, caller) : "localhost");
-	if (caller && hr_procs_lookup(r->procs, caller->tgid, &r->pi) == 0)
-		hr_rec_user_agent(w, &r->pi, caller->comm);
+	jw_kstrz(w, "sourceIPAddress", caller ? who->source_ip : "localhost");
+	if (caller && who->have_proc)
+		hr_rec_user_agent(w, who->proc, caller->comm);
 	else if (caller)
 		jw_kstr(w, "userAgent", caller->comm, strnlen(caller->comm, HR_COMM_LEN));
 	else
@@ -156,8 +144,8 @@ static void w_lost_details(struct jsonw *w, void *arg)
 	jw_obj_end(w);
 }
 
-int hr_record_lost(struct hr_recorder *r, uint64_t count, int64_t from_ns, int64_t to_ns,
-		   const char *reason, const char *sink, struct hr_record *out)
+int hr_rec_lost(struct hr_rec *r, uint64_t count, int64_t from_ns, int64_t to_ns,
+		const char *reason, const char *sink, struct hr_record *out)
 {
 	struct jsonw *w = &r->w;
 	int64_t wall_ns = hr_clock_ns(CLOCK_REALTIME);

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * record.c - the recorder (see record.h): its lifetime, the formatters
+ * record.c - the record stage (record_int.h): its state, the formatters
  * every record uses and the one writer of every record's tail.
  *
  * Records are written straight into a reused jsonw buffer, in the key
  * order of cloudtrail-format.md §2.2; jansson would cost ten times as much
  * here. The builders are beside this file: syscall.c (system calls),
  * own_events.c (the agent's own events), signin.c (sign-ins), with the
- * userIdentity writer in identity.c. The recorder is not thread-safe: the
- * daemon owns one per consumer.
+ * userIdentity writer in identity.c. pipeline/pipeline.c drives decode,
+ * enrich and then this stage. Not thread-safe.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,29 +18,19 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
-#include <utmp.h>
 #include "record.h"
 #include "record_int.h"
 #include "jsonw.h"
-#include "enrich/procs.h"
-#include "enrich/users.h"
-#include "enrich/sessions.h"
-#include "enrich/logins.h"
 #include "common/clock.h"
 
 _Static_assert(HR_DECODE_MAX_RES == HR_RECORD_MAX_RESOURCES, "resource bounds differ");
 
-void hr_recorder_set_clock(struct hr_recorder *r, int64_t realtime_minus_boottime_ns)
-{
-	r->clock_off = realtime_minus_boottime_ns;
-}
-
 /* Boot id as 32 hex digits; if unreadable (tests, odd containers), a
  * random one: requestIDs stay unique, they just stop naming the boot. */
-static void load_boot_id(struct hr_recorder *r)
+static void load_boot_id(struct hr_rec *r, const char *proc_root)
 {
 	char path[PATH_MAX], buf[64];
-	const char *roots[2] = { r->proc_root, "/proc" };
+	const char *roots[2] = { proc_root, "/proc" };
 	size_t o = 0;
 	ssize_t n = -1;
 	int fd;
@@ -98,68 +88,26 @@ static bool frame_valid(const struct hr_frame *f)
 	       strnlen(f->bucket_name, sizeof(f->bucket_name)) < sizeof(f->bucket_name);
 }
 
-int hr_recorder_new(const struct hr_recorder_opts *opts, struct hr_recorder **out)
+int hr_rec_init(struct hr_rec *r, const struct hr_frame *frame, const char *proc_root)
 {
-	struct hr_recorder *r;
-	int rc;
-
-	*out = NULL;
-	if (!opts || !frame_valid(&opts->frame))
+	memset(r, 0, sizeof(*r));
+	if (!frame_valid(frame))
 		return -EINVAL;
-	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (jw_init(&r->w, 8192))
 		return -ENOMEM;
-	r->frame = opts->frame;
-	r->proc_root = strdup(opts->proc_root ? opts->proc_root : "/proc");
-	if (!r->proc_root) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	rc = hr_users_new(opts->user_cache_max, 0, &r->users);
-	if (rc)
-		goto fail;
-	rc = hr_procs_new(r->proc_root, opts->proc_cache_max, &r->procs);
-	if (rc)
-		goto fail;
-	rc = jw_init(&r->w, 8192);
-	if (rc)
-		goto fail;
-	rc = hr_sessions_new(0, &r->sessions);
-	if (rc)
-		goto fail;
-	rc = hr_logins_new(0, &r->logins);
-	if (rc)
-		goto fail;
-	r->env.proc_root = r->proc_root;
-	r->env.users = r->users;
-	r->env.procs = r->procs;
+	r->frame = *frame;
 	r->clock_off = hr_clock_ns(CLOCK_REALTIME) - hr_clock_ns(CLOCK_BOOTTIME);
 	r->last_sec = INT64_MIN;
 	r->rnd_off = RND_POOL;
 	snprintf(r->arn_tail, sizeof(r->arn_tail), "%s:%s:", r->frame.region,
 		 r->frame.account_id);
-	load_boot_id(r);
-	/* Sessions opened before the agent: from the processes and utmp. */
-	hr_sessions_rebuild(r->sessions, r->proc_root,
-			    strcmp(r->proc_root, "/proc") ? NULL : _PATH_UTMP, r->clock_off);
-	*out = r;
+	load_boot_id(r, proc_root);
 	return 0;
-fail:
-	hr_recorder_free(r);
-	return rc;
 }
 
-void hr_recorder_free(struct hr_recorder *r)
+void hr_rec_fini(struct hr_rec *r)
 {
-	if (!r)
-		return;
 	jw_free(&r->w);
-	hr_logins_free(r->logins);
-	hr_sessions_free(r->sessions);
-	hr_procs_free(r->procs);
-	hr_users_free(r->users);
-	free(r->proc_root);
-	free(r);
 }
 
 void hr_record_free(struct hr_record *rec)
@@ -181,29 +129,9 @@ void hr_record_free(struct hr_record *rec)
 	memset(rec, 0, sizeof(*rec));
 }
 
-void hr_recorder_exec(struct hr_recorder *r, const struct hr_exec_event *ev, size_t size)
-{
-	size_t len;
-
-	if (!r || !ev || size < HR_EXEC_EVENT_FIXED_SIZE || size > sizeof(*ev) ||
-	    ev->hdr.type != HR_EV_EXEC)
-		return;
-	len = ev->filename_len;
-	if (len > size - HR_EXEC_EVENT_FIXED_SIZE)
-		len = size - HR_EXEC_EVENT_FIXED_SIZE;
-	hr_procs_exec(r->procs, ev->hdr.task.tgid, ev->filename, len);
-}
-
-void hr_recorder_exit(struct hr_recorder *r, const struct hr_exit_event *ev)
-{
-	if (!r || !ev || ev->hdr.type != HR_EV_EXIT)
-		return;
-	hr_procs_exit(r->procs, ev->hdr.task.tgid);
-}
-
 /* ---- small formatters ---- */
 
-static int random_bytes(struct hr_recorder *r, void *p, size_t n)
+static int random_bytes(struct hr_rec *r, void *p, size_t n)
 {
 	if (r->rnd_off + n > RND_POOL) {
 		/* One getrandom per 256 records, not one per record. */
@@ -221,7 +149,7 @@ static int random_bytes(struct hr_recorder *r, void *p, size_t n)
  * of wall-clock milliseconds, then 74 random bits. The history's eventID
  * index then grows at its end instead of being written at random.
  */
-int hr_rec_uuid(struct hr_recorder *r, char out[37])
+int hr_rec_uuid(struct hr_rec *r, char out[37])
 {
 	static const char hex[] = "0123456789abcdef";
 	uint64_t ms = (uint64_t)hr_clock_ns(CLOCK_REALTIME) / 1000000;
@@ -245,7 +173,7 @@ int hr_rec_uuid(struct hr_recorder *r, char out[37])
 }
 
 /* eventTime; records come in time order, so one strftime per second. */
-const char *hr_rec_event_time(struct hr_recorder *r, int64_t ns)
+const char *hr_rec_event_time(struct hr_rec *r, int64_t ns)
 {
 	int64_t sec = ns >= 0 ? ns / 1000000000LL : -((-ns + 999999999LL) / 1000000000LL);
 
@@ -259,14 +187,14 @@ const char *hr_rec_event_time(struct hr_recorder *r, int64_t ns)
 
 /* requestID: unique per system call on this host, and decodable:
  * <first 16 hex of boot id>-<CLOCK_BOOTTIME ns, 16 hex>-<tid, 8 hex>. */
-void hr_rec_request_id(const struct hr_recorder *r, uint64_t boot_ns, uint32_t tid,
+void hr_rec_request_id(const struct hr_rec *r, uint64_t boot_ns, uint32_t tid,
 		       char out[48])
 {
 	snprintf(out, 48, "%.16s-%016llx-%08x", r->boot_id, (unsigned long long)boot_ns, tid);
 }
 
 /* "arn:hostrail:<service>:<region>:<account>:<tail>", malloc'd. */
-char *hr_rec_arn(const struct hr_recorder *r, const char *service, const char *tail)
+char *hr_rec_arn(const struct hr_rec *r, const char *service, const char *tail)
 {
 	size_t sl = strlen(service), al = strlen(r->arn_tail), tl = strlen(tail);
 	char *s = malloc(13 + sl + 1 + al + tl + 1), *o;
@@ -288,7 +216,7 @@ char *hr_rec_arn(const struct hr_recorder *r, const char *service, const char *t
 }
 
 /* Copy the finished JSON into the record (the writer's buffer stays). */
-static int finish(struct hr_recorder *r, struct hr_record *out)
+static int finish(struct hr_rec *r, struct hr_record *out)
 {
 	size_t len;
 	const char *text;
@@ -311,7 +239,7 @@ static int finish(struct hr_recorder *r, struct hr_record *out)
  * [serviceEventDetails], eventCategory. Then the record is finished and
  * its index fields are set from k.
  */
-int hr_rec_tail(struct hr_recorder *r, const struct hr_rec_kind *k, struct hr_record *out)
+int hr_rec_tail(struct hr_rec *r, const struct hr_rec_kind *k, struct hr_record *out)
 {
 	struct jsonw *w = &r->w;
 	int rc;
@@ -356,29 +284,4 @@ void hr_rec_user_agent(struct jsonw *w, const struct hr_proc_info *pi, const cha
 		jw_strn(w, pi->exe, pi->exe_len < USER_AGENT_MAX ? pi->exe_len : USER_AGENT_MAX);
 	else
 		jw_strn(w, comm, strnlen(comm, HR_COMM_LEN));
-}
-
-struct jsonw *hr_rec_writer(struct hr_recorder *r)
-{
-	return &r->w;
-}
-
-const struct hr_frame *hr_rec_frame(const struct hr_recorder *r)
-{
-	return &r->frame;
-}
-
-struct hr_sessions *hr_rec_sessions(struct hr_recorder *r)
-{
-	return r->sessions;
-}
-
-struct hr_logins *hr_rec_logins(struct hr_recorder *r)
-{
-	return r->logins;
-}
-
-int64_t hr_rec_wall_ns(const struct hr_recorder *r, uint64_t boot_ns)
-{
-	return (int64_t)boot_ns + r->clock_off;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * syscall.c - one captured system call into one CloudTrail record.
+ * syscall.c - one system call, decoded (struct hr_call) and enriched
+ * (struct hr_who), into one CloudTrail record.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,9 +10,6 @@
 #include "record.h"
 #include "record_int.h"
 #include "jsonw.h"
-#include "decode/decode.h"
-#include "decode/syscall_table.h"
-#include "enrich/procs.h"
 
 static const char *res_service(const char *type)
 {
@@ -27,7 +25,7 @@ static const char *res_service(const char *type)
 }
 
 /* resources: [{accountId, type, ARN}], moving the names into out. */
-static int w_resources(struct hr_recorder *r, void *arg, struct hr_record *out)
+static int w_resources(struct hr_rec *r, void *arg, struct hr_record *out)
 {
 	struct hr_decoded *dec = arg;
 	struct jsonw *w = &r->w;
@@ -64,15 +62,13 @@ static int w_resources(struct hr_recorder *r, void *arg, struct hr_record *out)
 	return 0;
 }
 
-
-/* ---- system calls ---- */
-
-static void w_additional(struct hr_recorder *r, const struct hr_syscall_desc *d,
-			 const struct hr_syscall_event *ev, const struct hr_decoded *dec,
-			 int64_t wall_ns, bool have_proc)
+static void w_additional(struct hr_rec *r, const struct hr_call *c, const struct hr_who *who,
+			 int64_t wall_ns)
 {
-	const struct hr_task *t = &ev->hdr.task;
-	const struct hr_proc_info *pi = &r->pi;
+	const struct hr_task *t = &c->ev->hdr.task;
+	const struct hr_proc_info *pi = who->proc;
+	const struct hr_decoded *dec = &c->dec;
+	bool have_proc = who->have_proc;
 	struct jsonw *w = &r->w;
 
 	jw_key(w, "additionalEventData");
@@ -114,84 +110,67 @@ static void w_additional(struct hr_recorder *r, const struct hr_syscall_desc *d,
 		jw_arr_begin(w);
 		for (int i = 0; i < HR_MAX_ARGS; i++)
 			if (dec->truncated & (1u << i))
-				jw_str(w, d->args[i].name ? d->args[i].name : "?");
+				jw_str(w, c->d->args[i].name ? c->d->args[i].name : "?");
 		jw_arr_end(w);
 	}
 	jw_obj_end(w);
 }
 
-int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
-		      size_t size, struct hr_record *out)
+int hr_rec_syscall(struct hr_rec *r, struct hr_call *c, struct hr_who *who,
+		   struct hr_record *out)
 {
-	const struct hr_syscall_desc *d;
-	struct hr_decoded dec = { 0 };
+	const struct hr_syscall_event *ev = c->ev;
+	const struct hr_syscall_desc *d = c->d;
+	const struct hr_task *t = &ev->hdr.task;
+	int64_t wall_ns = (int64_t)ev->hdr.boot_ns + r->clock_off;
 	struct ident id = { 0 };
 	struct jsonw *w = &r->w;
-	const struct hr_task *t;
-	const char *emsg = NULL;
-	char ecode[32], rid[48];
-	int64_t wall_ns;
-	bool failed, have_proc;
+	char rid[48];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (hr_syscall_event_check(ev, size))
-		return -EINVAL;
-	d = hr_syscall_lookup(ev->nr);
-	if (!d)
-		return -EINVAL;
-	t = &ev->hdr.task;
-	wall_ns = (int64_t)ev->hdr.boot_ns + r->clock_off;
-	failed = hr_decode_error(ev->ret, ecode, sizeof(ecode), &emsg);
-	have_proc = hr_procs_lookup(r->procs, t->tgid, &r->pi) == 0;
-
 	jw_reset(w);
 	jw_obj_begin(w);
 	jw_kstrz(w, "eventVersion", EVENT_VERSION);
-	rc = hr_rec_identity(r, t, &id);
+	rc = hr_rec_identity(r, t, who, &id);
 	if (rc)
 		goto fail;
 	jw_kstrz(w, "eventTime", hr_rec_event_time(r, wall_ns));
 	jw_kstrz(w, "eventSource", d->event_source);
 	jw_kstrz(w, "eventName", d->event_name);
 	jw_kstrz(w, "awsRegion", r->frame.region);
-	jw_kstrz(w, "sourceIPAddress", hr_rec_source_ip(r, t));
-	hr_rec_user_agent(w, &r->pi, t->comm);
-	if (failed) {
-		jw_kstrz(w, "errorCode", ecode);
-		jw_kstrz(w, "errorMessage", emsg);
+	jw_kstrz(w, "sourceIPAddress", who->source_ip);
+	hr_rec_user_agent(w, who->proc, t->comm);
+	if (c->failed) {
+		jw_kstrz(w, "errorCode", c->ecode);
+		jw_kstrz(w, "errorMessage", c->emsg);
 	}
 	jw_key(w, "requestParameters");
-	rc = hr_decode_request(w, &r->env, d, ev, &dec);
-	if (rc)
-		goto fail;
+	jw_raw(w, c->request, c->request_len);
 	jw_knull(w, "responseElements");
-	w_additional(r, d, ev, &dec, wall_ns, have_proc);
+	w_additional(r, c, who, wall_ns);
 	hr_rec_request_id(r, ev->hdr.boot_ns, t->pid, rid);
 	rc = hr_rec_tail(r, &(struct hr_rec_kind){
 			 .event_source = d->event_source, .event_name = d->event_name,
 			 .event_type = "AwsApiCall", .category = d->category,
-			 /* every management call changes state; data events say */
-			 .read_only = hr_decode_read_only(d, ev), .wall_ns = wall_ns,
-			 .request_id = rid, .resources = w_resources, .arg = &dec }, out);
+			 .read_only = c->read_only, .wall_ns = wall_ns,
+			 .request_id = rid, .resources = w_resources, .arg = &c->dec }, out);
 	if (rc)
 		goto fail;
-	out->source_ip = strdup(hr_rec_source_ip(r, t));
-	out->via = hr_rec_session_via(r, t);
-	out->error_code = failed ? strdup(ecode) : NULL;
-	out->failed = failed;
-	out->what = dec.what;	/* moved: dec no longer frees it */
-	dec.what = NULL;
-	if (!out->source_ip || (failed && !out->error_code)) {
+	out->source_ip = strdup(who->source_ip);
+	out->via = who->via;
+	out->error_code = c->failed ? strdup(c->ecode) : NULL;
+	out->failed = c->failed;
+	out->what = c->dec.what;	/* moved: dec no longer frees it */
+	c->dec.what = NULL;
+	if (!out->source_ip || (c->failed && !out->error_code)) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	hr_rec_ident_move(&id, out);
-	hr_decoded_clear(&dec);
 	return 0;
 fail:
 	hr_rec_ident_clear(&id);
-	hr_decoded_clear(&dec);
 	hr_record_free(out);
 	return rc;
 }

@@ -73,10 +73,14 @@ static void refresh_clock(struct agent *a)
  */
 static void emit_to(struct agent *a, struct hr_record *rec, const char *not_to)
 {
-	unsigned outputs = hr_trails_deliver(&a->trails, rec);
+	/* shared by reference, one copy for all; NULL (no memory) is counted */
+	struct hr_shared_record *sr = hr_shared_record_new(rec);
+	unsigned outputs = hr_trails_deliver(&a->trails, sr, sr ? &sr->rec : rec);
 
 	a->recorded++;
-	hr_outputs_take(&a->outputs, rec, outputs, not_to);	/* takes rec */
+	hr_outputs_take(&a->outputs, sr, outputs, not_to);
+	hr_shared_record_put(sr);
+	hr_record_free(rec);
 }
 
 static void emit(struct agent *a, struct hr_record *rec)
@@ -181,11 +185,6 @@ static void account_losses(struct agent *a, int64_t now_ns)
 	reported |= n > 0;
 	if (reported)
 		a->loss_window_start_ns = now_ns;
-}
-
-static void tick(struct agent *a, int64_t now_ns)
-{
-	hr_trails_tick(&a->trails, now_ns);
 }
 
 static void agent_close(struct agent *a)
@@ -503,7 +502,6 @@ int hr_agent_run(const struct hr_config *cfg, volatile int *stop, struct hr_relo
 			hr_ctl_server_sweep(a.ctl, now);
 			last_second = now;
 		}
-		tick(&a, now);
 	}
 	rc = agent_stop(&a);
 out:

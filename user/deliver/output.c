@@ -54,25 +54,12 @@ static bool wanted(const struct hr_output *o, int i, unsigned mask, const char *
 	return (mask & (1u << i)) && !(not_to && !strcmp(not_to, o->ops->name));
 }
 
-void hr_outputs_take(struct hr_outputs *s, struct hr_record *rec, unsigned mask,
+void hr_outputs_take(struct hr_outputs *s, struct hr_shared_record *sr, unsigned mask,
 		     const char *not_to)
 {
-	struct hr_shared_record *sr;
-	int i;
-
-	for (i = 0; i < s->n && !wanted(&s->o[i], i, mask, not_to); i++)
-		;
-	if (i == s->n) {
-		hr_record_free(rec);
-		return;
-	}
-	/* shared by reference: one copy for all; NULL (ENOMEM) is counted */
-	sr = hr_shared_record_new(rec);
-	hr_record_free(rec);
-	for (; i < s->n; i++)
+	for (int i = 0; i < s->n; i++)
 		if (wanted(&s->o[i], i, mask, not_to))
 			s->o[i].ops->take(s->o[i].ctx, sr);
-	hr_shared_record_put(sr);
 }
 
 void hr_outputs_published(void *arg, const struct hr_delivered_log *log)

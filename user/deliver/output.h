@@ -83,9 +83,9 @@ struct hr_outputs {
 };
 
 int hr_outputs_open(struct hr_outputs *s, const struct hr_output_env *env);
-/* Hand rec over (it is left zeroed) to every output whose bit is in mask,
- * except the one named not_to (NULL: none). */
-void hr_outputs_take(struct hr_outputs *s, struct hr_record *rec, unsigned mask,
+/* Give sr (a reference each) to every output whose bit is in mask, except
+ * the one named not_to (NULL: none). sr NULL (no memory) is counted. */
+void hr_outputs_take(struct hr_outputs *s, struct hr_shared_record *sr, unsigned mask,
 		     const char *not_to);
 /* A listener (see hr_listeners) that tells every output. */
 void hr_outputs_published(void *outputs, const struct hr_delivered_log *log);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "config/config.h"
+#include "deliver/output.h"
 #include "record/record.h"
 
 static char file[64];
@@ -52,6 +53,23 @@ TEST(two_trails_with_selectors)
 	CHECK(!hr_select_match(&c.trails[0].selectors, &r));
 	CHECK(hr_select_match(&c.trails[1].selectors, &r));
 	CHECK(c.trails[1].forward_to_journald);
+	CHECK_INT(c.trails[1].outputs_off, 0);	/* every output by default */
+	hr_config_free(&c);
+}
+
+/* "outputs" turns the others off; forwardToJournald keeps its meaning. */
+TEST(trail_outputs)
+{
+	struct hr_config c;
+	char err[1024];
+	int history = hr_output_bit(HR_OUTPUT_HISTORY), journald = hr_output_bit(HR_OUTPUT_JOURNALD);
+
+	CHECK(history >= 0 && journald >= 0 && history != journald);
+	CHECK_INT(load(&c, "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b/hist\","
+		       "\"outputs\":[\"history\"]}]}", err, sizeof(err)), 0);
+	CHECK_STR(err, "");
+	CHECK(!(c.trails[0].outputs_off & (1u << history)));
+	CHECK(c.trails[0].outputs_off & (1u << journald));
 	hr_config_free(&c);
 }
 
@@ -74,6 +92,11 @@ TEST(each_refusal)
 		  "$.trails[0].selectors: unknown field" },
 		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"forwardToJournald\":1}]}",
 		  "$.trails[0].forwardToJournald: expected true or false" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"outputs\":[\"s3\"]}]}",
+		  "$.trails[0].outputs: unknown output (known: \"journald\", \"history\")" },
+		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"outputs\":"
+		  "[\"history\",\"history\"]}]}",
+		  "$.trails[0].outputs: an output is listed twice" },
 		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\"},"
 		  "{\"name\":\"a\",\"bucketDir\":\"/c\"}]}",
 		  "$.trails[1].name: two trails have this name" },
@@ -113,6 +136,7 @@ int main(void)
 {
 	snprintf(file, sizeof(file), "/tmp/hostrail-test-config-%d.json", (int)getpid());
 	RUN(two_trails_with_selectors);
+	RUN(trail_outputs);
 	RUN(each_refusal);
 	unlink(file);
 	TEST_MAIN_END();

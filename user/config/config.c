@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "config/config.h"
+#include "deliver/output.h"
 
 void hr_config_region_from_hostname(char *buf, size_t len)
 {
@@ -96,6 +97,30 @@ void hr_config_free(struct hr_config *c)
 	c->n_trails = 0;
 }
 
+/* "outputs": ["journald", "history"], each at most once. */
+static int get_outputs(json_t *v, unsigned *off, const char *file, const char *path, char *err,
+		       size_t errlen)
+{
+	unsigned on = 0;
+	size_t i;
+	json_t *o;
+
+	if (!json_is_array(v))
+		return refuse(err, errlen, file, path, "expected an array of output names");
+	json_array_foreach(v, i, o) {
+		int bit = json_is_string(o) ? hr_output_bit(json_string_value(o)) : -ENOENT;
+
+		if (bit < 0)
+			return refuse(err, errlen, file, path,
+				      "unknown output (known: \"journald\", \"history\")");
+		if (on & (1u << bit))
+			return refuse(err, errlen, file, path, "an output is listed twice");
+		on |= 1u << bit;
+	}
+	*off = HR_OUTPUTS_ALL & ~on;
+	return 0;
+}
+
 static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, int idx,
 		      char *err, size_t errlen)
 {
@@ -123,6 +148,8 @@ static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, i
 			rc = get_seconds(v, &tc->digest_seconds, file, path, err, errlen);
 		else if (!strcmp(key, "forwardToJournald"))
 			rc = get_bool(v, &tc->forward_to_journald, file, path, err, errlen);
+		else if (!strcmp(key, "outputs"))
+			rc = get_outputs(v, &tc->outputs_off, file, path, err, errlen);
 		else if (!strcmp(key, "eventSelectors"))
 			tc->event_selectors_json = json_incref(v);	/* checked in finish */
 		else if (!strcmp(key, "advancedEventSelectors"))

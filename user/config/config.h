@@ -30,6 +30,9 @@ struct hr_trail_config {
 	unsigned batch_seconds;
 	unsigned digest_seconds;	/* 0 until resolved: batch_seconds */
 	bool forward_to_journald;	/* "forwardToJournald", default true */
+	/* the outputs (hr_output_bit) NOT in "outputs": 0, every output, is
+	 * the default; journald also needs forward_to_journald */
+	unsigned outputs_off;
 	/* "eventSelectors" / "advancedEventSelectors" as read (json_t *,
 	 * owned), compiled by hr_config_finish() once region and account are
 	 * known. */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * agent.c - wire the pipeline stages together and run the loop.
+ * agent.c - wire the pipeline stages together and run the loop:
+ * capture -> (decode -> enrich -> record: pipeline/pipeline.c) -> the
+ * trails (select -> batch -> deliver -> sign) and the outputs.
  *
  * Start order matters for integrity: the signer first (it knows where the
  * chain stands), then the batcher (it recovers what a crashed run accepted
@@ -26,10 +28,10 @@
 #include "daemon/trail_cmds.h"
 #include "daemon/trails.h"
 #include "decode/syscall_table.h"
+#include "deliver/output.h"
 #include "record/record.h"
 #include "record/signin.h"
 #include "sign/signer.h"
-#include "sink/sinks.h"
 #include "common/clock.h"
 
 #define POLL_MS 100
@@ -41,7 +43,7 @@ struct agent {
 	struct hr_trails trails;	/* each with its batcher, signer, selectors */
 	struct hr_cmd_env cmd;		/* the control commands' view of the agent */
 	struct hr_ctl_server *ctl;
-	struct hr_sinks *sinks;		/* journald, history: off the loop */
+	struct hr_outputs outputs;	/* journald, history: off the loop */
 	int epfd;			/* the ring buffer and the control socket */
 
 	/* Loss accounting: what was already reported as LostEvents. */
@@ -65,21 +67,19 @@ static void refresh_clock(struct agent *a)
 
 /*
  * Every record goes through here, once. The trails spool what their
- * selectors keep; journald and the history see what some trail kept
- * (journald only if such a trail forwards to it), except not_to: a
- * sink's own losses are not sent to it, it would lose them again.
+ * selectors keep; each output sees what some trail that sends to it kept,
+ * except not_to: an output's own losses are not sent to it, it would lose
+ * them again.
  */
 static void emit_to(struct agent *a, struct hr_record *rec, const char *not_to)
 {
-	unsigned kept = hr_trails_deliver(&a->trails, rec);
-	bool to_journald = (kept & HR_KEPT_FOR_JOURNALD) &&
-			   !(not_to && !strcmp(not_to, HR_SINK_JOURNALD));
-	bool to_history = (kept & HR_KEPT) && !(not_to && !strcmp(not_to, HR_SINK_HISTORY));
+	/* shared by reference, one copy for all; NULL (no memory) is counted */
+	struct hr_shared_record *sr = hr_shared_record_new(rec);
+	unsigned outputs = hr_trails_deliver(&a->trails, sr, sr ? &sr->rec : rec);
 
 	a->recorded++;
-	if (to_journald || to_history)	/* takes rec; counts its own losses */
-		hr_sinks_add(a->sinks, rec, !to_journald ? HR_SINK_JOURNALD :
-					    !to_history ? HR_SINK_HISTORY : NULL);
+	hr_outputs_take(&a->outputs, sr, outputs, not_to);
+	hr_shared_record_put(sr);
 	hr_record_free(rec);
 }
 
@@ -147,11 +147,11 @@ static void report_loss(struct agent *a, uint64_t count, int64_t now_ns, const c
 /* Nothing is lost silently: every counter that moved becomes a record. */
 static void account_losses(struct agent *a, int64_t now_ns)
 {
-	struct hr_sink_loss sl[HR_SINKS_MAX_LOSSES];
+	struct hr_loss ol[HR_LOSSES_MAX];
+	struct hr_output_counters oc;
 	uint64_t totals[HR_DROP_NR];
-	struct hr_batcher_stats bs;
 	bool reported = false;
-	int nsl;
+	int n;
 
 	if (a->cap && hr_capture_drops(a->cap, totals) == 0) {
 		for (int k = 0; k < HR_DROP_NR; k++) {
@@ -169,31 +169,22 @@ static void account_losses(struct agent *a, int64_t now_ns)
 		a->malformed_reported = a->malformed;
 		reported = true;
 	}
+	/* Counted first (reported[] moves): a report may fail the same way. */
 	for (int i = 0; i < a->trails.n; i++) {
 		struct hr_trail *t = &a->trails.t[i];
 
-		hr_batcher_stats(t->batch, &bs);
-		if (bs.lost == t->spool_reported)
-			continue;
-		/* Count first: the report itself may fail the same way. */
-		uint64_t n = bs.lost - t->spool_reported;
-
-		t->spool_reported = bs.lost;
-		report_loss(a, n, now_ns, "spoolWriteFailed", "bucket");
-		reported = true;
+		hr_trail_counters(t, &oc);
+		n = hr_output_new_losses(HR_OUTPUT_BUCKET, &oc, t->reported, ol);
+		for (int k = 0; k < n; k++)
+			report_loss(a, ol[k].count, now_ns, ol[k].reason, ol[k].output);
+		reported |= n > 0;
 	}
-	nsl = hr_sinks_losses(a->sinks, sl);
-	for (int k = 0; k < nsl; k++) {
-		report_loss(a, sl[k].count, now_ns, sl[k].reason, sl[k].sink);
-		reported = true;
-	}
+	n = hr_outputs_losses(&a->outputs, ol);
+	for (int k = 0; k < n; k++)
+		report_loss(a, ol[k].count, now_ns, ol[k].reason, ol[k].output);
+	reported |= n > 0;
 	if (reported)
 		a->loss_window_start_ns = now_ns;
-}
-
-static void tick(struct agent *a, int64_t now_ns)
-{
-	hr_trails_tick(&a->trails, now_ns);
 }
 
 static void agent_close(struct agent *a)
@@ -201,7 +192,7 @@ static void agent_close(struct agent *a)
 	hr_ctl_server_close(a->ctl);
 	hr_capture_close(a->cap);
 	hr_trails_close(&a->trails);
-	hr_sinks_close(a->sinks);
+	hr_outputs_stop(&a->outputs);
 	hr_recorder_free(a->rec);
 	if (a->epfd > 0)
 		close(a->epfd);
@@ -269,7 +260,6 @@ static void selection_changed(void *arg)
 /* get-trail-status's lost counters, by sink. */
 static void lost_counters(void *arg, void *obj)
 {
-	static const char *const sinks[] = { HR_SINK_JOURNALD, HR_SINK_HISTORY };
 	struct agent *a = arg;
 	uint64_t totals[HR_DROP_NR] = { 0 };
 	uint64_t kernel = a->malformed;
@@ -278,12 +268,15 @@ static void lost_counters(void *arg, void *obj)
 		for (int k = 0; k < HR_DROP_NR; k++)
 			kernel += totals[k];
 	json_object_set_new(obj, "kernel", json_integer((json_int_t)kernel));
-	for (size_t k = 0; k < sizeof(sinks) / sizeof(sinks[0]); k++) {
-		struct hr_sink_stats st;
+	for (int i = 0; i < a->outputs.n; i++) {
+		const struct hr_output *o = &a->outputs.o[i];
+		struct hr_output_counters c;
+		uint64_t lost = 0;
 
-		if (hr_sinks_stats(a->sinks, sinks[k], &st) == 0)
-			json_object_set_new(obj, sinks[k],
-					    json_integer((json_int_t)(st.queue_full + st.refused)));
+		o->ops->counters(o->ctx, &c);
+		for (int k = 0; k < HR_LOSS_NR; k++)
+			lost += c.lost[k];
+		json_object_set_new(obj, o->ops->name, json_integer((json_int_t)lost));
 	}
 }
 
@@ -338,14 +331,15 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 	}
 	refresh_clock(a);
 
-	err = hr_trails_open(&a->trails, cfg);
+	/* Every output runs even if no trail sends to it yet: a reload may
+	 * turn it on. An output that cannot open counts its losses. Before
+	 * the trails: their recovery publishes files the outputs hear of. */
+	err = hr_outputs_open(&a->outputs, &(struct hr_output_env){
+			      .state_dir = cfg->state_dir,
+			      .retention_days = cfg->history_retention_days });
 	if (err)
 		return err;
-	/* journald's worker runs even if no trail forwards yet: a reload may
-	 * turn forwarding on. A sink that cannot open counts its losses. */
-	err = hr_sinks_open(&(struct hr_sinks_opts){ .state_dir = cfg->state_dir,
-			    .retention_days = cfg->history_retention_days,
-			    .journald = true }, &a->sinks);
+	err = hr_trails_open(&a->trails, cfg, &a->outputs);
 	if (err)
 		return err;
 	/* Logging from the start: capture attaches what the trails select. */
@@ -425,7 +419,7 @@ static int agent_stop(struct agent *a)
 	/* No new events after this; then take everything already queued. */
 	hr_capture_detach(a->cap);
 	hr_capture_poll(a->cap, 0);
-	hr_sinks_drain(a->sinks);	/* so that their losses are in this trail */
+	hr_outputs_flush(&a->outputs);	/* so that their losses are in this trail */
 	now = hr_clock_ns(CLOCK_REALTIME);
 	account_losses(a, now);
 	for (int i = 0; i < a->trails.n; i++) {
@@ -509,7 +503,6 @@ int hr_agent_run(const struct hr_config *cfg, volatile int *stop, struct hr_relo
 			hr_ctl_server_sweep(a.ctl, now);
 			last_second = now;
 		}
-		tick(&a, now);
 	}
 	rc = agent_stop(&a);
 out:

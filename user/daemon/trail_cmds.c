@@ -136,8 +136,7 @@ static json_t *cmd_status(struct hr_cmd_env *env, struct hr_trail *t)
 	struct hr_signer_stats ss;
 	json_t *o = json_object(), *counters = json_object(), *lost = json_object();
 
-	hr_batcher_stats(t->batch, &bs);
-	hr_signer_stats(t->signer, &ss);
+	hr_trail_stats(env->trails, t, &bs, &ss);
 	json_object_set_new(o, "IsLogging", json_boolean(t->logging));
 	set_time(o, "StartLoggingTime", t->start_ns);
 	set_time(o, "StopLoggingTime", t->stop_ns);
@@ -483,7 +482,7 @@ static bool delivery_differs(const struct hr_trail_config *a, const struct hr_tr
 {
 	return strcmp(a->bucket_dir, b->bucket_dir) || strcmp(a->s3_bucket_name, b->s3_bucket_name) ||
 	       a->batch_seconds != b->batch_seconds || a->digest_seconds != b->digest_seconds ||
-	       a->forward_to_journald != b->forward_to_journald;
+	       a->forward_to_journald != b->forward_to_journald || a->outputs_off != b->outputs_off;
 }
 
 static char *update_request(const struct hr_trail_config *tc)

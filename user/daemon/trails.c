@@ -4,7 +4,9 @@
  *
  * Per trail the start order of the single-trail agent is kept: signer
  * first (it knows where the chain stands), then the batcher (it recovers
- * what a crashed run accepted and hands it to the signer).
+ * what a crashed run accepted and hands it to the signer). After open,
+ * batchers and signers belong to the delivery thread (deliver/delivery.h):
+ * the loop touches them only under hr_delivery_lock().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,10 +68,20 @@ void hr_trail_arn(const struct hr_trails *ts, const struct hr_trail *t, char *bu
 		 t->cfg.name);
 }
 
+/* On the delivery thread: let the loop see the batcher's losses. */
+static void note_spool_lost(struct hr_trail_bucket *b)
+{
+	struct hr_batcher_stats bs;
+
+	hr_batcher_stats(b->batch, &bs);
+	__atomic_store_n(&b->spool_lost, bs.lost, __ATOMIC_RELAXED);
+}
+
 static void trail_close(struct hr_trail *t)
 {
 	hr_batcher_close(t->batch);
 	hr_signer_close(t->signer);
+	free(t->bucket);
 	hr_selectors_free(&t->sel);
 	memset(t, 0, sizeof(*t));
 }
@@ -128,13 +140,25 @@ static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_
 	bo.spool_dir = spool;
 	bo.frame = frame;
 	bo.batch_seconds = tc->batch_seconds;
-	bo.on_delivered = hr_signer_on_delivered;
-	bo.arg = t->signer;
+	/* The signer hears first: a file must be pending in the chain before
+	 * it can appear (signer.h). */
+	t->bucket = calloc(1, sizeof(*t->bucket));
+	if (!t->bucket) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	hr_listeners_add(&t->bucket->published, hr_signer_on_delivered, t->signer);
+	if (ts->outputs)
+		hr_listeners_add(&t->bucket->published, hr_outputs_published, ts->outputs);
+	bo.on_delivered = hr_listeners_published;
+	bo.arg = &t->bucket->published;
 	rc = hr_batcher_open(&bo, &t->batch);
 	if (rc) {
 		hr_err("failed to open the batch spool %s: %s", spool, strerror(-rc));
 		goto fail;
 	}
+	t->bucket->batch = t->batch;
+	note_spool_lost(t->bucket);	/* recovery may have dropped torn records */
 	return 0;
 fail:
 	trail_close(t);
@@ -147,16 +171,33 @@ int hr_trails_add(struct hr_trails *ts, const struct hr_trail_config *tc)
 
 	if (ts->n >= HR_MAX_TRAILS)
 		return -ENOSPC;
+	hr_delivery_lock(ts->delivery);
 	rc = trail_open(ts, &ts->t[ts->n], tc);
-	if (rc)
-		return rc;
-	ts->n++;
-	return 0;
+	if (!rc)
+		ts->n++;
+	hr_delivery_unlock(ts->delivery);
+	return rc;
 }
 
-int hr_trails_open(struct hr_trails *ts, const struct hr_config *cfg)
+/* The delivery thread's side of hr_trails_deliver(). */
+static void add_record(void *target, const struct hr_record *rec)
+{
+	struct hr_trail_bucket *b = target;
+
+	/* A failed append is counted by the batcher and reported as LostEvents. */
+	if (hr_batcher_add(b->batch, rec))
+		note_spool_lost(b);
+}
+
+static void tick(void *arg, int64_t now_ns)
+{
+	hr_trails_tick(arg, now_ns);
+}
+
+int hr_trails_open(struct hr_trails *ts, const struct hr_config *cfg, struct hr_outputs *outputs)
 {
 	memset(ts, 0, sizeof(*ts));
+	ts->outputs = outputs;
 	snprintf(ts->account_id, sizeof(ts->account_id), "%s", cfg->account_id);
 	snprintf(ts->region, sizeof(ts->region), "%s", cfg->region);
 	snprintf(ts->state_dir, sizeof(ts->state_dir), "%s", cfg->state_dir);
@@ -166,7 +207,8 @@ int hr_trails_open(struct hr_trails *ts, const struct hr_config *cfg)
 		if (rc)
 			return rc;
 	}
-	return 0;
+	/* A queue as deep as the history's: a burst is taken whole. */
+	return hr_delivery_start(256u << 20, add_record, tick, ts, &ts->delivery);
 }
 
 struct hr_trail *hr_trails_find(struct hr_trails *ts, const char *name)
@@ -183,7 +225,8 @@ struct hr_trail *hr_trails_find(struct hr_trails *ts, const char *name)
 	return NULL;
 }
 
-unsigned hr_trails_deliver(struct hr_trails *ts, const struct hr_record *rec)
+unsigned hr_trails_deliver(struct hr_trails *ts, struct hr_shared_record *sr,
+			   const struct hr_record *rec)
 {
 	bool everywhere = rec->event_type && !strcmp(rec->event_type, "AwsServiceEvent") &&
 			  rec->event_name && !strcmp(rec->event_name, "LostEvents");
@@ -194,12 +237,29 @@ unsigned hr_trails_deliver(struct hr_trails *ts, const struct hr_record *rec)
 
 		if (!t->logging || (!everywhere && !hr_select_match(&t->sel, rec)))
 			continue;
-		/* A failed append is counted by the batcher and reported as LostEvents. */
-		hr_batcher_add(t->batch, rec);
+		if (!sr || hr_delivery_push(ts->delivery, t->bucket, sr))
+			t->handoff_full++;	/* reported as LostEvents */
 		t->recorded++;
-		kept |= HR_KEPT | (t->cfg.forward_to_journald ? HR_KEPT_FOR_JOURNALD : 0);
+		kept |= hr_trail_outputs(&t->cfg);
 	}
 	return kept;
+}
+
+unsigned hr_trail_outputs(const struct hr_trail_config *tc)
+{
+	int journald = hr_output_bit(HR_OUTPUT_JOURNALD);
+
+	if (!tc->forward_to_journald && journald >= 0)
+		return HR_OUTPUTS_ALL & ~tc->outputs_off & ~(1u << journald);
+	return HR_OUTPUTS_ALL & ~tc->outputs_off;
+}
+
+void hr_trail_counters(const struct hr_trail *t, struct hr_output_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->taken = t->recorded;
+	c->lost[HR_LOSS_SPOOL_WRITE] = __atomic_load_n(&t->bucket->spool_lost, __ATOMIC_RELAXED);
+	c->lost[HR_LOSS_HANDOFF_FULL] = t->handoff_full;
 }
 
 void hr_trails_tick(struct hr_trails *ts, int64_t now_ns)
@@ -214,7 +274,17 @@ void hr_trails_tick(struct hr_trails *ts, int64_t now_ns)
 		if (err)
 			hr_debug("digest delivery of trail %s deferred: %s", ts->t[i].cfg.name,
 				 strerror(-err));
+		note_spool_lost(ts->t[i].bucket);
 	}
+}
+
+void hr_trail_stats(struct hr_trails *ts, const struct hr_trail *t, struct hr_batcher_stats *bs,
+		    struct hr_signer_stats *ss)
+{
+	hr_delivery_lock(ts->delivery);
+	hr_batcher_stats(t->batch, bs);
+	hr_signer_stats(t->signer, ss);
+	hr_delivery_unlock(ts->delivery);
 }
 
 static int trail_stop(struct hr_trail *t)
@@ -241,36 +311,50 @@ int hr_trails_remove(struct hr_trails *ts, int i)
 
 	if (i < 0 || i >= ts->n)
 		return -EINVAL;
+	hr_delivery_lock(ts->delivery);
 	rc = trail_stop(&ts->t[i]);
 	trail_close(&ts->t[i]);
 	memmove(&ts->t[i], &ts->t[i + 1], (ts->n - i - 1) * sizeof(ts->t[0]));
 	ts->n--;
 	memset(&ts->t[ts->n], 0, sizeof(ts->t[0]));
+	hr_delivery_unlock(ts->delivery);
 	return rc;
 }
 
 int hr_trails_reopen(struct hr_trails *ts, int i, const struct hr_trail_config *tc)
 {
-	struct hr_trail old = ts->t[i];
-	int rc = trail_stop(&ts->t[i]);
+	struct hr_trail old;
+	int rc;
 
+	hr_delivery_lock(ts->delivery);
+	old = ts->t[i];
+	rc = trail_stop(&ts->t[i]);
 	hr_batcher_close(old.batch);
 	hr_signer_close(old.signer);
+	free(old.bucket);
 	hr_selectors_free(&ts->t[i].sel);
 	rc |= trail_open(ts, &ts->t[i], tc);
-	if (rc)
-		return -EIO;
-	ts->t[i].logging = old.logging;
-	ts->t[i].start_ns = old.start_ns;
-	ts->t[i].stop_ns = old.stop_ns;
-	ts->t[i].recorded = old.recorded;
-	return 0;
+	if (!rc) {
+		ts->t[i].logging = old.logging;
+		ts->t[i].start_ns = old.start_ns;
+		ts->t[i].stop_ns = old.stop_ns;
+		ts->t[i].recorded = old.recorded;
+		/* the queue's losses go on being reported from where they were */
+		ts->t[i].handoff_full = old.handoff_full;
+		ts->t[i].reported[HR_LOSS_HANDOFF_FULL] = old.reported[HR_LOSS_HANDOFF_FULL];
+	}
+	hr_delivery_unlock(ts->delivery);
+	return rc ? -EIO : 0;
 }
 
 int hr_trails_stop(struct hr_trails *ts)
 {
 	int rc = 0;
 
+	/* The thread spools everything handed over (StopLogging is in the
+	 * last batch) and ends: no tick may follow a final digest. */
+	hr_delivery_stop(ts->delivery);
+	ts->delivery = NULL;
 	for (int i = 0; i < ts->n; i++)
 		rc |= trail_stop(&ts->t[i]);
 	return rc;
@@ -278,6 +362,10 @@ int hr_trails_stop(struct hr_trails *ts)
 
 void hr_trails_close(struct hr_trails *ts)
 {
+	/* The thread spools what is still queued (delivery waits for the
+	 * next start), then no longer touches the trails. */
+	hr_delivery_stop(ts->delivery);
+	ts->delivery = NULL;
 	for (int i = 0; i < ts->n; i++)
 		trail_close(&ts->t[i]);
 	ts->n = 0;

@@ -2,8 +2,10 @@
 /*
  * record.h - CloudTrail records, as the rest of the pipeline sees them.
  *
- * The recorder turns one captured event (plus what enrichment knows about
- * the task) into one compact CloudTrail record. Sinks (the batch spool,
+ * The recorder turns one captured event into one compact CloudTrail record,
+ * through the stages in order (pipeline/pipeline.c): decode (user/decode/),
+ * enrich (user/enrich/: what the host knows about the task), then record
+ * (this directory, which only writes). Sinks (the batch spool,
  * journald, the history) take the JSON bytes as they are and the few fields
  * they index on from struct hr_record, never by re-parsing the JSON.
  */

@@ -2,12 +2,12 @@
 /*
  * signin.c - sign-in records (see signin.h and docs/logins.md).
  *
- * The login tracker (enrich/logins.c) says what happened; this file says
- * it the way CloudTrail says a console sign-in or an AssumeRole, with the
- * writer helpers of record.c (record_int.h), in the same key order.
+ * The login tracker (enrich/logins.c) says what happened and the enrich
+ * stage who it was (enrich.h); this file says it the way CloudTrail says a
+ * console sign-in or an AssumeRole, with the writer helpers of record.c
+ * (record_int.h), in the same key order.
  */
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,30 +17,6 @@
 #include "enrich/logins.h"
 #include "enrich/sessions.h"
 #include "enrich/users.h"
-
-#define EVENT_VERSION "1.11"
-#define NO_ID 0xffffffffu
-
-struct signin_ctx {
-	struct hr_recorder *r;
-	hr_record_fn emit;
-	void *ctx;
-	int err;
-};
-
-/* The uid of an account name through NSS; false when there is none. A
- * name that is not an account is often a password typed one field too
- * early: it is never written anywhere (HR_HIDDEN_USER instead). */
-static bool account_uid(const char *name, uint32_t *uid)
-{
-	char buf[4096];
-	struct passwd pw, *pwp = NULL;
-
-	if (!name[0] || getpwnam_r(name, &pw, buf, sizeof(buf), &pwp) || !pwp)
-		return false;
-	*uid = pwp->pw_uid;
-	return true;
-}
 
 static const char *event_name(enum hr_signin_kind k)
 {
@@ -52,65 +28,48 @@ static const char *event_name(enum hr_signin_kind k)
 	}
 }
 
-/* userIdentity of the person signing in (ConsoleLogin/Logout). */
-static int w_login_identity(struct hr_recorder *r, const struct hr_signin *si, struct ident *id)
+/* userIdentity of the person signing in (ConsoleLogin/Logout). A name
+ * that is not an account is often a password typed one field too early:
+ * it is never written anywhere (HR_HIDDEN_USER instead). */
+static int w_login_identity(struct hr_rec *r, struct hr_signin_who *sw, struct ident *id)
 {
-	struct jsonw *w = hr_rec_writer(r);
-	struct hr_task t = { .loginuid = NO_ID, .sessionid = NO_ID };
-	uint32_t uid;
+	struct jsonw *w = &r->w;
 
-	if (!account_uid(si->user, &uid)) {
+	if (!sw->user_known) {
 		jw_key(w, "userIdentity");
 		jw_obj_begin(w);
 		jw_kstrz(w, "type", "IAMUser");
 		jw_kstrz(w, "principalId", "");
-		jw_kstrz(w, "accountId", hr_rec_frame(r)->account_id);
+		jw_kstrz(w, "accountId", r->frame.account_id);
 		jw_kstrz(w, "userName", HR_HIDDEN_USER);
 		jw_obj_end(w);
 		id->user_name = strdup(HR_HIDDEN_USER);
 		return id->user_name ? 0 : -ENOMEM;
 	}
-	t.uid = t.euid = uid;
-	if (si->sessionid != NO_ID && si->loginuid == uid) {
-		t.loginuid = si->loginuid;
-		t.sessionid = si->sessionid;
-	}
-	return hr_rec_identity(r, &t, id);
-}
-
-/* userIdentity of whoever ran su or sudo: the real uid (both are
- * set-uid root), in the caller's own session. */
-static int w_caller_identity(struct hr_recorder *r, const struct hr_signin *si, struct ident *id)
-{
-	struct hr_task t = *si->caller;
-
-	t.euid = t.uid;
-	t.egid = t.gid;
-	return hr_rec_identity(r, &t, id);
+	return hr_rec_identity(r, &sw->task, &sw->who, id);
 }
 
 /* The ARN a target account is known by: its IAM identity. */
-static char *target_arn(struct hr_recorder *r, const char *name, uint32_t *uid, bool *known)
+static char *target_arn(struct hr_rec *r, const char *name, const struct hr_signin_who *sw)
 {
 	char tail[HR_LOGIN_STR_MAX + 8];
 
-	*known = account_uid(name, uid);
-	if (*known && *uid == 0)
+	if (sw->user_known && sw->user_uid == 0)
 		return hr_rec_arn(r, "iam", "root");
 	snprintf(tail, sizeof(tail), "user/%s", name);
 	return hr_rec_arn(r, "iam", tail);
 }
 
-static void w_additional(struct hr_recorder *r, const struct hr_signin *si, int64_t wall_ns,
+static void w_additional(struct hr_rec *r, const struct hr_signin *si, int64_t wall_ns,
 			 const char *from_arn, const char *to_arn)
 {
-	struct jsonw *w = hr_rec_writer(r);
+	struct jsonw *w = &r->w;
 	const struct hr_task *t = si->caller;
 
 	jw_key(w, "additionalEventData");
 	jw_obj_begin(w);
 	jw_key(w, "LoginTo");
-	jw_strf(w, "%s://%s", hr_session_via(si->service), hr_rec_frame(r)->region);
+	jw_strf(w, "%s://%s", hr_session_via(si->service), r->frame.region);
 	jw_kstrz(w, "MobileVersion", "No");
 	jw_kstrz(w, "MFAUsed", "No");
 	jw_kstrz(w, "authMethod", si->method);
@@ -140,18 +99,17 @@ static void w_additional(struct hr_recorder *r, const struct hr_signin *si, int6
 	jw_obj_end(w);
 }
 
-static int build(struct hr_recorder *r, const struct hr_signin *si, struct hr_record *out)
+int hr_rec_signin(struct hr_rec *r, const struct hr_signin *si, struct hr_signin_who *sw,
+		  struct hr_record *out)
 {
-	struct jsonw *w = hr_rec_writer(r);
-	const struct hr_frame *f = hr_rec_frame(r);
+	struct jsonw *w = &r->w;
+	const struct hr_frame *f = &r->frame;
 	bool sts = si->kind == HR_SIGNIN_ASSUME, login = si->kind == HR_SIGNIN_LOGIN ||
 						     si->kind == HR_SIGNIN_LOGOUT;
-	int64_t wall_ns = hr_rec_wall_ns(r, si->boot_ns);
+	int64_t wall_ns = (int64_t)si->boot_ns + r->clock_off;
 	char *to_arn = NULL, *role_arn = NULL, *source = NULL;
 	const char *name = event_name(si->kind), *src;
 	struct ident id = { 0 };
-	bool target_known = false;
-	uint32_t target_uid = NO_ID;
 	char rid[48];
 	int rc;
 
@@ -159,7 +117,7 @@ static int build(struct hr_recorder *r, const struct hr_signin *si, struct hr_re
 	jw_reset(w);
 	jw_obj_begin(w);
 	jw_kstrz(w, "eventVersion", EVENT_VERSION);
-	rc = login ? w_login_identity(r, si, &id) : w_caller_identity(r, si, &id);
+	rc = login ? w_login_identity(r, sw, &id) : hr_rec_identity(r, &sw->task, &sw->who, &id);
 	if (rc)
 		goto fail;
 	jw_kstrz(w, "eventTime", hr_rec_event_time(r, wall_ns));
@@ -167,7 +125,7 @@ static int build(struct hr_recorder *r, const struct hr_signin *si, struct hr_re
 	jw_kstrz(w, "eventName", name);
 	jw_kstrz(w, "awsRegion", f->region);
 	/* ssh: the client (PAM_RHOST); su/sudo: the caller's session */
-	src = login ? (si->rhost[0] ? si->rhost : "localhost") : hr_rec_source_ip(r, si->caller);
+	src = login ? (si->rhost[0] ? si->rhost : "localhost") : sw->who.source_ip;
 	source = hr_utf8_sanitize(src, strlen(src));
 	if (!source) {
 		rc = -ENOMEM;
@@ -182,7 +140,7 @@ static int build(struct hr_recorder *r, const struct hr_signin *si, struct hr_re
 							    : "Failed authentication");
 	}
 	if (si->kind == HR_SIGNIN_SWITCH || sts) {
-		to_arn = target_arn(r, si->user, &target_uid, &target_known);
+		to_arn = target_arn(r, si->user, sw);
 		if (!to_arn) {
 			rc = -ENOMEM;
 			goto fail;
@@ -214,8 +172,8 @@ static int build(struct hr_recorder *r, const struct hr_signin *si, struct hr_re
 		jw_key(w, "assumedRoleUser");
 		jw_obj_begin(w);
 		jw_key(w, "assumedRoleId");
-		if (target_known)
-			jw_strf(w, "%u:%s", target_uid, id.user_name ? id.user_name : "");
+		if (sw->user_known)
+			jw_strf(w, "%u:%s", sw->user_uid, id.user_name ? id.user_name : "");
 		else
 			jw_str(w, id.user_name);
 		jw_kstrz(w, "arn", role_arn);
@@ -231,32 +189,17 @@ static int build(struct hr_recorder *r, const struct hr_signin *si, struct hr_re
 	w_additional(r, si, wall_ns, si->kind == HR_SIGNIN_SWITCH ? id.user_arn : NULL,
 		     si->kind == HR_SIGNIN_SWITCH ? to_arn : NULL);
 	hr_rec_request_id(r, si->boot_ns, si->caller->pid, rid);
-	jw_kstrz(w, "requestID", rid);
-	rc = hr_rec_uuid(r, out->event_id);
+	rc = hr_rec_tail(r, &(struct hr_rec_kind){
+			 .event_source = sts ? "sts.linux" : "signin.linux", .event_name = name,
+			 .event_type = sts ? "AwsApiCall" : "AwsConsoleSignIn",
+			 .category = "Management", .wall_ns = wall_ns, .request_id = rid }, out);
 	if (rc)
 		goto fail;
-	jw_kstrz(w, "eventID", out->event_id);
-	jw_kbool(w, "readOnly", false);
-	jw_kstrz(w, "eventType", sts ? "AwsApiCall" : "AwsConsoleSignIn");
-	jw_kbool(w, "managementEvent", true);
-	jw_kstrz(w, "recipientAccountId", f->account_id);
-	jw_kstrz(w, "eventCategory", "Management");
-	jw_obj_end(w);
-	rc = hr_rec_finish(r, out);
-	if (rc)
-		goto fail;
-
-	out->event_time_ns = wall_ns;
-	out->event_name = name;
-	out->event_source = sts ? "sts.linux" : "signin.linux";
-	out->event_category = "Management";
-	out->event_type = sts ? "AwsApiCall" : "AwsConsoleSignIn";
-	out->read_only = false;
 	out->source_ip = source;
 	source = NULL;
 	/* A login says how it came in, failed or not; su and sudo run in
 	 * their caller's session and say how that one came in. */
-	out->via = login ? hr_session_via(si->service) : hr_rec_session_via(r, si->caller);
+	out->via = login ? hr_session_via(si->service) : sw->who.via;
 	out->failed = !si->success && si->kind != HR_SIGNIN_LOGOUT;
 	if (si->kind == HR_SIGNIN_SWITCH || sts) {
 		out->what = hr_utf8_sanitize(si->user, strlen(si->user));
@@ -283,49 +226,4 @@ fail:
 	hr_rec_ident_clear(&id);
 	hr_record_free(out);
 	return rc;
-}
-
-static void on_signin(void *arg, const struct hr_signin *si)
-{
-	struct signin_ctx *c = arg;
-	struct hr_record rec;
-	int rc;
-
-	/* The session first, so that the ConsoleLogin record already
-	 * carries its creationDate like every later record of it. */
-	if (si->kind == HR_SIGNIN_LOGIN && si->success && si->sessionid != NO_ID) {
-		struct hr_session s = {
-			.sessionid = si->sessionid,
-			.loginuid = si->loginuid,
-			.created_ns = hr_rec_wall_ns(c->r, si->boot_ns),
-			.via = hr_session_via(si->service),
-			.method = si->method,
-		};
-		const char *ip = si->rhost[0] ? si->rhost : "localhost";
-
-		if (strlen(ip) < sizeof(s.source_ip) && hr_utf8_valid(ip, strlen(ip)))
-			memcpy(s.source_ip, ip, strlen(ip) + 1);
-		else
-			snprintf(s.source_ip, sizeof(s.source_ip), "localhost");
-		snprintf(s.user, sizeof(s.user), "%s", si->user);
-		hr_sessions_put(hr_rec_sessions(c->r), &s);
-	}
-	rc = build(c->r, si, &rec);
-	if (rc) {
-		if (!c->err)
-			c->err = rc;
-	} else {
-		c->emit(c->ctx, &rec);
-	}
-	if (si->kind == HR_SIGNIN_LOGOUT && si->sessionid != NO_ID)
-		hr_sessions_close(hr_rec_sessions(c->r), si->sessionid);
-}
-
-int hr_record_login(struct hr_recorder *r, const struct hr_login_event *ev, size_t size,
-		    hr_record_fn emit, void *ctx)
-{
-	struct signin_ctx c = { .r = r, .emit = emit, .ctx = ctx };
-	int rc = hr_logins_event(hr_rec_logins(r), ev, size, on_signin, &c);
-
-	return rc ? rc : c.err;
 }

@@ -16,7 +16,7 @@
 #include "decode/pathnorm.h"
 #include "enrich/procs.h"
 #include "enrich/users.h"
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 
 #define UNCHANGED_ID 0xffffffffu	/* (uid_t)-1: "leave as is" */
 

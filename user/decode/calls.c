@@ -12,7 +12,7 @@
 #include "decode/decode_int.h"
 #include "decode/flags.h"
 #include "enrich/users.h"
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 
 void hrd_setgroups(struct hr_dctx *c)
 {

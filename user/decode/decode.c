@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "decode/decode_int.h"
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 
 /* A row says how to show every argument, or has its own decoder. */
 static bool described(const struct hr_syscall_desc *d)

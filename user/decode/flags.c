@@ -21,7 +21,7 @@
 #include <linux/ptrace.h>
 #include <linux/reboot.h>
 #include <linux/sched.h>
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 #include "flags.h"
 
 #define N(x)		{ (uint64_t)(x), #x }

@@ -14,7 +14,7 @@
 #include "decode/decode_int.h"
 #include "decode/flags.h"
 #include "enrich/procs.h"
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 
 /* ---- time ---- */
 

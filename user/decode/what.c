@@ -13,7 +13,7 @@
 #include <linux/mount.h>
 #include "decode/decode_int.h"
 #include "enrich/users.h"
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 
 static void set_what(struct hr_dctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -8,7 +8,7 @@
 #include <utmp.h>
 #include "enrich/enrich.h"
 #include "enrich/users.h"
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 
 #define NO_ID 0xffffffffu
 

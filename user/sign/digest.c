@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 #include "sign/digest.h"
 #include "sign/keys.h"
 #include "common/timefmt.h"

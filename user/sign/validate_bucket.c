@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 #include "sign/digest.h"
 #include "sign/keys.h"
 #include "sign/logscan.h"

@@ -16,7 +16,7 @@
 #include "decode/syscall_table.h"
 #include "enrich/procs.h"
 #include "enrich/users.h"
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 
 #define PID 4242
 #define PTR 0x7ffd0000dead0000ULL	/* a user pointer: must never show */

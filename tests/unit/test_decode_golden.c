@@ -17,7 +17,7 @@
 #include "decode/decode.h"
 #include "decode/syscall_table.h"
 #include "enrich/procs.h"
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 
 #define PID 4242
 #define EVENTS_PER_ROW 400

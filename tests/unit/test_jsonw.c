@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <jansson.h>
 #include "harness.h"
-#include "record/jsonw.h"
+#include "common/jsonw.h"
 
 /* Parse what w holds; NULL (and a message) if jansson refuses it. */
 static json_t *parse(struct jsonw *w)

@@ -213,7 +213,7 @@ def share_args(fs, shares, memory_mb, rundir):
             # read-only comes from the read-only bind mount behind path
             daemons.append(subprocess.Popen(
                 [VIRTIOFSD, "--socket-path=%s" % sock, "-o", "source=%s" % path,
-                 "-o", "cache=none", "-o", "sandbox=chroot"],
+                 "-o", "cache=none", "-o", "sandbox=chroot", "-o", "xattr"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             deadline = time.monotonic() + 10
             while not sock.exists():

@@ -2,7 +2,7 @@
 #
 #   make          build build/hostraild and build/hostrail
 #   make run      install dependencies, build, run the agent on its default config
-#   make test     install dependencies, build, run every test
+#   make test     install dependencies, build, run every test (T=NAME: those named so)
 #   make test-kernels  the representative root tests on every kernel of the matrix
 #   make check-layers  stages include only the stages before them (tests/check-layers)
 #   make bench    the benchmarks (docs/operations.md explains the figures)
@@ -120,7 +120,7 @@ check-layers:
 test: deps
 	$(Q)tests/check-layers
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
-	$(Q)tests/run-all $(UNIT_BINS)
+	$(Q)T="$(T)" tests/run-all $(UNIT_BINS)
 
 # The kernel matrix: the representative part on this host's kernel, then on
 # each Debian kernel under qemu (tests/vm/; KERNELS=debian-6.1,... narrows it).

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "record.h"
 #include "record_int.h"
-#include "jsonw.h"
+#include "common/jsonw.h"
 #include "enrich/enrich.h"
 #include "enrich/users.h"
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "record.h"
 #include "record_int.h"
-#include "jsonw.h"
+#include "common/jsonw.h"
 #include "common/clock.h"
 
 /* An object's text from the agent or the control socket's own builder:

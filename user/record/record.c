@@ -20,7 +20,7 @@
 #include <sys/random.h>
 #include "record.h"
 #include "record_int.h"
-#include "jsonw.h"
+#include "common/jsonw.h"
 #include "common/clock.h"
 
 _Static_assert(HR_DECODE_MAX_RES == HR_RECORD_MAX_RESOURCES, "resource bounds differ");

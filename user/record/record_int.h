@@ -11,7 +11,7 @@
 #define HOSTRAIL_RECORD_INT_H
 
 #include "record.h"
-#include "jsonw.h"
+#include "common/jsonw.h"
 #include "decode/decode.h"
 #include "decode/syscall_table.h"
 #include "enrich/enrich.h"

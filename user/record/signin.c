@@ -13,7 +13,7 @@
 #include <string.h>
 #include "signin.h"
 #include "record_int.h"
-#include "jsonw.h"
+#include "common/jsonw.h"
 #include "enrich/logins.h"
 #include "enrich/sessions.h"
 #include "enrich/users.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "record.h"
 #include "record_int.h"
-#include "jsonw.h"
+#include "common/jsonw.h"
 
 static const char *res_service(const char *type)
 {

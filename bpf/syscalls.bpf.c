@@ -338,10 +338,13 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 		slot++;
 	}
 
-	/* adjtimex(modes=0) is a read of the clock state, not a change. */
+	/* adjtimex(modes=0) reads the clock state: readOnly, and dropped here
+	 * when the loader says no trail keeps read-only calls. */
 	if ((spec->flags & HR_SPEC_F_SKIP_MODES0) && e->str_len[0] >= 4 &&
-	    *(__u32 *)&e->strs[0] == 0)
+	    *(__u32 *)&e->strs[0] == 0) {
+		hr_count_filter(HR_FILTER_READ_ONLY);
 		return 0;
+	}
 
 	e->hdr.size = HR_SYSCALL_EVENT_FIXED_SIZE + off;
 	e->hdr.type = HR_EV_SYSCALL;

@@ -60,7 +60,8 @@ enum hr_arg_kind {
 #define HR_SPEC_F_ARG0_FILTER	0x01	/* record only if arg0 < 64 and its bit is in
 					 * arg0_mask, or arg0 == arg0_extra */
 #define HR_SPEC_F_SKIP_MODES0	0x02	/* the first memory slot starts with a u32 modes
-					 * word; 0 is a read-only query (adjtimex): skip */
+					 * word; 0 is a read-only query (adjtimex):
+					 * dropped (set only when no trail keeps it) */
 #define HR_SPEC_F_PATH_FILTER	0x04	/* data event: record only if a PATHAT argument
 					 * is under a prefix in hr_path_filter */
 
@@ -84,7 +85,9 @@ enum hr_filter_counter {
 	HR_FILTER_PASSED    = 1,	/* under a selected prefix: sent up */
 	HR_FILTER_UNDECIDED = 2,	/* "..", too long, unreadable: sent up, user
 					 * space decides */
-	HR_FILTER_NR        = 3,
+	HR_FILTER_READ_ONLY = 3,	/* a read-only call (adjtimex modes 0) no
+					 * trail keeps: nothing sent */
+	HR_FILTER_NR        = 4,
 };
 
 /* Per-CPU counters of everything the kernel side could not deliver. */

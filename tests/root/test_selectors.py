@@ -205,3 +205,61 @@ def test_malformed_config_on_sighup_keeps_the_old_selectors(tmp_path):
     assert p["responseElements"]["trailARN"] == \
         f"arn:hostrail:cloudtrail:{REGION}:{ACCOUNT}:trail/main"
     assert p["userIdentity"]["type"] in ("Root", "IAMUser", "AssumedRole")
+
+
+def clock_reads():
+    """adjtimex and clock_adjtime with modes 0: reads of the clock's state."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(208)  # struct __kernel_timex, modes 0
+    # the system calls themselves: glibc's adjtimex() calls clock_adjtime
+    assert libc.syscall(159, buf) >= 0, ctypes.get_errno()  # adjtimex
+    assert libc.syscall(305, 0, buf) >= 0, ctypes.get_errno()  # clock_adjtime(REALTIME)
+
+
+def test_clock_reads_are_read_only_and_kept_only_where_a_trail_asks(tmp_path):
+    """auditd records adjtimex(modes=0); hostrail records it as readOnly, as
+    CloudTrail records its Describe calls, and a WriteOnly trail never sees it
+    (the kernel drops it when no trail may keep read-only calls)."""
+    cfg = tmp_path / "hostrail.json"
+    write_config(cfg, tmp_path / "state", [
+        {"name": "main", "bucketDir": str(tmp_path / "bucket"), "batchSeconds": 3600},
+        {"name": "second", "bucketDir": str(tmp_path / "bucket2"), "batchSeconds": 3600,
+         "eventSelectors": [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]}])
+    agent = start(tmp_path, cfg)
+    before = status(agent.state)["HostrailCounters"]["dataEventFilter"]["readOnlySkipped"]
+    clock_reads()
+    # one trail keeps reads: they go up (others' clock reads may, too)
+    assert status(agent.state)["HostrailCounters"]["dataEventFilter"]["readOnlySkipped"] == before
+    agent.stop()
+    mine = [r for r in read_records(agent.bucket)
+            if r.get("additionalEventData", {}).get("process", {}).get("pid") == os.getpid()]
+    for name in ("Adjtimex", "ClockAdjtime"):
+        recs = records_where(mine, eventName=name)
+        assert len(recs) == 1, (name, recs)
+        rec = recs[0]
+        assert rec["readOnly"] is True
+        assert rec["managementEvent"] is True and rec["eventCategory"] == "Management"
+        assert rec["eventSource"] == "system.linux"
+        assert rec["requestParameters"]["buf"] == {"modes": []}
+        assert "errorCode" not in rec
+    assert records_where(mine, eventName="ClockAdjtime")[0]["requestParameters"]["clockId"] == \
+        "CLOCK_REALTIME"
+    second = read_records(tmp_path / "bucket2")
+    assert not [r for r in second if r["eventName"] in ("Adjtimex", "ClockAdjtime")]
+
+    # One WriteOnly trail: the reads never leave the kernel; a change still does.
+    cfg2 = tmp_path / "write-only.json"
+    write_config(cfg2, tmp_path / "state2", [
+        {"name": "main", "bucketDir": str(tmp_path / "bucket3"), "batchSeconds": 3600,
+         "eventSelectors": [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]}])
+    agent = start_agent(tmp_path, bucket=tmp_path / "bucket3", state=tmp_path / "state2",
+                        extra_args=["--config", str(cfg2)])
+    before = status(agent.state)["HostrailCounters"]["dataEventFilter"]["readOnlySkipped"]
+    clock_reads()
+    after = status(agent.state)["HostrailCounters"]["dataEventFilter"]["readOnlySkipped"]
+    assert after - before >= 2, (before, after)  # both stopped in the kernel
+    agent.stop()
+    recs = read_records(tmp_path / "bucket3")
+    assert records_where(recs, eventName="StartLogging")
+    assert not [r for r in recs if r["eventName"] in ("Adjtimex", "ClockAdjtime")]

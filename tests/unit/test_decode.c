@@ -780,8 +780,27 @@ TEST(test_time_and_process_calls)
 	CHECK_INT(iget(o, "offset"), -250);
 	CHECK_INT(iget(json_object_get(o, "time"), "tvUsec"), 7);
 	CHECK(json_object_get(o, "freq") == NULL);
+	CHECK(!hr_decode_read_only(hr_syscall_lookup(SYS_clock_adjtime), &b->ev));
 	json_decref(j);
 	hr_decoded_clear(&dec);
+
+	/* modes 0 reads the clock: a read-only call, as CloudTrail's Describe* */
+	memset(timex, 0, sizeof(timex));
+	evb_init(b, SYS_adjtimex);
+	evb_mem(b, 0, timex, sizeof(timex), false);
+	j = decode(b, &dec);
+	CHECK_STR(aget(json_object_get(j, "buf"), "modes"), "");
+	CHECK(hr_decode_read_only(hr_syscall_lookup(SYS_adjtimex), &b->ev));
+	json_decref(j);
+	hr_decoded_clear(&dec);
+	evb_init(b, SYS_clock_adjtime);
+	b->ev.args[0] = 0;	/* CLOCK_REALTIME */
+	evb_mem(b, 1, timex, sizeof(timex), false);
+	CHECK(hr_decode_read_only(hr_syscall_lookup(SYS_clock_adjtime), &b->ev));
+	/* unreadable: not taken for a read */
+	evb_init(b, SYS_adjtimex);
+	b->ev.args[0] = PTR;
+	CHECK(!hr_decode_read_only(hr_syscall_lookup(SYS_adjtimex), &b->ev));
 
 	/* settimeofday(NULL, tz) */
 	{

@@ -218,23 +218,36 @@ static void detach_row(struct hr_capture *c, size_t i)
 	c->row_enter[i] = c->row_exit[i] = NULL;
 }
 
+/* The row's spec for the kernel; its read-only calls are dropped there
+ * unless some trail may keep them. */
+static int write_spec(struct hr_capture *c, size_t i)
+{
+	const struct hr_syscall_desc *d = &hr_syscall_table[i];
+	struct hr_syscall_spec spec;
+	__u32 nr = d->nr;
+
+	hr_syscall_spec_fill(d, &spec);
+	if ((spec.flags & HR_SPEC_F_SKIP_MODES0) &&
+	    (!c->opts.want_read_only || c->opts.want_read_only(c->opts.want_arg, d)))
+		spec.flags &= ~HR_SPEC_F_SKIP_MODES0;
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.hr_specs), &nr, &spec, BPF_ANY)) {
+		hr_err("failed to configure %s: %s", d->syscall, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int attach_row(struct hr_capture *c, size_t i)
 {
 	const struct hr_syscall_desc *d = &hr_syscall_table[i];
-	int spec_fd = bpf_map__fd(c->skel->maps.hr_specs);
 	char enter[96], exit_[96];
-	struct hr_syscall_spec spec;
-	__u32 nr = d->nr;
 	int err;
 
 	snprintf(enter, sizeof(enter), "sys_enter_%s", d->syscall);
 	snprintf(exit_, sizeof(exit_), "sys_exit_%s", d->syscall);
-	hr_syscall_spec_fill(d, &spec);
-	err = bpf_map_update_elem(spec_fd, &nr, &spec, BPF_ANY);
-	if (err) {
-		hr_err("failed to configure %s: %s", d->syscall, strerror(errno));
-		return -errno;
-	}
+	err = write_spec(c, i);
+	if (err)
+		return err;
 	c->row_enter[i] = bpf_program__attach_tracepoint(enter_prog(c->skel, d->nargs),
 							 "syscalls", enter);
 	if (!c->row_enter[i]) {
@@ -275,9 +288,10 @@ int hr_capture_reattach(struct hr_capture *c)
 
 		if ((hr_syscall_table[i].nr == SYS_bpf) != (n >= hr_syscall_table_len))
 			continue;
-		if (!wanted(c, i) || c->row_enter[i])
+		if (!wanted(c, i))
 			continue;
-		err = attach_row(c, i);
+		/* an attached row's read-only choice may have changed */
+		err = c->row_enter[i] ? write_spec(c, i) : attach_row(c, i);
 		if (err)
 			return err;
 	}

@@ -26,6 +26,9 @@ struct hr_capture_opts {
 	hr_capture_event_fn on_event;
 	void *ctx;
 	hr_capture_want_fn want;
+	/* Should the row's read-only calls (HR_SPEC_F_SKIP_MODES0) reach user
+	 * space? (NULL: yes) Asked again at every reattach. */
+	hr_capture_want_fn want_read_only;
 	void *want_arg;
 	const char *state_dir;	/* where a refused program's verifier log is kept */
 };

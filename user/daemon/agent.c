@@ -207,6 +207,15 @@ static bool want_syscall(void *arg, const struct hr_syscall_desc *d)
 				    d->resource_type);
 }
 
+/* Send its read-only calls (adjtimex modes 0) up only if a trail may keep them. */
+static bool want_read_only(void *arg, const struct hr_syscall_desc *d)
+{
+	struct agent *a = arg;
+
+	return hr_trails_may_record_ro(&a->trails, d->category, d->event_source, d->event_name,
+				       d->resource_type, "true");
+}
+
 struct prefix_list {
 	const char *path[512];
 	bool exact[512];
@@ -291,6 +300,8 @@ static void filter_counters(void *arg, void *obj)
 	json_object_set_new(obj, "skipped", json_integer((json_int_t)f[HR_FILTER_SKIPPED]));
 	json_object_set_new(obj, "passed", json_integer((json_int_t)f[HR_FILTER_PASSED]));
 	json_object_set_new(obj, "undecided", json_integer((json_int_t)f[HR_FILTER_UNDECIDED]));
+	json_object_set_new(obj, "readOnlySkipped",
+			    json_integer((json_int_t)f[HR_FILTER_READ_ONLY]));
 }
 
 static char *on_control(void *arg, const char *request, const struct ucred *peer)
@@ -356,6 +367,7 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 	co.on_event = on_event;
 	co.ctx = a;
 	co.want = want_syscall;
+	co.want_read_only = want_read_only;
 	co.want_arg = a;
 	co.state_dir = cfg->state_dir;
 	err = hr_capture_open(&co, &a->cap);

@@ -374,9 +374,16 @@ void hr_trails_close(struct hr_trails *ts)
 bool hr_trails_may_record(const struct hr_trails *ts, const char *category,
 			  const char *source, const char *name, const char *resource_type)
 {
+	return hr_trails_may_record_ro(ts, category, source, name, resource_type, NULL);
+}
+
+bool hr_trails_may_record_ro(const struct hr_trails *ts, const char *category,
+			     const char *source, const char *name, const char *resource_type,
+			     const char *read_only)
+{
 	for (int i = 0; i < ts->n; i++)
-		if (ts->t[i].logging &&
-		    hr_select_may_match(&ts->t[i].sel, category, source, name, resource_type))
+		if (ts->t[i].logging && hr_select_may_match_ro(&ts->t[i].sel, category, source,
+								name, resource_type, read_only))
 			return true;
 	return false;
 }

@@ -108,6 +108,10 @@ void hr_trails_close(struct hr_trails *ts);
 /* Could some logging trail keep an event of this kind? (attach or not) */
 bool hr_trails_may_record(const struct hr_trails *ts, const char *category,
 			  const char *source, const char *name, const char *resource_type);
+/* ... with this readOnly ("true", "false"; NULL: either). */
+bool hr_trails_may_record_ro(const struct hr_trails *ts, const char *category,
+			     const char *source, const char *name, const char *resource_type,
+			     const char *read_only);
 
 /* "arn:hostrail:cloudtrail:<region>:<account>:trail/<name>" */
 void hr_trail_arn(const struct hr_trails *ts, const struct hr_trail *t, char *buf, size_t len);

@@ -35,6 +35,8 @@ void hrd_target(struct hr_dctx *c, const char *key, int32_t pid);
 /* readOnly of the open calls (.read_only) */
 bool hrd_ro_open(const struct hr_syscall_desc *d, const struct hr_syscall_event *ev);
 bool hrd_ro_open_how(const struct hr_syscall_desc *d, const struct hr_syscall_event *ev);
+/* readOnly of adjtimex and clock_adjtime: modes 0 reads the clock's state */
+bool hrd_ro_modes0(const struct hr_syscall_desc *d, const struct hr_syscall_event *ev);
 
 /* ---- calls.c: irregular calls (.decode) ---- */
 

@@ -196,6 +196,18 @@ bool hrd_ro_open_how(const struct hr_syscall_desc *d, const struct hr_syscall_ev
 	return open_read_only(flags);
 }
 
+/* The timex is the first captured slot of both calls, modes its first word
+ * (the kernel's HR_SPEC_F_SKIP_MODES0 test reads the same word). */
+bool hrd_ro_modes0(const struct hr_syscall_desc *d, const struct hr_syscall_event *ev)
+{
+	uint32_t modes;
+
+	if (ev->str_len[0] < sizeof(modes))
+		return false;
+	memcpy(&modes, ev->strs, sizeof(modes));
+	return modes == 0;
+}
+
 /* execve's argv: the captured NUL-separated strings as an array. */
 void hrd_argv(struct hr_dctx *c, int i)
 {

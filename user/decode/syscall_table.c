@@ -167,9 +167,10 @@ const struct hr_syscall_desc hr_syscall_table[] = {
 	  { VFN("clockId", clock), MEMFN("tp", 16, timespec) } },
 	/* struct __kernel_timex: modes, then offset, freq, ..., 208 bytes */
 	{ SYS_adjtimex, "adjtimex", "system.linux", "Adjtimex", MGMT, 1,
-	  { MEMFN("buf", 208, timex) }, HR_SPEC_F_SKIP_MODES0 },
+	  { MEMFN("buf", 208, timex) }, HR_SPEC_F_SKIP_MODES0, .read_only = hrd_ro_modes0 },
 	{ SYS_clock_adjtime, "clock_adjtime", "system.linux", "ClockAdjtime", MGMT, 2,
-	  { VFN("clockId", clock), MEMFN("buf", 208, timex) }, HR_SPEC_F_SKIP_MODES0 },
+	  { VFN("clockId", clock), MEMFN("buf", 208, timex) }, HR_SPEC_F_SKIP_MODES0,
+	  .read_only = hrd_ro_modes0 },
 
 	/* mount.linux */
 	{ SYS_mount, "mount", "mount.linux", "Mount", MGMT, 5,

@@ -652,6 +652,13 @@ bool hr_select_match(const struct hr_selectors *s, const struct hr_record *rec)
 bool hr_select_may_match(const struct hr_selectors *s, const char *category,
 			 const char *source, const char *name, const char *resource_type)
 {
+	return hr_select_may_match_ro(s, category, source, name, resource_type, NULL);
+}
+
+bool hr_select_may_match_ro(const struct hr_selectors *s, const char *category,
+			    const char *source, const char *name, const char *resource_type,
+			    const char *read_only)
+{
 	for (int i = 0; i < s->n; i++) {
 		bool ok = true;
 
@@ -664,6 +671,7 @@ bool hr_select_may_match(const struct hr_selectors *s, const char *category,
 			case HR_SF_EVENT_SOURCE: v = source; break;
 			case HR_SF_EVENT_NAME: v = name; break;
 			case HR_SF_RESOURCES_TYPE: v = resource_type; break;
+			case HR_SF_READ_ONLY: v = read_only; break;
 			default: continue;	/* unknown before the call: may hold */
 			}
 			if (!v)

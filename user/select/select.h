@@ -105,6 +105,10 @@ bool hr_select_match(const struct hr_selectors *s, const struct hr_record *rec);
  */
 bool hr_select_may_match(const struct hr_selectors *s, const char *category,
 			 const char *source, const char *name, const char *resource_type);
+/* ... and with this readOnly ("true", "false"; NULL: either). */
+bool hr_select_may_match_ro(const struct hr_selectors *s, const char *category,
+			    const char *source, const char *name, const char *resource_type,
+			    const char *read_only);
 
 /*
  * The path prefixes the kernel must let through for data events on

@@ -12,8 +12,8 @@ import tempfile
 
 import pytest
 
-from conftest import read_records, records_where, start_agent, require
-from test_capture import ACCOUNT, REGION, as_user, by_pid, check_common, only
+from conftest import read_records, records_where, require
+from test_capture import ACCOUNT, REGION, agent, as_user, by_pid, check_common, only  # noqa: F401
 
 libc = ctypes.CDLL(None, use_errno=True)
 NR = {"init_module": 175, "finit_module": 313, "delete_module": 176,
@@ -26,14 +26,6 @@ SIG_MAGIC = b"~Module signature appended~\n"
 def syscall(name, *args):
     r = libc.syscall(NR[name], *args)
     return r, (ctypes.get_errno() if r == -1 else 0)
-
-
-@pytest.fixture
-def agent(tmp_path):
-    a = start_agent(tmp_path, extra_args=["--batch-seconds", "300"])
-    yield a
-    if a.proc.poll() is None:
-        a.kill()
 
 
 def dummy_ko_bytes(modules):

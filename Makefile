@@ -123,7 +123,8 @@ test: deps
 	$(Q)T="$(T)" tests/run-all $(UNIT_BINS)
 
 # The kernel matrix: the representative part on this host's kernel, then on
-# each Debian kernel under qemu (tests/vm/; KERNELS=debian-6.1,... narrows it).
+# each Debian kernel under qemu (tests/vm/; KERNELS=debian-6.1,... names them).
+KERNELS ?= debian-6.1,debian-6.1-cloud,debian-6.12
 test-kernels: deps all
 	$(Q)tests/vm/representative
 	$(Q)HOSTRAIL_KERNELS=$(KERNELS) /usr/bin/python3 -m pytest -q -p no:cacheprovider \

@@ -5,6 +5,7 @@
 #   make test     install dependencies, build, run every test (T=NAME: those named so)
 #   make test-kernels  the representative root tests on every kernel of the matrix
 #   make check-layers  stages include only the stages before them (tests/check-layers)
+#   make format-check  every C file as .clang-format lays it out (make format fixes it)
 #   make bench    the benchmarks (docs/operations.md explains the figures)
 #
 # BPF objects follow the libbpf-bootstrap pattern: clang -target bpf ->
@@ -50,7 +51,7 @@ BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test unit-test root-test check-layers test-kernels bench clean
+.PHONY: all deps run test unit-test root-test check-layers format-check format test-kernels bench clean
 
 all: $(BUILD)/hostraild $(BUILD)/hostrail
 
@@ -117,8 +118,18 @@ root-test: all
 check-layers:
 	$(Q)tests/check-layers
 
+# Every tracked C file but the generated vmlinux.h.
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v vmlinux)
+CLANG_FORMAT ?= clang-format
+format-check:
+	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
+
+format:
+	$(Q)$(CLANG_FORMAT) -i $(FORMAT_FILES)
+
 test: deps
 	$(Q)tests/check-layers
+	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
 	$(Q)T="$(T)" tests/run-all $(UNIT_BINS)
 

@@ -90,7 +90,7 @@ static __always_inline void hr_count_drop(__u32 reason)
 	__u64 *n = bpf_map_lookup_elem(&hr_drops, &reason);
 
 	if (n)
-		*n += 1;	/* per-CPU slot: no other writer */
+		*n += 1; /* per-CPU slot: no other writer */
 }
 
 /*
@@ -102,7 +102,8 @@ static __always_inline void hr_count_drop(__u32 reason)
 static __always_inline __u64 hr_wakeup_flags(void)
 {
 	return bpf_ringbuf_query(&hr_events, BPF_RB_AVAIL_DATA) >= hr_wakeup_bytes ?
-		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
 }
 
 /*

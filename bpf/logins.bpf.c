@@ -17,9 +17,9 @@
 
 /* A call between its uprobe and its uretprobe, per thread. */
 struct login_pending {
-	__u64 handle;		/* pam_handle_t, or 0 for pam_start */
-	__u64 ptr[2];		/* pam_start: service, user (caller-owned) */
-	__u64 out;		/* pam_start: where the new handle is stored */
+	__u64 handle; /* pam_handle_t, or 0 for pam_start */
+	__u64 ptr[2]; /* pam_start: service, user (caller-owned) */
+	__u64 out;    /* pam_start: where the new handle is stored */
 	__u8 op;
 	__u8 _pad[7];
 };
@@ -92,7 +92,10 @@ static __always_inline int pending_put(__u8 op, __u64 handle, __u64 p0, __u64 p1
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct login_pending p = {
-		.handle = handle, .ptr = { p0, p1 }, .out = out, .op = op,
+		.handle = handle,
+		.ptr = {p0, p1},
+		.out = out,
+		.op = op,
 	};
 
 	if (is_agent())
@@ -157,8 +160,8 @@ int BPF_KPROBE(hr_pam_set_item, void *pamh, int item_type, const void *item)
 
 	/* The allow-list comes first: PAM_AUTHTOK (6), PAM_OLDAUTHTOK (7),
 	 * PAM_CONV (5) and anything unknown are never read. */
-	if (item_type != HR_PAM_SERVICE && item_type != HR_PAM_USER &&
-	    item_type != HR_PAM_TTY && item_type != HR_PAM_RHOST && item_type != HR_PAM_RUSER)
+	if (item_type != HR_PAM_SERVICE && item_type != HR_PAM_USER && item_type != HR_PAM_TTY &&
+	    item_type != HR_PAM_RHOST && item_type != HR_PAM_RUSER)
 		return 0;
 	if (is_agent())
 		return 0;
@@ -172,17 +175,17 @@ int BPF_KPROBE(hr_pam_set_item, void *pamh, int item_type, const void *item)
 	return 0;
 }
 
-#define HR_PAM_HANDLE_CALL(name, OP)					\
-SEC("uprobe")								\
-int BPF_KPROBE(hr_##name, void *pamh)					\
-{									\
-	return pending_put(OP, (__u64)pamh, 0, 0, 0);			\
-}									\
-SEC("uretprobe")							\
-int BPF_KRETPROBE(hr_##name##_ret)					\
-{									\
-	return pending_done(ctx, OP);					\
-}
+#define HR_PAM_HANDLE_CALL(name, OP)                          \
+	SEC("uprobe")                                         \
+	int BPF_KPROBE(hr_##name, void *pamh)                 \
+	{                                                     \
+		return pending_put(OP, (__u64)pamh, 0, 0, 0); \
+	}                                                     \
+	SEC("uretprobe")                                      \
+	int BPF_KRETPROBE(hr_##name##_ret)                    \
+	{                                                     \
+		return pending_done(ctx, OP);                 \
+	}
 
 HR_PAM_HANDLE_CALL(pam_authenticate, HR_LOGIN_PAM_AUTHENTICATE)
 HR_PAM_HANDLE_CALL(pam_acct_mgmt, HR_LOGIN_PAM_ACCT_MGMT)
@@ -214,10 +217,10 @@ int BPF_KPROBE(hr_pam_end, void *pamh, int pam_status)
  * eight in registers and has no return address on the stack.
  */
 #if defined(__TARGET_ARCH_x86)
-#define HR_REG_ARGS 6
+#define HR_REG_ARGS   6
 #define HR_STACK_SKIP 1
 #elif defined(__TARGET_ARCH_arm64)
-#define HR_REG_ARGS 8
+#define HR_REG_ARGS   8
 #define HR_STACK_SKIP 0
 #endif
 
@@ -230,21 +233,30 @@ static __always_inline __u64 arg_n(struct pt_regs *ctx, int n)
 	__u64 v = 0;
 
 	switch (n) {
-	case 1: return PT_REGS_PARM1(ctx);
-	case 2: return PT_REGS_PARM2(ctx);
-	case 3: return PT_REGS_PARM3(ctx);
-	case 4: return PT_REGS_PARM4(ctx);
-	case 5: return PT_REGS_PARM5(ctx);
+	case 1:
+		return PT_REGS_PARM1(ctx);
+	case 2:
+		return PT_REGS_PARM2(ctx);
+	case 3:
+		return PT_REGS_PARM3(ctx);
+	case 4:
+		return PT_REGS_PARM4(ctx);
+	case 5:
+		return PT_REGS_PARM5(ctx);
 #if defined(__TARGET_ARCH_x86)
-	case 6: return ctx->r9;
+	case 6:
+		return ctx->r9;
 #else
-	case 6: return ctx->regs[5];
-	case 7: return ctx->regs[6];
-	case 8: return ctx->regs[7];
+	case 6:
+		return ctx->regs[5];
+	case 7:
+		return ctx->regs[6];
+	case 8:
+		return ctx->regs[7];
 #endif
 	}
-	bpf_probe_read_user(&v, sizeof(v), (void *)(PT_REGS_SP(ctx) +
-			    8 * (n - HR_REG_ARGS - 1 + HR_STACK_SKIP)));
+	bpf_probe_read_user(&v, sizeof(v),
+			    (void *)(PT_REGS_SP(ctx) + 8 * (n - HR_REG_ARGS - 1 + HR_STACK_SKIP)));
 	return v;
 }
 

@@ -18,8 +18,8 @@
 
 #include "common.bpf.h"
 
-#define HR_PATH_DEPTH 48	/* directory levels walked */
-#define HR_NAME_MAX 255
+#define HR_PATH_DEPTH 48 /* directory levels walked */
+#define HR_NAME_MAX   255
 
 struct hr_path_scratch {
 	char buf[2 * HR_STR_MAX];
@@ -49,8 +49,8 @@ struct hr_walk {
 	struct vfsmount *root_m;
 	int pos;
 	int up;
-	int done;		/* 1: at the root, -1: undecidable */
-	int strict;		/* 1: a walk that ends anywhere but the task's
+	int done;   /* 1: at the root, -1: undecidable */
+	int strict; /* 1: a walk that ends anywhere but the task's
 				 * root is undecidable (an fd's file on an
 				 * internal mount: memfd, pipe, socket) */
 };
@@ -73,7 +73,7 @@ static int hr_walk_step(__u32 i, struct hr_walk *w)
 	if (d == BPF_CORE_READ(vm, mnt_root)) {
 		struct mount *pm = BPF_CORE_READ(m, mnt_parent);
 
-		if (pm == m)	/* the namespace's root mount, or an internal one */
+		if (pm == m) /* the namespace's root mount, or an internal one */
 			goto outside;
 		w->d = BPF_CORE_READ(m, mnt_mountpoint);
 		w->m = pm;
@@ -172,8 +172,8 @@ static __always_inline struct path *hr_fd_path(struct task_struct *task, int fd)
  * the NUL in *len, or -1 when it cannot be decided in the kernel.
  * dirfd: HR_AT_FDCWD for the cwd.
  */
-static __always_inline int hr_abs_path(struct hr_path_scratch *s, const char *uptr,
-				       int dirfd, __u32 *len)
+static __always_inline int hr_abs_path(struct hr_path_scratch *s, const char *uptr, int dirfd,
+				       __u32 *len)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct path *dir, *root;
@@ -263,7 +263,7 @@ static __always_inline bool hr_needs_normalize(const char *p, __u32 len)
 {
 	for (int i = 0; i + 2 < HR_PATH_KEY_MAX - 1; i++) {
 		if ((__u32)i + 2 >= len)
-			return false;	/* p[i + 2] is at most the NUL */
+			return false; /* p[i + 2] is at most the NUL */
 		if (p[i] != '/')
 			continue;
 		if (p[i + 1] == '/')
@@ -311,12 +311,11 @@ __noinline int hr_path_selected(__u8 kind, __u64 uptr_, int dirfd)
 			return HR_FILTER_UNDECIDED;
 	}
 	if (len >= HR_PATH_KEY_MAX - 1)
-		return HR_FILTER_UNDECIDED;	/* longer than the key: cut, undecidable */
+		return HR_FILTER_UNDECIDED; /* longer than the key: cut, undecidable */
 	if (hr_needs_normalize((const char *)&s->key.data[1], len))
 		return HR_FILTER_UNDECIDED;
 	s->key.prefixlen = 8 * (1 + len);
-	return bpf_map_lookup_elem(&hr_path_filter, &s->key) ? HR_FILTER_PASSED :
-							       HR_FILTER_SKIPPED;
+	return bpf_map_lookup_elem(&hr_path_filter, &s->key) ? HR_FILTER_PASSED : HR_FILTER_SKIPPED;
 }
 
 #endif

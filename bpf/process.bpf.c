@@ -44,7 +44,7 @@ int hr_exit(struct trace_event_raw_sched_process_template *ctx)
 	/* A thread that dies inside a recorded call never reaches sys_exit;
 	 * its task storage goes with it. */
 	if ((__u32)id != id >> 32)
-		return 0;	/* not the thread-group leader */
+		return 0; /* not the thread-group leader */
 	e = bpf_ringbuf_reserve(&hr_events, sizeof(*e), 0);
 	if (!e) {
 		hr_count_drop(HR_DROP_RINGBUF);

@@ -15,7 +15,7 @@
 #include "common.bpf.h"
 #include "paths.bpf.h"
 
-#define HR_ARGV_MAX 32	/* execve arguments captured; more are marked truncated */
+#define HR_ARGV_MAX 32 /* execve arguments captured; more are marked truncated */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -124,7 +124,7 @@ __noinline long capture_argv(struct hr_syscall_event *e, __u64 o, int slot, __u6
 {
 	const char *const *argv = (const char *const *)argv_;
 	struct hr_path_scratch *s;
-	__u64 used = 0;	/* 64-bit: see capture_pathat */
+	__u64 used = 0; /* 64-bit: see capture_pathat */
 	__u32 zero = 0;
 
 	if (!e || o > HR_STRS_SIZE - HR_STR_MAX || !argv || slot < 0 || slot >= HR_MAX_STRS)
@@ -141,7 +141,7 @@ __noinline long capture_argv(struct hr_syscall_event *e, __u64 o, int slot, __u6
 		if (bpf_probe_read_user(&p, sizeof(p), &argv[i]) || !p)
 			break;
 		if (i == HR_ARGV_MAX || used + 1 >= bound) {
-			e->str_truncated |= 1 << slot;	/* more arguments than we keep */
+			e->str_truncated |= 1 << slot; /* more arguments than we keep */
 			break;
 		}
 		n = hr_read_user_str(&s->buf[used & (HR_STR_MAX - 1)], HR_STR_MAX, p);
@@ -171,9 +171,8 @@ __noinline long capture_argv(struct hr_syscall_event *e, __u64 o, int slot, __u6
  * Copy one argument's memory into the next free slot of e->strs. Slots
  * are packed back to back; *off is where the next one starts.
  */
-static __always_inline void capture_mem(struct hr_syscall_event *e, __u64 *off, int slot,
-					int argi, __u8 kind, __u16 bound,
-					const __u64 *args, int nargs)
+static __always_inline void capture_mem(struct hr_syscall_event *e, __u64 *off, int slot, int argi,
+					__u8 kind, __u16 bound, const __u64 *args, int nargs)
 {
 	__u64 ptr = args[argi];
 	__u64 o = *off;
@@ -201,7 +200,7 @@ static __always_inline void capture_mem(struct hr_syscall_event *e, __u64 *off, 
 		break;
 	case HR_ARG_STR:
 		if (!ptr)
-			break;	/* NULL is a legal value (acct(NULL)) */
+			break; /* NULL is a legal value (acct(NULL)) */
 		n = hr_read_user_str(&e->strs[o], HR_STR_MAX, (void *)ptr);
 		if (n < 0) {
 			hr_count_drop(HR_DROP_STR);
@@ -257,11 +256,11 @@ static __always_inline bool arg0_accepted(const struct hr_syscall_spec *spec, __
 
 static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const int nargs)
 {
-	__u32 nr = (__u32)(int)ctx->id;	/* int __syscall_nr; the rest is padding */
+	__u32 nr = (__u32)(int)ctx->id; /* int __syscall_nr; the rest is padding */
 	const struct hr_syscall_spec *spec;
 	struct hr_syscall_event *e;
 	__u64 args[HR_MAX_ARGS] = {};
-	__u64 off = 0;	/* 64-bit: no re-extension the verifier cannot follow */
+	__u64 off = 0; /* 64-bit: no re-extension the verifier cannot follow */
 	int slot = 0;
 
 	spec = bpf_map_lookup_elem(&hr_specs, &nr);
@@ -352,12 +351,12 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	return 0;
 }
 
-#define HR_ENTER_PROG(n)						\
-SEC("tp")								\
-int hr_sys_enter##n(struct trace_event_raw_sys_enter *ctx)		\
-{									\
-	return on_enter(ctx, n);					\
-}
+#define HR_ENTER_PROG(n)                                           \
+	SEC("tp")                                                  \
+	int hr_sys_enter##n(struct trace_event_raw_sys_enter *ctx) \
+	{                                                          \
+		return on_enter(ctx, n);                           \
+	}
 
 HR_ENTER_PROG(0)
 HR_ENTER_PROG(1)
@@ -379,7 +378,7 @@ int hr_sys_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	e = bpf_task_storage_get(&hr_inflight, bpf_get_current_task_btf(), NULL, 0);
 	if (!e || e->hdr.type != HR_EV_SYSCALL)
-		return 0;	/* entered before we attached, or filtered */
+		return 0; /* entered before we attached, or filtered */
 	__sync_fetch_and_add(&hr_calls_in_flight, -1);
 	e->ret = ctx->ret;
 	/* Only an upper bound: a fused two-sided check is opaque to the

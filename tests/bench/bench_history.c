@@ -33,17 +33,17 @@
 #include "history/history.h"
 #include "common/timefmt.h"
 
-#define NS 1000000000LL
-#define CACHE_DIR "/var/tmp/hostrail-bench"
-#define FORMAT_MARK "history-v3"	/* bump when the schema or dictionary changes */
-#define INSERT_N 200000
-#define BATCH 4096
+#define NS	    1000000000LL
+#define CACHE_DIR   "/var/tmp/hostrail-bench"
+#define FORMAT_MARK "history-v3" /* bump when the schema or dictionary changes */
+#define INSERT_N    200000
+#define BATCH	    4096
 
-static const char *const names[] = { "Setuid", "Setresuid", "Mount", "Umount", "Chmod",
-	"Fchownat", "Ptrace", "Unshare", "Sethostname", "Capset" };
-static const char *const sources[] = { "identity.linux", "identity.linux", "mount.linux",
-	"mount.linux", "file.linux", "file.linux", "process.linux", "process.linux",
-	"system.linux", "identity.linux" };
+static const char *const names[] = {"Setuid",	"Setresuid", "Mount",	"Umount",      "Chmod",
+				    "Fchownat", "Ptrace",    "Unshare", "Sethostname", "Capset"};
+static const char *const sources[] = {
+	"identity.linux", "identity.linux", "mount.linux",   "mount.linux",  "file.linux",
+	"file.linux",	  "process.linux",  "process.linux", "system.linux", "identity.linux"};
 
 struct gen {
 	char json[2048], id[37], user[16], akid[32], path[64];
@@ -77,13 +77,13 @@ static void make(struct gen *g, uint64_t i, int64_t t0)
 
 		snprintf(g->id, sizeof(g->id), "%08x-%04x-7%03x-a%03x-%012llx",
 			 (unsigned)(ms >> 16), (unsigned)(ms & 0xffff), (unsigned)(rnd() & 0xfff),
-			 (unsigned)(rnd() & 0xfff), (unsigned long long)(rnd() & 0xffffffffffffULL));
+			 (unsigned)(rnd() & 0xfff),
+			 (unsigned long long)(rnd() & 0xffffffffffffULL));
 	}
 	snprintf(g->user, sizeof(g->user), "user%d", u);
 	/* 50 sessions open at a time; a new set every 100,000 records */
 	snprintf(g->akid, sizeof(g->akid), "HRS9C10409AF36E46A4S%d", (int)(i / 100000 * 50 + u));
-	snprintf(g->path, sizeof(g->path), "/srv/data/%d/file-%llu", u,
-		 (unsigned long long)i);
+	snprintf(g->path, sizeof(g->path), "/srv/data/%d/file-%llu", u, (unsigned long long)i);
 	snprintf(g->json, sizeof(g->json),
 		 "{\"eventVersion\":\"1.11\",\"userIdentity\":{\"type\":\"AssumedRole\","
 		 "\"principalId\":\"0:%s\",\"arn\":\"arn:hostrail:sts:benchhost:123456789012:"
@@ -105,9 +105,8 @@ static void make(struct gen *g, uint64_t i, int64_t t0)
 		 "\"eventCategory\":\"Management\"}",
 		 g->user, g->user, g->akid, 1000 + u, g->user, g->user, when, sources[k], names[k],
 		 g->path, (long long)t * NS + (long long)(rnd() % NS), (int)(rnd() % 60000) + 1000,
-		 (int)(rnd() % 60000) + 1000, u % 8, (int)(rnd() % 500), 1000 + u,
-		 (int)(i % 2000), (unsigned long long)rnd(), (unsigned)(rnd() % 100000), g->id,
-		 g->path);
+		 (int)(rnd() % 60000) + 1000, u % 8, (int)(rnd() % 500), 1000 + u, (int)(i % 2000),
+		 (unsigned long long)rnd(), (unsigned)(rnd() % 100000), g->id, g->path);
 	memset(&g->row, 0, sizeof(g->row));
 	g->row.time_sec = t;
 	g->row.event_id = g->id;
@@ -135,7 +134,7 @@ static int64_t cpu_ns(void)
 	return hr_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
-static double fill_cpu, base_cpu;	/* seconds of CPU in the last fill/baseline */
+static double fill_cpu, base_cpu; /* seconds of CPU in the last fill/baseline */
 
 static void rm_rf(const char *dir)
 {
@@ -148,7 +147,7 @@ static void rm_rf(const char *dir)
 
 static long long db_bytes(const char *dir)
 {
-	static const char *const sfx[] = { "", "-wal" };
+	static const char *const sfx[] = {"", "-wal"};
 	long long n = 0;
 	char p[512];
 	struct stat st;
@@ -166,8 +165,7 @@ static long long db_bytes(const char *dir)
  * spent storing them. Making the rows (snprintf) is not timed, here or in
  * the baseline: the agent hands the history finished records.
  */
-static double fill(struct hr_history *h, uint64_t first, uint64_t n, int64_t t0,
-		   struct gen *g)
+static double fill(struct hr_history *h, uint64_t first, uint64_t n, int64_t t0, struct gen *g)
 {
 	static struct hr_history_row rows[BATCH];
 	int64_t spent = 0, start, cpu = 0, c0;
@@ -201,8 +199,10 @@ static double baseline(const char *dir, uint64_t n, int64_t t0, struct gen *g)
 
 	snprintf(path, sizeof(path), "%s/bare.db", dir);
 	sqlite3_open(path, &db);
-	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		     "CREATE TABLE t(id INTEGER PRIMARY KEY, rec BLOB)", NULL, NULL, NULL);
+	sqlite3_exec(db,
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		     "CREATE TABLE t(id INTEGER PRIMARY KEY, rec BLOB)",
+		     NULL, NULL, NULL);
 	sqlite3_prepare_v2(db, "INSERT INTO t(rec) VALUES(?)", -1, &st, NULL);
 	for (uint64_t done = 0; done < n;) {
 		size_t k = n - done < BATCH ? n - done : BATCH;
@@ -267,7 +267,7 @@ static double lookup_ms(struct hr_history *h, const char *attr, int *n)
 static void find_event_id(struct hr_history *h, int64_t t, char *out)
 {
 	static struct hr_lookup_page page;
-	struct hr_lookup q = { .start_sec = t, .end_sec = t, .max_results = 1 };
+	struct hr_lookup q = {.start_sec = t, .end_sec = t, .max_results = 1};
 	char err[512];
 	json_t *j;
 
@@ -307,13 +307,15 @@ int main(int argc, char **argv)
 	printf("history insert: %.0f records/s (target >= 100000): %s\n", INSERT_N / secs,
 	       INSERT_N / secs >= 100000 ? "meets target" : "MISSES target");
 	printf("  baseline (bare table, no index, uncompressed): %.0f records/s; "
-	       "history/baseline time ratio %.2f\n", INSERT_N / base, secs / base);
+	       "history/baseline time ratio %.2f\n",
+	       INSERT_N / base, secs / base);
 	printf("  per CPU-second: history %.0f records, baseline %.0f; ratio %.2f\n",
 	       INSERT_N / fill_cpu, INSERT_N / base_cpu, fill_cpu / base_cpu);
 	rm_rf(tmp);
 
 	/* 2. the big history, built once */
-	snprintf(big_dir, sizeof(big_dir), "%s/%s-%llu", CACHE_DIR, FORMAT_MARK, (unsigned long long)big);
+	snprintf(big_dir, sizeof(big_dir), "%s/%s-%llu", CACHE_DIR, FORMAT_MARK,
+		 (unsigned long long)big);
 	snprintf(mark, sizeof(mark), "%s/" FORMAT_MARK, big_dir);
 	if (access(mark, F_OK)) {
 		int64_t s = now_ns();
@@ -356,14 +358,14 @@ int main(int argc, char **argv)
 			"AttributeKey=Username,AttributeValue=user7",
 			"AttributeKey=EventName,AttributeValue=Mount",
 			"AttributeKey=ReadOnly,AttributeValue=false",
-			"AttributeKey=ReadOnly,AttributeValue=true",	/* none: its partial index */
+			"AttributeKey=ReadOnly,AttributeValue=true", /* none: its partial index */
 			"AttributeKey=AccessKeyId,AttributeValue=HRS9C10409AF36E46A4S1234",
 			"AttributeKey=EventSource,AttributeValue=system.linux",
 			"AttributeKey=ResourceType,AttributeValue=Linux::File",
 			"AttributeKey=ResourceName,AttributeValue=/srv/data/7/file-4000007",
-			"AttributeKey=ResourceName,AttributeValue=/nowhere",	/* every bucket */
+			"AttributeKey=ResourceName,AttributeValue=/nowhere", /* every bucket */
 			"AttributeKey=EventId,AttributeValue=00000000-0000-4000-a000-000000000000",
-			mid_id,	/* an event half way back */
+			mid_id, /* an event half way back */
 		};
 		double worst = 0;
 
@@ -375,7 +377,8 @@ int main(int argc, char **argv)
 				worst = ms < 0 ? 1e9 : ms;
 		}
 		printf("history lookup: first page in %.2f ms at worst over the eight keys in "
-		       "%llu records (target < 50 ms): %s\n", worst, (unsigned long long)big,
+		       "%llu records (target < 50 ms): %s\n",
+		       worst, (unsigned long long)big,
 		       worst < 50 ? "meets target" : "MISSES target");
 	}
 	hr_history_close(h);

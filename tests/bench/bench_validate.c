@@ -26,12 +26,13 @@
 #include "common/timefmt.h"
 #include "sign/validate.h"
 
-#define NS 1000000000LL
-#define FILE_MB 8		/* ~ a busy host's five-minute batch */
+#define NS	1000000000LL
+#define FILE_MB 8 /* ~ a busy host's five-minute batch */
 
 /* One ~900-byte record shaped like the agent's own (record.c). */
 static const char record_fmt[] =
-	"{\"eventVersion\":\"1.11\",\"userIdentity\":{\"type\":\"IAMUser\",\"principalId\":\"1000\","
+	"{\"eventVersion\":\"1.11\",\"userIdentity\":{\"type\":\"IAMUser\",\"principalId\":"
+	"\"1000\","
 	"\"arn\":\"arn:hostrail:iam:benchhost:123456789012:user/alice\",\"accountId\":"
 	"\"123456789012\",\"userName\":\"alice\",\"accessKeyId\":\"HRS%016llx\","
 	"\"sessionContext\":{\"attributes\":{\"creationDate\":\"2026-11-21T09:00:00Z\","
@@ -69,15 +70,16 @@ static uint64_t rnd(void)
 /* One log file of about FILE_MB MB, delivered as the batcher does. */
 static int deliver_one(struct hr_signer *s, const char *bucket, int64_t t_ns, uint64_t *bytes)
 {
-	struct hr_delivered_log d = { 0 };
-	struct hr_publish p = { 0 };
+	struct hr_delivered_log d = {0};
+	struct hr_publish p = {0};
 	char unique[HR_LOG_UNIQUE_LEN + 1], rec[2048], when[HR_CT_TIME_LEN + 1];
 	int64_t ev = t_ns - 60 * NS;
 	int err;
 
 	err = hr_logfile_unique(unique);
-	err = err ?: hr_logfile_key(d.key, sizeof(d.key), "123456789012", "benchhost", t_ns,
-				    unique);
+	err = err   ?:
+		      hr_logfile_key(d.key, sizeof(d.key), "123456789012", "benchhost", t_ns,
+				     unique);
 	err = err ?: hr_publish_begin(&p, bucket, d.key);
 	err = err ?: hr_publish_write(&p, "{\"Records\":[", 12);
 	d.oldest_event_ns = ev;
@@ -90,8 +92,8 @@ static int deliver_one(struct hr_signer *s, const char *bucket, int64_t t_ns, ui
 		n = snprintf(rec, sizeof(rec), record_fmt, (unsigned long long)(r >> 8), when,
 			     (int)(r % 250) + 1, (long long)ev, (int)(r % 30000) + 1000,
 			     (int)(r % 900) + 100, (int)(r % 8), (int)(r % 5000),
-			     (unsigned long long)rnd(), (unsigned long long)r,
-			     (unsigned)rnd(), (unsigned)(r & 0xffff), (unsigned)(r >> 20) & 0xfff,
+			     (unsigned long long)rnd(), (unsigned long long)r, (unsigned)rnd(),
+			     (unsigned)(r & 0xffff), (unsigned)(r >> 20) & 0xfff,
 			     (unsigned)(r >> 32) & 0xfff, (unsigned long long)(rnd() >> 16));
 		err = hr_publish_write(&p, d.n_records ? "," : "", d.n_records ? 1 : 0);
 		err = err ?: hr_publish_write(&p, rec, (size_t)n);
@@ -124,11 +126,11 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/hostrail-bench-XXXXXX", bucket[64], state[64], cmd[128];
-	struct hr_signer_opts so = { 0 };
+	struct hr_signer_opts so = {0};
 	struct hr_signer *s = NULL;
 	struct hr_signkey *key = NULL;
 	struct hr_validate_result res;
-	struct hr_validate_opts vo = { 0 };
+	struct hr_validate_opts vo = {0};
 	unsigned mb = argc > 1 ? (unsigned)atoi(argv[1]) : 256;
 	int64_t now = clock_ns(CLOCK_REALTIME), t0;
 	uint64_t bytes = 0;
@@ -209,8 +211,9 @@ int main(int argc, char **argv)
 	}
 	qsort(mbs, 3, sizeof(mbs[0]), cmp_double);
 	printf("validate-logs: %.0f MB/s (median of 3; %.0f MB of logs in %u files, %llu records, "
-	       "%u digests)\n", mbs[1], (double)res.log_bytes / 1e6, res.logs_valid,
-	       (unsigned long long)res.records, res.digests_valid);
+	       "%u digests)\n",
+	       mbs[1], (double)res.log_bytes / 1e6, res.logs_valid, (unsigned long long)res.records,
+	       res.digests_valid);
 	rc = 0;
 out:
 	free(sig);

@@ -44,7 +44,7 @@ int floor_enter_setuid(void *ctx)
 
 /* The other hook this kernel allows for openat: the global raw sys_enter
  * tracepoint, which every system call of every task runs through. */
-#define FLOOR_NR_OPENAT 257	/* x86_64 */
+#define FLOOR_NR_OPENAT 257 /* x86_64 */
 
 SEC("raw_tp/sys_enter")
 int floor_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)

@@ -80,7 +80,7 @@ static inline int gunzip_one(const char *path, unsigned char **out, size_t *out_
 {
 	unsigned char *in = NULL, *o = NULL;
 	size_t in_len = 0, cap = 1 << 16;
-	z_stream zs = { 0 };
+	z_stream zs = {0};
 	struct stat st;
 	int fd, rc = -1;
 

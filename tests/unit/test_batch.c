@@ -31,11 +31,11 @@
 #include "common/log.h"
 #include "deliver/logfile.h"
 
-#define NSEC		1000000000LL
-#define ACCOUNT		"111122223333"
-#define REGION		"us-east-1"
-#define T0		(1700000040LL * NSEC)	/* 2023-11-14T22:14:00Z, a minute boundary */
-#define MAX_LOGS	64
+#define NSEC	 1000000000LL
+#define ACCOUNT	 "111122223333"
+#define REGION	 "us-east-1"
+#define T0	 (1700000040LL * NSEC) /* 2023-11-14T22:14:00Z, a minute boundary */
+#define MAX_LOGS 64
 
 /* ---- helpers ---- */
 
@@ -101,8 +101,10 @@ static int64_t ev_time(int seq)
 /* The record with number seq; pad bytes of random hex if pad > 0. */
 static size_t rec_json(char *buf, size_t cap, int seq, size_t pad)
 {
-	size_t n = (size_t)snprintf(buf, cap, "{\"eventVersion\":\"1.08\",\"eventID\":\"id-%d\","
-				    "\"seq\":%d,\"pad\":\"", seq, seq);
+	size_t n = (size_t)snprintf(buf, cap,
+				    "{\"eventVersion\":\"1.08\",\"eventID\":\"id-%d\","
+				    "\"seq\":%d,\"pad\":\"",
+				    seq, seq);
 	unsigned x = (unsigned)seq * 2654435761u + 1;
 
 	for (size_t i = 0; i < pad && n + 3 < cap; i++) {
@@ -179,7 +181,8 @@ static int count_spools(struct env *e, const char *suffix)
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name), k = strlen(suffix);
 
-		if (!strncmp(de->d_name, "spool-", 6) && l > k && !strcmp(de->d_name + l - k, suffix))
+		if (!strncmp(de->d_name, "spool-", 6) && l > k &&
+		    !strcmp(de->d_name + l - k, suffix))
 			n++;
 	}
 	closedir(d);
@@ -209,9 +212,10 @@ static bool spool_path(struct env *e, const char *suffix, char *out, size_t len)
 
 static bool key_ok(const struct hr_delivered_log *log)
 {
-	static const char pat[] =
-		"^AWSLogs/[0-9]{12}/CloudTrail/" REGION "/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{12}"
-		"_CloudTrail_" REGION "_[0-9]{8}T[0-9]{4}Z_[A-Za-z0-9]{16}\\.json\\.gz$";
+	static const char pat[] = "^AWSLogs/[0-9]{12}/CloudTrail/" REGION
+				  "/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{12}"
+				  "_CloudTrail_" REGION
+				  "_[0-9]{8}T[0-9]{4}Z_[A-Za-z0-9]{16}\\.json\\.gz$";
 	char want[HR_LOG_KEY_MAX], unique[HR_LOG_UNIQUE_LEN + 1];
 	const char *file, *dates, *stamp;
 	regex_t re;
@@ -307,7 +311,7 @@ static void check_log(struct env *e, const struct hr_delivered_log *log, int fro
 TEST(test_tick_period)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -321,7 +325,7 @@ TEST(test_tick_period)
 	CHECK_INT(add_range(b, 0, 3, 0), 0);
 	CHECK_INT(hr_batcher_tick(b, T0 + 10 * NSEC), 0);
 	CHECK_INT(count_logs(&e), 0);
-	CHECK_INT(count_spools(&e, ".open"), 1);	/* spooled, not delivered */
+	CHECK_INT(count_spools(&e, ".open"), 1); /* spooled, not delivered */
 	CHECK_INT(hr_batcher_tick(b, T0 + 59 * NSEC), 0);
 	CHECK_INT(count_logs(&e), 0);
 	CHECK_INT(g.n, 0);
@@ -331,8 +335,8 @@ TEST(test_tick_period)
 	CHECK_INT(g.n, 1);
 	check_log(&e, &g.logs[0], 0, 3, 0);
 	CHECK_INT(g.logs[0].delivered_ns, T0 + 60 * NSEC + 1000000);
-	CHECK(strstr(g.logs[0].key, "/2023/11/14/" ACCOUNT "_CloudTrail_" REGION
-		     "_20231114T2215Z_") != NULL);
+	CHECK(strstr(g.logs[0].key,
+		     "/2023/11/14/" ACCOUNT "_CloudTrail_" REGION "_20231114T2215Z_") != NULL);
 	hr_batcher_stats(b, &st);
 	CHECK_INT(st.accepted, 3);
 	CHECK_INT(st.delivered, 3);
@@ -364,7 +368,7 @@ TEST(test_tick_period)
 TEST(test_flush_and_close)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -374,7 +378,7 @@ TEST(test_flush_and_close)
 	CHECK_INT(hr_batcher_open(&o, &b), 0);
 	if (!b)
 		return;
-	CHECK_INT(hr_batcher_flush(b), 0);	/* empty: nothing */
+	CHECK_INT(hr_batcher_flush(b), 0); /* empty: nothing */
 	CHECK_INT(count_logs(&e), 0);
 	CHECK_INT(add_range(b, 0, 5, 10), 0);
 	CHECK_INT(hr_batcher_flush(b), 0);
@@ -435,7 +439,7 @@ TEST(test_open_checks)
 TEST(test_bad_records)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -479,7 +483,8 @@ TEST(test_bad_records)
 		CHECK(root != NULL);
 		CHECK_INT(json_array_size(json_object_get(root, "Records")), 3);
 		CHECK_INT(strlen(json_string_value(json_object_get(
-			json_array_get(json_object_get(root, "Records"), 1), "pad"))), 200 * 1024);
+				  json_array_get(json_object_get(root, "Records"), 1), "pad"))),
+			  200 * 1024);
 		json_decref(root);
 		free(out);
 	}
@@ -510,7 +515,7 @@ static void crash_child(struct env *e, int from, int n)
 TEST(test_crash_recovery)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -556,7 +561,7 @@ static void die_in_callback(void *arg, const struct hr_delivered_log *log)
 TEST(test_crash_before_rename)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	char child_key[HR_LOG_KEY_MAX] = "", path[1024];
@@ -591,13 +596,13 @@ TEST(test_crash_before_rename)
 	CHECK_INT(hr_batcher_open(&o, &b), 0);
 	CHECK_INT(g.n, 1);
 	CHECK_INT(count_logs(&e), 1);
-	CHECK_INT(g_tmps, 0);		/* the stale temporary is gone */
+	CHECK_INT(g_tmps, 0); /* the stale temporary is gone */
 	if (g.n == 1) {
 		check_log(&e, &g.logs[0], 0, 4, 0);
 		CHECK(strcmp(g.logs[0].key, child_key) != 0);
 	}
 	snprintf(path, sizeof(path), "%s/%s", e.bucket, child_key);
-	CHECK(child_key[0] && stat(path, &sb) != 0);	/* the pending key never appears */
+	CHECK(child_key[0] && stat(path, &sb) != 0); /* the pending key never appears */
 	CHECK_INT(count_spools(&e, ""), 0);
 	hr_batcher_close(b);
 	env_free(&e);
@@ -606,7 +611,7 @@ TEST(test_crash_before_rename)
 TEST(test_crash_after_rename)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -638,8 +643,8 @@ TEST(test_crash_after_rename)
 	close(fd);
 
 	CHECK_INT(hr_batcher_open(&o, &b), 0);
-	CHECK_INT(g.n, 1);		/* not reported again */
-	CHECK_INT(count_logs(&e), 1);	/* not delivered again */
+	CHECK_INT(g.n, 1);	      /* not reported again */
+	CHECK_INT(count_logs(&e), 1); /* not delivered again */
 	CHECK_INT(count_spools(&e, ""), 0);
 	hr_batcher_stats(b, &st);
 	CHECK_INT(st.pending, 0);
@@ -659,9 +664,10 @@ static void append_file(const char *path, const char *data, size_t len)
 
 TEST(test_torn_tail)
 {
-	static const char torn[] = "1699996440000000123\t{\"eventVersion\":\"1.08\",\"eventID\":\"i";
+	static const char torn[] =
+		"1699996440000000123\t{\"eventVersion\":\"1.08\",\"eventID\":\"i";
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -670,7 +676,7 @@ TEST(test_torn_tail)
 	env_new(&e);
 	crash_child(&e, 0, 4);
 	CHECK(spool_path(&e, ".open", path, sizeof(path)));
-	append_file(path, torn, sizeof(torn) - 1);	/* the write a crash cut */
+	append_file(path, torn, sizeof(torn) - 1); /* the write a crash cut */
 
 	o = opts_for(&e, &g, 300);
 	CHECK_INT(hr_batcher_open(&o, &b), 0);
@@ -688,7 +694,7 @@ TEST(test_torn_tail)
 TEST(test_corrupt_middle)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -725,7 +731,7 @@ TEST(test_corrupt_middle)
 TEST(test_delivery_failure_retry)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -757,11 +763,11 @@ TEST(test_delivery_failure_retry)
 	CHECK(strstr(st.last_error, "Not a directory") != NULL);
 	CHECK_INT(st.last_error_ns, t);
 	CHECK_INT(g.n, 0);
-	CHECK_INT(count_spools(&e, ".sealed"), 1);	/* kept */
+	CHECK_INT(count_spools(&e, ".sealed"), 1); /* kept */
 
 	/* records keep being accepted; retries back off; the next period fails too */
 	CHECK_INT(add_range(b, 3, 2, 0), 0);
-	CHECK_INT(hr_batcher_tick(b, t + NSEC / 2), 0);	/* backing off */
+	CHECK_INT(hr_batcher_tick(b, t + NSEC / 2), 0); /* backing off */
 	CHECK_INT(hr_batcher_tick(b, t + NSEC), -ENOTDIR);
 	t += 60 * NSEC;
 	CHECK_INT(hr_batcher_tick(b, t), -ENOTDIR);
@@ -774,7 +780,7 @@ TEST(test_delivery_failure_retry)
 	/* the cause goes away: a later tick (after the back-off) delivers both */
 	CHECK_INT(unlink(file), 0);
 	CHECK_INT(mkdir(file, 0755), 0);
-	CHECK_INT(hr_batcher_tick(b, t + NSEC / 10), 0);	/* still backing off */
+	CHECK_INT(hr_batcher_tick(b, t + NSEC / 10), 0); /* still backing off */
 	CHECK_INT(g.n, 0);
 	t += 10 * NSEC;
 	CHECK_INT(hr_batcher_tick(b, t), 0);
@@ -802,7 +808,7 @@ TEST(test_delivery_failure_retry)
 TEST(test_failure_then_restart)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -873,7 +879,7 @@ static bool grow_tmpfs(const char *dir, const char *size)
 TEST(test_bucket_enospc)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -895,7 +901,7 @@ TEST(test_bucket_enospc)
 	CHECK_INT(st.files, 0);
 	CHECK_INT(g.n, 0);
 	CHECK_INT(count_logs(&e), 0);
-	CHECK_INT(g_tmps, 0);		/* the partial file was removed */
+	CHECK_INT(g_tmps, 0); /* the partial file was removed */
 
 	CHECK(grow_tmpfs(e.bucket, "8m"));
 	CHECK_INT(hr_batcher_flush(b), 0);
@@ -913,7 +919,7 @@ TEST(test_bucket_enospc)
 TEST(test_spool_enospc)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_batcher_stats st;
@@ -935,11 +941,11 @@ TEST(test_spool_enospc)
 				first_fail = i;
 		}
 	}
-	hr_batcher_tick(b, now_ns());	/* writes (and loses) what is buffered */
+	hr_batcher_tick(b, now_ns()); /* writes (and loses) what is buffered */
 	hr_batcher_stats(b, &st);
 	CHECK(failures > 0);
 	CHECK(st.lost >= (uint64_t)failures);
-	CHECK_INT(st.pending + st.lost, attempts);	/* nothing lost silently */
+	CHECK_INT(st.pending + st.lost, attempts); /* nothing lost silently */
 	CHECK(strstr(st.last_error, "No space left on device") != NULL);
 
 	/* what was spooled is delivered intact */
@@ -967,7 +973,7 @@ static double secs_since(const struct timespec *a)
 TEST(test_perf_100k)
 {
 	struct env e;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_batcher_opts o;
 	struct hr_batcher *b = NULL;
 	struct hr_record r;
@@ -989,19 +995,25 @@ TEST(test_perf_100k)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < 100000 && !err; i++) {
 		/* realistic records: mostly repeated text, a unique id and time */
-		r.len = (size_t)snprintf(json, sizeof(json),
+		r.len = (size_t)snprintf(
+			json, sizeof(json),
 			"{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"IAMUser\","
 			"\"principalId\":\"1000\",\"arn\":\"arn:aws:iam::111122223333:user/alice\","
 			"\"accountId\":\"111122223333\",\"userName\":\"alice\"},"
-			"\"eventTime\":\"2023-11-14T22:%02d:%02dZ\",\"eventSource\":\"linux.amazonaws.com\","
-			"\"eventName\":\"Setuid\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"localhost\","
-			"\"userAgent\":\"/usr/bin/sudo\",\"requestParameters\":{\"uid\":0,\"pid\":%d,"
-			"\"comm\":\"sudo\",\"exe\":\"/usr/bin/sudo\",\"cwd\":\"/home/alice/src/project\","
+			"\"eventTime\":\"2023-11-14T22:%02d:%02dZ\",\"eventSource\":\"linux."
+			"amazonaws.com\","
+			"\"eventName\":\"Setuid\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":"
+			"\"localhost\","
+			"\"userAgent\":\"/usr/bin/"
+			"sudo\",\"requestParameters\":{\"uid\":0,\"pid\":%d,"
+			"\"comm\":\"sudo\",\"exe\":\"/usr/bin/sudo\",\"cwd\":\"/home/alice/src/"
+			"project\","
 			"\"tty\":\"pts/0\",\"sessionId\":%d},\"responseElements\":null,"
 			"\"requestID\":\"%08x-1111-2222-3333-444455556666\","
 			"\"eventID\":\"%08x-aaaa-bbbb-cccc-ddddeeeeffff\",\"readOnly\":false,"
 			"\"resources\":[{\"accountId\":\"111122223333\",\"type\":\"Linux::User\","
-			"\"ARN\":\"arn:aws:iam::111122223333:user/root\"}],\"eventType\":\"AwsApiCall\","
+			"\"ARN\":\"arn:aws:iam::111122223333:user/"
+			"root\"}],\"eventType\":\"AwsApiCall\","
 			"\"managementEvent\":true,\"recipientAccountId\":\"111122223333\","
 			"\"eventCategory\":\"Management\"}",
 			(i / 60) % 60, i % 60, 1000 + i, i % 97, i * 7919u, i * 104729u);
@@ -1016,8 +1028,8 @@ TEST(test_perf_100k)
 	CHECK_INT(g.n, 1);
 	CHECK_INT(g.n ? g.logs[0].n_records : 0, 100000);
 	printf("perf: 100k records (%.0f MB, %s): add %.3f s, deliver %.3f s\n",
-	       g.n ? g.logs[0].uncompressed_bytes / 1e6 : 0.0, on_tmpfs ? "tmpfs" : "/tmp",
-	       add_s, flush_s);
+	       g.n ? g.logs[0].uncompressed_bytes / 1e6 : 0.0, on_tmpfs ? "tmpfs" : "/tmp", add_s,
+	       flush_s);
 	CHECK(add_s + flush_s < 1.0);
 	hr_batcher_close(b);
 out:

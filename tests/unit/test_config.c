@@ -31,14 +31,16 @@ TEST(two_trails_with_selectors)
 {
 	struct hr_config c;
 	char err[1024];
-	struct hr_record r = { 0 };
+	struct hr_record r = {0};
 
-	CHECK_INT(load(&c, "{\"accountId\":\"123456789012\",\"region\":\"web-1\",\"trails\":["
+	CHECK_INT(load(&c,
+		       "{\"accountId\":\"123456789012\",\"region\":\"web-1\",\"trails\":["
 		       "{\"name\":\"mgmt\",\"bucketDir\":\"/b/mgmt\"},"
 		       "{\"name\":\"files\",\"bucketDir\":\"/b/files\",\"eventSelectors\":["
 		       "{\"IncludeManagementEvents\":false,\"DataResources\":["
 		       "{\"Type\":\"Linux::File\",\"Values\":[\"/srv/data/\"]}]}]}]}",
-		       err, sizeof(err)), 0);
+		       err, sizeof(err)),
+		  0);
 	CHECK_STR(err, "");
 	CHECK_INT(c.n_trails, 2);
 	r.event_category = "Management";
@@ -53,7 +55,7 @@ TEST(two_trails_with_selectors)
 	CHECK(!hr_select_match(&c.trails[0].selectors, &r));
 	CHECK(hr_select_match(&c.trails[1].selectors, &r));
 	CHECK(c.trails[1].forward_to_journald);
-	CHECK_INT(c.trails[1].outputs_off, 0);	/* every output by default */
+	CHECK_INT(c.trails[1].outputs_off, 0); /* every output by default */
 	hr_config_free(&c);
 }
 
@@ -62,11 +64,15 @@ TEST(trail_outputs)
 {
 	struct hr_config c;
 	char err[1024];
-	int history = hr_output_bit(HR_OUTPUT_HISTORY), journald = hr_output_bit(HR_OUTPUT_JOURNALD);
+	int history = hr_output_bit(HR_OUTPUT_HISTORY),
+	    journald = hr_output_bit(HR_OUTPUT_JOURNALD);
 
 	CHECK(history >= 0 && journald >= 0 && history != journald);
-	CHECK_INT(load(&c, "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b/hist\","
-		       "\"outputs\":[\"history\"]}]}", err, sizeof(err)), 0);
+	CHECK_INT(load(&c,
+		       "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b/hist\","
+		       "\"outputs\":[\"history\"]}]}",
+		       err, sizeof(err)),
+		  0);
 	CHECK_STR(err, "");
 	CHECK(!(c.trails[0].outputs_off & (1u << history)));
 	CHECK(c.trails[0].outputs_off & (1u << journald));
@@ -76,49 +82,50 @@ TEST(trail_outputs)
 TEST(each_refusal)
 {
 	static const struct {
-		const char *text, *want;	/* want: after "FILE: " */
+		const char *text, *want; /* want: after "FILE: " */
 	} t[] = {
-		{ "{\"trails\":[{\"name\":\"a\",", "line 1 column 23: string or '}' expected near "
-		  "end of file" },
-		{ "[]", "$: expected an object" },
-		{ "{\"colour\":1}", "$.colour: unknown field" },
-		{ "{\"accountId\":12}", "$.accountId: expected a string" },
-		{ "{\"accountId\":\"12\"}", "$.accountId: must be 12 digits" },
-		{ "{\"region\":\"Web 1\"}", "$.region: only a-z, 0-9 and '-' are allowed" },
-		{ "{\"trails\":[]}", "$.trails: expected a non-empty array" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"batchSeconds\":0}]}",
-		  "$.trails[0].batchSeconds: must be between 1 and 86400 seconds" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"selectors\":[]}]}",
-		  "$.trails[0].selectors: unknown field" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"forwardToJournald\":1}]}",
-		  "$.trails[0].forwardToJournald: expected true or false" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"outputs\":[\"s3\"]}]}",
-		  "$.trails[0].outputs: unknown output (known: \"journald\", \"history\")" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"outputs\":"
-		  "[\"history\",\"history\"]}]}",
-		  "$.trails[0].outputs: an output is listed twice" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\"},"
-		  "{\"name\":\"a\",\"bucketDir\":\"/c\"}]}",
-		  "$.trails[1].name: two trails have this name" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\"},"
-		  "{\"name\":\"b\",\"bucketDir\":\"/bkt\"}]}",
-		  "$.trails[1].bucketDir: two trails deliver to this directory; give each trail "
-		  "its own" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"eventSelectors\":[],"
-		  "\"advancedEventSelectors\":[]}]}",
-		  "$.trails[0]: a trail has eventSelectors or advancedEventSelectors, not both" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"advancedEventSelectors\":"
-		  "[{\"FieldSelectors\":[{\"Field\":\"eventCategory\",\"Equals\":[\"Insight\"]}]}]}]}",
-		  "$.trails[0].advancedEventSelectors[0].FieldSelectors[0].Equals[0]: unknown "
-		  "eventCategory 'Insight' (Management or Data)" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"advancedEventSelectors\":"
-		  "[{\"FieldSelectors\":[{\"Field\":\"readOnly\",\"NotEquals\":[\"true\"]}]}]}]}",
-		  "$.trails[0].advancedEventSelectors[0].FieldSelectors[0].NotEquals[0]: readOnly "
-		  "allows only the Equals operator" },
-		{ "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"eventSelectors\":"
-		  "[{\"DataResources\":[{\"Type\":\"Linux::File\",\"Values\":[\"data/\"]}]}]}]}",
-		  "$.trails[0].eventSelectors[0].DataResources[0].Values[0]: expected an absolute "
-		  "path (a prefix: end it with '/' to select a directory's contents)" },
+		{"{\"trails\":[{\"name\":\"a\",", "line 1 column 23: string or '}' expected near "
+						  "end of file"},
+		{"[]", "$: expected an object"},
+		{"{\"colour\":1}", "$.colour: unknown field"},
+		{"{\"accountId\":12}", "$.accountId: expected a string"},
+		{"{\"accountId\":\"12\"}", "$.accountId: must be 12 digits"},
+		{"{\"region\":\"Web 1\"}", "$.region: only a-z, 0-9 and '-' are allowed"},
+		{"{\"trails\":[]}", "$.trails: expected a non-empty array"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"batchSeconds\":0}]}",
+		 "$.trails[0].batchSeconds: must be between 1 and 86400 seconds"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"selectors\":[]}]}",
+		 "$.trails[0].selectors: unknown field"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"forwardToJournald\":1}]}",
+		 "$.trails[0].forwardToJournald: expected true or false"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"outputs\":[\"s3\"]}]}",
+		 "$.trails[0].outputs: unknown output (known: \"journald\", \"history\")"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"outputs\":"
+		 "[\"history\",\"history\"]}]}",
+		 "$.trails[0].outputs: an output is listed twice"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\"},"
+		 "{\"name\":\"a\",\"bucketDir\":\"/c\"}]}",
+		 "$.trails[1].name: two trails have this name"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\"},"
+		 "{\"name\":\"b\",\"bucketDir\":\"/bkt\"}]}",
+		 "$.trails[1].bucketDir: two trails deliver to this directory; give each trail "
+		 "its own"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"eventSelectors\":[],"
+		 "\"advancedEventSelectors\":[]}]}",
+		 "$.trails[0]: a trail has eventSelectors or advancedEventSelectors, not both"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"advancedEventSelectors\":"
+		 "[{\"FieldSelectors\":[{\"Field\":\"eventCategory\",\"Equals\":[\"Insight\"]}]}]}]"
+		 "}",
+		 "$.trails[0].advancedEventSelectors[0].FieldSelectors[0].Equals[0]: unknown "
+		 "eventCategory 'Insight' (Management or Data)"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"advancedEventSelectors\":"
+		 "[{\"FieldSelectors\":[{\"Field\":\"readOnly\",\"NotEquals\":[\"true\"]}]}]}]}",
+		 "$.trails[0].advancedEventSelectors[0].FieldSelectors[0].NotEquals[0]: readOnly "
+		 "allows only the Equals operator"},
+		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",\"eventSelectors\":"
+		 "[{\"DataResources\":[{\"Type\":\"Linux::File\",\"Values\":[\"data/\"]}]}]}]}",
+		 "$.trails[0].eventSelectors[0].DataResources[0].Values[0]: expected an absolute "
+		 "path (a prefix: end it with '/' to select a directory's contents)"},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {

@@ -19,9 +19,9 @@
 #include "common/jsonw.h"
 
 #define PID 4242
-#define PTR 0x7ffd0000dead0000ULL	/* a user pointer: must never show */
+#define PTR 0x7ffd0000dead0000ULL /* a user pointer: must never show */
 
-static char root[64];			/* the fake /proc */
+static char root[64]; /* the fake /proc */
 static struct hr_users *users;
 static struct hr_procs *procs;
 
@@ -92,7 +92,7 @@ static size_t evb_size(const struct evb *b)
 /* requestParameters of b, parsed; *dec keeps the resources. */
 static json_t *decode(struct evb *b, struct hr_decoded *dec)
 {
-	struct hr_decode_env env = { .proc_root = root, .users = users, .procs = procs };
+	struct hr_decode_env env = {.proc_root = root, .users = users, .procs = procs};
 	const struct hr_syscall_desc *d = hr_syscall_lookup(b->ev.nr);
 	json_error_t err;
 	struct jsonw w;
@@ -168,7 +168,8 @@ TEST(test_flag_sets)
 	CHECK_STR(hr_flags_format(&hr_umount_flags, 4 | 8 | 0x10, b, sizeof(b)),
 		  "MNT_EXPIRE|UMOUNT_NOFOLLOW|0x10");
 	CHECK_STR(hr_flags_format(&hr_clone_flags, 0x00020000 | 0x10000000 | 0x40000000, b,
-				  sizeof(b)), "CLONE_NEWNS|CLONE_NEWUSER|CLONE_NEWNET");
+				  sizeof(b)),
+		  "CLONE_NEWNS|CLONE_NEWUSER|CLONE_NEWNET");
 	CHECK_STR(hr_flags_format(&hr_clone_flags, 0x80, b, sizeof(b)), "CLONE_NEWTIME");
 	CHECK_STR(hr_flags_format(&hr_at_flags, 0x100 | 0x1000, b, sizeof(b)),
 		  "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH");
@@ -180,8 +181,9 @@ TEST(test_flag_sets)
 		  "ADJ_OFFSET_SINGLESHOT");
 	CHECK_STR(hr_flags_format(&hr_adjtimex_modes, 0x0001 | 0x0010 | 0x2000, b, sizeof(b)),
 		  "ADJ_OFFSET|ADJ_STATUS|ADJ_NANO");
-	CHECK_STR(hr_flags_format(&hr_caps, (1ULL << 21) | (1ULL << 39) | (1ULL << 50), b,
-				  sizeof(b)), "CAP_SYS_ADMIN|CAP_BPF|0x4000000000000");
+	CHECK_STR(
+		hr_flags_format(&hr_caps, (1ULL << 21) | (1ULL << 39) | (1ULL << 50), b, sizeof(b)),
+		"CAP_SYS_ADMIN|CAP_BPF|0x4000000000000");
 	CHECK_STR(hr_flags_format(&hr_swap_flags, 0x8000 | 0x10000, b, sizeof(b)),
 		  "SWAP_FLAG_PREFER|SWAP_FLAG_DISCARD");
 	CHECK_STR(hr_flags_format(&hr_delete_module_flags, O_NONBLOCK | O_TRUNC, b, sizeof(b)),
@@ -257,7 +259,7 @@ TEST(test_users)
 	CHECK_INT(hr_users_uid_name(u, 0, name, sizeof(name)), 0);
 	hr_users_get_stats(u, &st);
 	CHECK_INT(st.misses, 3);
-	CHECK_INT(st.hits, 2);		/* the negative answer is cached too */
+	CHECK_INT(st.hits, 2); /* the negative answer is cached too */
 	CHECK_INT(st.evictions, 0);
 	/* 8 entries: 40 distinct ids must evict, and stay bounded */
 	for (uint32_t id = 5000000; id < 5000040; id++)
@@ -290,7 +292,7 @@ TEST(test_procs)
 	CHECK_INT(hr_procs_lookup(p, 777, pi), 0);
 	CHECK(pi->exe_known);
 	CHECK_STR(pi->exe, "/usr/sbin/sshd");
-	CHECK_STR(pi->tty, "pts/1");		/* 34817 = 136:1 */
+	CHECK_STR(pi->tty, "pts/1"); /* 34817 = 136:1 */
 	CHECK_STR(pi->container_id,
 		  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	/* exec replaces the executable; relative names via exe link */
@@ -343,7 +345,7 @@ TEST(test_procs)
 		t = "0::/user.slice/user-1000.slice/session-3.scope\n";
 		CHECK(!hr_cgroup_container_id(t, strlen(t), cid));
 		CHECK_STR(cid, "");
-		t = "0::/x/" ID64 "0\n";	/* 65 digits: not an id */
+		t = "0::/x/" ID64 "0\n"; /* 65 digits: not an id */
 		CHECK(!hr_cgroup_container_id(t, strlen(t), cid));
 	}
 }
@@ -360,7 +362,7 @@ TEST(test_mount)
 	evb_str(b, 0, "/dev/sdb1");
 	evb_str(b, 1, "/mnt/usb");
 	evb_str(b, 2, "ext4");
-	b->ev.args[3] = 0xC0ED0000 | 2 | 4 | 8;	/* magic + NOSUID|NODEV|NOEXEC */
+	b->ev.args[3] = 0xC0ED0000 | 2 | 4 | 8; /* magic + NOSUID|NODEV|NOEXEC */
 	b->ev.args[4] = PTR;
 	j = decode(b, &dec);
 	CHECK_STR(sget(j, "source"), "/dev/sdb1");
@@ -398,7 +400,7 @@ TEST(test_mount)
 	b->ev.args[1] = 2 | 8;
 	j = decode(b, &dec);
 	CHECK_STR(aget(j, "flags"), "MNT_DETACH|UMOUNT_NOFOLLOW");
-	CHECK(dec.what == NULL);	/* the resource says it: /mnt/x */
+	CHECK(dec.what == NULL); /* the resource says it: /mnt/x */
 	json_decref(j);
 	hr_decoded_clear(&dec);
 	free(b);
@@ -409,7 +411,7 @@ TEST(test_ids)
 	struct hr_decoded dec;
 	struct evb *b = malloc(sizeof(*b));
 	json_t *j, *g;
-	uint32_t groups[3] = { 0, 65534, 3999999 };
+	uint32_t groups[3] = {0, 65534, 3999999};
 
 	evb_init(b, SYS_setuid);
 	b->ev.args[0] = 0;
@@ -457,7 +459,7 @@ TEST(test_ids)
 	hr_decoded_clear(&dec);
 
 	evb_init(b, SYS_setgroups);
-	b->ev.args[0] = 5;	/* 5 asked, 3 captured */
+	b->ev.args[0] = 5; /* 5 asked, 3 captured */
 	evb_mem(b, 1, groups, sizeof(groups), false);
 	j = decode(b, &dec);
 	CHECK_INT(iget(j, "size"), 5);
@@ -632,14 +634,14 @@ TEST(test_kernel_calls)
 {
 	struct hr_decoded dec;
 	struct evb *b = malloc(sizeof(*b));
-	unsigned char attr[64] = { 0 };
+	unsigned char attr[64] = {0};
 	uint32_t v;
 	json_t *j, *a;
 
 	/* bpf PROG_LOAD: type and name from the captured attr */
 	evb_init(b, SYS_bpf);
 	b->ev.args[0] = 5;
-	v = 2;			/* KPROBE */
+	v = 2; /* KPROBE */
 	memcpy(attr, &v, 4);
 	v = 12;
 	memcpy(attr + 4, &v, 4);
@@ -702,8 +704,8 @@ TEST(test_kernel_calls)
 
 	/* capset v3 */
 	{
-		uint32_t hdr[2] = { 0x20080522, 0 };
-		uint32_t data[6] = { 1u << 21, (1u << 21) | 1, 0, 1u << 7, 1u << 7, 0 };
+		uint32_t hdr[2] = {0x20080522, 0};
+		uint32_t data[6] = {1u << 21, (1u << 21) | 1, 0, 1u << 7, 1u << 7, 0};
 
 		evb_init(b, SYS_capset);
 		evb_mem(b, 0, hdr, 8, false);
@@ -745,9 +747,9 @@ TEST(test_time_and_process_calls)
 {
 	struct hr_decoded dec;
 	struct evb *b = malloc(sizeof(*b));
-	int64_t ts[2] = { 1700000000, 5 };
-	unsigned char timex[208] = { 0 };
-	uint32_t modes = 0x0001 | 0x0100;	/* OFFSET | SETOFFSET */
+	int64_t ts[2] = {1700000000, 5};
+	unsigned char timex[208] = {0};
+	uint32_t modes = 0x0001 | 0x0100; /* OFFSET | SETOFFSET */
 	int64_t off = -250, sec = 3, usec = 7;
 	json_t *j, *o;
 
@@ -794,7 +796,7 @@ TEST(test_time_and_process_calls)
 	json_decref(j);
 	hr_decoded_clear(&dec);
 	evb_init(b, SYS_clock_adjtime);
-	b->ev.args[0] = 0;	/* CLOCK_REALTIME */
+	b->ev.args[0] = 0; /* CLOCK_REALTIME */
 	evb_mem(b, 1, timex, sizeof(timex), false);
 	CHECK(hr_decode_read_only(hr_syscall_lookup(SYS_clock_adjtime), &b->ev));
 	/* unreadable: not taken for a read */
@@ -804,7 +806,7 @@ TEST(test_time_and_process_calls)
 
 	/* settimeofday(NULL, tz) */
 	{
-		int32_t tz[2] = { -60, 0 };
+		int32_t tz[2] = {-60, 0};
 
 		evb_init(b, SYS_settimeofday);
 		evb_mem(b, 1, tz, 8, false);
@@ -864,7 +866,7 @@ TEST(test_time_and_process_calls)
 
 	/* mount_setattr: attr struct */
 	{
-		uint64_t ma[4] = { 0x1 | 0x100000, 0x8, 1 << 20, 11 };
+		uint64_t ma[4] = {0x1 | 0x100000, 0x8, 1 << 20, 11};
 
 		evb_init(b, SYS_mount_setattr);
 		b->ev.args[0] = (uint64_t)(int64_t)AT_FDCWD;
@@ -913,7 +915,9 @@ TEST(test_legacy_calls_and_dotdot)
 {
 	struct hr_decoded dec;
 	struct evb *b = malloc(sizeof(*b));
-	struct { uint64_t flags, mode, resolve; } how = { O_RDONLY, 0, 0 };
+	struct {
+		uint64_t flags, mode, resolve;
+	} how = {O_RDONLY, 0, 0};
 	const struct hr_syscall_desc *d;
 	json_t *j;
 

@@ -62,9 +62,10 @@ TEST(test_key_format)
 	int64_t t = 1438395059LL * NSEC + 500000000;
 
 	CHECK_INT(hr_logfile_key(key, sizeof(key), "111122223333", "us-east-2", t,
-				 "Mu0KsOhtH1ar15ZZ"), 0);
+				 "Mu0KsOhtH1ar15ZZ"),
+		  0);
 	CHECK_STR(key, "AWSLogs/111122223333/CloudTrail/us-east-2/2015/08/01/"
-		  "111122223333_CloudTrail_us-east-2_20150801T0210Z_Mu0KsOhtH1ar15ZZ.json.gz");
+		       "111122223333_CloudTrail_us-east-2_20150801T0210Z_Mu0KsOhtH1ar15ZZ.json.gz");
 	CHECK(key_matches(key, "us-east-2"));
 
 	CHECK_INT(hr_logfile_unique(u), 0);
@@ -74,7 +75,7 @@ TEST(test_key_format)
 	CHECK(strcmp(u, u2) != 0);
 
 	/* date folders follow the (UTC) delivery date, across a year end */
-	t = 1704067199LL * NSEC;	/* 2023-12-31T23:59:59Z */
+	t = 1704067199LL * NSEC; /* 2023-12-31T23:59:59Z */
 	CHECK_INT(hr_logfile_key(key, sizeof(key), "123456789012", "host-a1", t, u), 0);
 	CHECK(key_matches(key, "host-a1"));
 	CHECK(strstr(key, "/2023/12/31/123456789012_CloudTrail_host-a1_20231231T2359Z_") != NULL);
@@ -84,8 +85,8 @@ TEST(test_key_format)
 	CHECK_INT(hr_logfile_key(key, sizeof(key), "123456789012", "Us_East", t, u), -EINVAL);
 	CHECK_INT(hr_logfile_key(key, sizeof(key), "123456789012", "", t, u), -EINVAL);
 	CHECK_INT(hr_logfile_key(key, sizeof(key), "123456789012", "r", t, "short"), -EINVAL);
-	CHECK_INT(hr_logfile_key(key, sizeof(key), "123456789012", "r", t,
-				 "AAAAAAAAAAAAAAA!"), -EINVAL);
+	CHECK_INT(hr_logfile_key(key, sizeof(key), "123456789012", "r", t, "AAAAAAAAAAAAAAA!"),
+		  -EINVAL);
 	CHECK_INT(hr_logfile_key(key, 20, "123456789012", "r", t, u), -ENAMETOOLONG);
 }
 
@@ -93,17 +94,21 @@ TEST(test_key_from_name)
 {
 	char key[HR_LOG_KEY_MAX], back[HR_LOG_KEY_MAX];
 
-	CHECK_INT(hr_logfile_key(key, sizeof(key), "111122223333", "eu-west-1",
-				 1700000000LL * NSEC, "abcdefghABCDEFGH"), 0);
+	CHECK_INT(hr_logfile_key(key, sizeof(key), "111122223333", "eu-west-1", 1700000000LL * NSEC,
+				 "abcdefghABCDEFGH"),
+		  0);
 	CHECK_INT(hr_logfile_key_from_name(back, sizeof(back), strrchr(key, '/') + 1), 0);
 	CHECK_STR(back, key);
 	CHECK_INT(hr_logfile_key_from_name(back, sizeof(back), "x.json.gz"), -EINVAL);
-	CHECK_INT(hr_logfile_key_from_name(back, sizeof(back),
-		"111122223333_CloudTrail_eu-west-1_20231114T2213Z_abcdefghABCDEFG.json.gz"),
+	CHECK_INT(
+		hr_logfile_key_from_name(
+			back, sizeof(back),
+			"111122223333_CloudTrail_eu-west-1_20231114T2213Z_abcdefghABCDEFG.json.gz"),
 		-EINVAL);
-	CHECK_INT(hr_logfile_key_from_name(back, sizeof(back),
-		"111122223333_CloudTrail_eu-west-1_20231114T2213Z_abcdefghABCDEFGH.json"),
-		-EINVAL);
+	CHECK_INT(hr_logfile_key_from_name(
+			  back, sizeof(back),
+			  "111122223333_CloudTrail_eu-west-1_20231114T2213Z_abcdefghABCDEFGH.json"),
+		  -EINVAL);
 }
 
 static char *tmpdir(void)
@@ -118,7 +123,7 @@ TEST(test_publish_roundtrip)
 	static const char key[] = "AWSLogs/111122223333/CloudTrail/r1/2023/11/14/x.json.gz";
 	char *dir = tmpdir(), *bucket, path[1024], tmp[1024], hex[65];
 	const char *data = "{\"Records\":[{\"a\":1},{\"b\":2}]}";
-	struct hr_publish p = { .active = false };
+	struct hr_publish p = {.active = false};
 	unsigned char *out = NULL;
 	size_t out_len = 0;
 	struct stat st;
@@ -128,8 +133,8 @@ TEST(test_publish_roundtrip)
 	if (asprintf(&bucket, "%s/bucket", dir) < 0)
 		return;
 	snprintf(path, sizeof(path), "%s/%s", bucket, key);
-	snprintf(tmp, sizeof(tmp), "%s/AWSLogs/111122223333/CloudTrail/r1/2023/11/14/.x.json.gz.tmp",
-		 bucket);
+	snprintf(tmp, sizeof(tmp),
+		 "%s/AWSLogs/111122223333/CloudTrail/r1/2023/11/14/.x.json.gz.tmp", bucket);
 
 	CHECK_INT(hr_publish_gz(&p, bucket, key, data, strlen(data)), 0);
 	sha_hex((const unsigned char *)data, strlen(data), hex);
@@ -158,9 +163,9 @@ TEST(test_publish_roundtrip)
 	CHECK_INT(hr_publish_commit(&p), -EEXIST);
 	CHECK(strstr(p.err, "File exists") != NULL);
 	hr_publish_release(&p);
-	snprintf(tmp, sizeof(tmp), "%s/AWSLogs/111122223333/CloudTrail/r1/2023/11/14/.x.json.gz.tmp",
-		 bucket);
-	CHECK(stat(tmp, &st) != 0);	/* release removed the temp file */
+	snprintf(tmp, sizeof(tmp),
+		 "%s/AWSLogs/111122223333/CloudTrail/r1/2023/11/14/.x.json.gz.tmp", bucket);
+	CHECK(stat(tmp, &st) != 0); /* release removed the temp file */
 	CHECK_INT(gunzip_one(path, &out, &out_len), 0);
 	CHECK_INT(out_len, strlen(data));
 	free(out);
@@ -175,7 +180,7 @@ TEST(test_publish_abort_and_tmp_cleanup)
 {
 	static const char key[] = "a/b/c.json.gz";
 	char *dir = tmpdir(), tmp[1024];
-	struct hr_publish p = { .active = false };
+	struct hr_publish p = {.active = false};
 	struct stat st;
 
 	snprintf(tmp, sizeof(tmp), "%s/a/b/.c.json.gz.tmp", dir);
@@ -184,7 +189,7 @@ TEST(test_publish_abort_and_tmp_cleanup)
 	CHECK(stat(tmp, &st) == 0);
 	hr_publish_release(&p);
 	CHECK(stat(tmp, &st) != 0);
-	hr_publish_release(&p);		/* twice is fine */
+	hr_publish_release(&p); /* twice is fine */
 	hr_publish_release(NULL);
 
 	/* a crashed publish's temp file is removed on request */
@@ -202,9 +207,9 @@ TEST(test_publish_abort_and_tmp_cleanup)
 
 TEST(test_publish_bad_keys)
 {
-	struct hr_publish p = { .active = false };
+	struct hr_publish p = {.active = false};
 	char *dir = tmpdir();
-	const char *bad[] = { "", "/abs/x.gz", "a/../x.gz", "a//x.gz", "./x.gz", "a/", ".." };
+	const char *bad[] = {"", "/abs/x.gz", "a/../x.gz", "a//x.gz", "./x.gz", "a/", ".."};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK_INT(hr_publish_begin(&p, dir, bad[i]), -EINVAL);
@@ -218,7 +223,7 @@ TEST(test_publish_bad_keys)
 TEST(test_publish_failure_text)
 {
 	char *dir = tmpdir(), file[1024], bucket[1100];
-	struct hr_publish p = { .active = false };
+	struct hr_publish p = {.active = false};
 	int fd;
 
 	snprintf(file, sizeof(file), "%s/file", dir);
@@ -239,7 +244,7 @@ TEST(test_publish_failure_text)
 TEST(test_publish_large)
 {
 	char *dir = tmpdir(), path[1024], hex[65];
-	struct hr_publish p = { .active = false };
+	struct hr_publish p = {.active = false};
 	size_t len = 9 * 1024 * 1024 + 17, off = 0, step = 1;
 	unsigned char *data = malloc(len), *out = NULL;
 	size_t out_len = 0;
@@ -259,7 +264,7 @@ TEST(test_publish_large)
 		step = step * 3 + 1;
 	}
 	CHECK_INT(hr_publish_finish(&p), 0);
-	CHECK_INT(hr_publish_write(&p, "x", 1), -EINVAL);	/* finished */
+	CHECK_INT(hr_publish_write(&p, "x", 1), -EINVAL); /* finished */
 	CHECK_INT(hr_publish_commit(&p), 0);
 	sha_hex(data, len, hex);
 	CHECK_STR(p.sha256_hex, hex);
@@ -282,7 +287,7 @@ TEST(test_make_dirs)
 	snprintf(path, sizeof(path), "%s/x/y/z", dir);
 	CHECK_INT(hr_make_dirs(path, err, sizeof(err)), 0);
 	CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
-	CHECK_INT(hr_make_dirs(path, err, sizeof(err)), 0);	/* again: fine */
+	CHECK_INT(hr_make_dirs(path, err, sizeof(err)), 0); /* again: fine */
 	rm_rf(dir);
 	free(dir);
 }

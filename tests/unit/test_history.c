@@ -23,35 +23,41 @@ static char err[4096];
 
 TEST(test_attribute_parsing)
 {
-	struct hr_lookup q = { 0 };
+	struct hr_lookup q = {0};
 
-	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=EventName,AttributeValue=Mount", &q,
-					    err, sizeof(err)), 0);
+	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=EventName,AttributeValue=Mount", &q, err,
+					    sizeof(err)),
+		  0);
 	CHECK_INT(q.attr, HR_ATTR_EVENT_NAME);
 	CHECK_STR(q.value, "Mount");
 	/* a second one is refused, as LookupEvents allows one */
 	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=Username,AttributeValue=x", &q, err,
-					    sizeof(err)), -EINVAL);
+					    sizeof(err)),
+		  -EINVAL);
 	CHECK(strstr(err, "at most one"));
 	memset(&q, 0, sizeof(q));
 	/* the value runs to the end: a file name may hold commas and '=' */
-	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=ResourceName,AttributeValue=/a,b=c",
-					    &q, err, sizeof(err)), 0);
+	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=ResourceName,AttributeValue=/a,b=c", &q,
+					    err, sizeof(err)),
+		  0);
 	CHECK_INT(q.attr, HR_ATTR_RESOURCE_NAME);
 	CHECK_STR(q.value, "/a,b=c");
 	memset(&q, 0, sizeof(q));
 	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=eventname,AttributeValue=x", &q, err,
-					    sizeof(err)), -EINVAL);	/* case-sensitive */
+					    sizeof(err)),
+		  -EINVAL); /* case-sensitive */
 	CHECK(strstr(err, "unknown AttributeKey 'eventname'"));
 	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=EventName,AttributeValue=", &q, err,
-					    sizeof(err)), -EINVAL);
+					    sizeof(err)),
+		  -EINVAL);
 	CHECK_INT(hr_lookup_parse_attribute("EventName=x", &q, err, sizeof(err)), -EINVAL);
 	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=EventName", &q, err, sizeof(err)),
 		  -EINVAL);
 	CHECK_INT(q.attr, HR_ATTR_NONE);
 	for (int a = 0; a < 8; a++) {
-		static const char *const keys[] = { "EventId", "EventName", "ReadOnly", "Username",
-			"ResourceType", "ResourceName", "EventSource", "AccessKeyId" };
+		static const char *const keys[] = {"EventId",	  "EventName",	  "ReadOnly",
+						   "Username",	  "ResourceType", "ResourceName",
+						   "EventSource", "AccessKeyId"};
 		char arg[128];
 
 		memset(&q, 0, sizeof(q));
@@ -93,8 +99,11 @@ TEST(test_time_parsing)
 TEST(test_tokens)
 {
 	unsigned char key[32], other[32];
-	struct hr_lookup q = { .attr = HR_ATTR_EVENT_NAME, .value = "Mount", .start_sec = 10,
-			       .end_sec = 1000, .max_results = 5 };
+	struct hr_lookup q = {.attr = HR_ATTR_EVENT_NAME,
+			      .value = "Mount",
+			      .start_sec = 10,
+			      .end_sec = 1000,
+			      .max_results = 5};
 	struct hr_lookup q2 = q;
 	char tok[128], bad[128];
 	int64_t t = 0, id = 0;
@@ -111,12 +120,10 @@ TEST(test_tokens)
 	/* any other parameter may not */
 	q2 = q;
 	q2.end_sec = 1001;
-	CHECK_INT(hr_lookup_token_check(key, &q2, tok, 100010, &t, &id, err, sizeof(err)),
-		  -EINVAL);
+	CHECK_INT(hr_lookup_token_check(key, &q2, tok, 100010, &t, &id, err, sizeof(err)), -EINVAL);
 	q2 = q;
 	strcpy(q2.value, "Mounts");
-	CHECK_INT(hr_lookup_token_check(key, &q2, tok, 100010, &t, &id, err, sizeof(err)),
-		  -EINVAL);
+	CHECK_INT(hr_lookup_token_check(key, &q2, tok, 100010, &t, &id, err, sizeof(err)), -EINVAL);
 	/* another database's key */
 	CHECK_INT(hr_lookup_token_check(other, &q, tok, 100010, &t, &id, err, sizeof(err)),
 		  -EINVAL);
@@ -128,8 +135,8 @@ TEST(test_tokens)
 			  -EINVAL);
 	}
 	CHECK_INT(hr_lookup_token_check(key, &q, "", 100010, &t, &id, err, sizeof(err)), -EINVAL);
-	CHECK_INT(hr_lookup_token_check(key, &q, "not base64!", 100010, &t, &id, err,
-					sizeof(err)), -EINVAL);
+	CHECK_INT(hr_lookup_token_check(key, &q, "not base64!", 100010, &t, &id, err, sizeof(err)),
+		  -EINVAL);
 	/* a day later it is stale */
 	CHECK_INT(hr_lookup_token_check(key, &q, tok, 100000 + 86401, &t, &id, err, sizeof(err)),
 		  -EINVAL);
@@ -172,8 +179,7 @@ static struct fake *fakes(int n, int64_t t0)
 		snprintf(f[i].akid, sizeof(f[i].akid), "HRSAS%d", i % 5);
 		snprintf(f[i].res1, sizeof(f[i].res1), "/file/%d", i);
 		snprintf(f[i].res2, sizeof(f[i].res2), "/file/%d.bak", i);
-		snprintf(f[i].json, sizeof(f[i].json), "{\"i\":%d,\"eventID\":\"%s\"}", i,
-			 f[i].id);
+		snprintf(f[i].json, sizeof(f[i].json), "{\"i\":%d,\"eventID\":\"%s\"}", i, f[i].id);
 		r->time_sec = t0 + i / 3;
 		r->event_id = f[i].id;
 		r->event_name = i % 2 ? "Mount" : "Setuid";
@@ -199,8 +205,8 @@ static struct fake *fakes(int n, int64_t t0)
  * first: by index (events added in time order), or with f by the events'
  * times (added in any order).
  */
-static int walk(struct hr_history *h, struct hr_lookup *q, const struct fake *f, int *seen,
-		int n, int *pages)
+static int walk(struct hr_history *h, struct hr_lookup *q, const struct fake *f, int *seen, int n,
+		int *pages)
 {
 	static struct hr_lookup_page page;
 	int64_t prev_t = INT64_MAX;
@@ -225,7 +231,7 @@ static int walk(struct hr_history *h, struct hr_lookup *q, const struct fake *f,
 				CHECK_INT(page.events[k].time_sec, f[i].row.time_sec);
 				prev_t = f[i].row.time_sec;
 			} else {
-				CHECK(i < prev);	/* later index, later or same time */
+				CHECK(i < prev); /* later index, later or same time */
 				prev = i;
 			}
 			seen[i]++;
@@ -276,18 +282,21 @@ TEST(test_history_store_and_page)
 		CHECK_INT(seen[i], 1);
 
 	/* each attribute */
-	struct { const char *arg; int want; } cases[] = {
-		{ "AttributeKey=EventId,AttributeValue=00000011-0000-4000-8000-000000000011", 1 },
-		{ "AttributeKey=EventName,AttributeValue=Mount", N / 2 },
-		{ "AttributeKey=EventSource,AttributeValue=identity.linux", N / 2 },
-		{ "AttributeKey=ReadOnly,AttributeValue=true", (N + 6) / 7 },
-		{ "AttributeKey=ReadOnly,AttributeValue=false", N - (N + 6) / 7 },
-		{ "AttributeKey=ReadOnly,AttributeValue=maybe", 0 },
-		{ "AttributeKey=Username,AttributeValue=user1", N / 4 },
-		{ "AttributeKey=AccessKeyId,AttributeValue=HRSAS3", N / 5 },
-		{ "AttributeKey=ResourceType,AttributeValue=Linux::File", N },
-		{ "AttributeKey=ResourceName,AttributeValue=/file/42.bak", 1 },
-		{ "AttributeKey=EventName,AttributeValue=Nothing", 0 },
+	struct {
+		const char *arg;
+		int want;
+	} cases[] = {
+		{"AttributeKey=EventId,AttributeValue=00000011-0000-4000-8000-000000000011", 1},
+		{"AttributeKey=EventName,AttributeValue=Mount", N / 2},
+		{"AttributeKey=EventSource,AttributeValue=identity.linux", N / 2},
+		{"AttributeKey=ReadOnly,AttributeValue=true", (N + 6) / 7},
+		{"AttributeKey=ReadOnly,AttributeValue=false", N - (N + 6) / 7},
+		{"AttributeKey=ReadOnly,AttributeValue=maybe", 0},
+		{"AttributeKey=Username,AttributeValue=user1", N / 4},
+		{"AttributeKey=AccessKeyId,AttributeValue=HRSAS3", N / 5},
+		{"AttributeKey=ResourceType,AttributeValue=Linux::File", N},
+		{"AttributeKey=ResourceName,AttributeValue=/file/42.bak", 1},
+		{"AttributeKey=EventName,AttributeValue=Nothing", 0},
 	};
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		memset(&q, 0, sizeof(q));
@@ -373,7 +382,8 @@ TEST(test_history_name_across_buckets)
 	q.end_sec = INT64_MAX;
 	q.max_results = 3;
 	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=ResourceName,AttributeValue=/shared/odd",
-					    &q, err, sizeof(err)), 0);
+					    &q, err, sizeof(err)),
+		  0);
 	memset(seen, 0, sizeof(seen));
 	CHECK_INT(walk(h, &q, NULL, seen, N, &pages), N / 2);
 	for (int i = 0; i < N; i++)
@@ -396,7 +406,7 @@ TEST(test_history_name_across_buckets)
 		if (sqlite3_step(st) == SQLITE_ROW)
 			blocks = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
-		CHECK_INT(blocks, N - 5);	/* one record a block here */
+		CHECK_INT(blocks, N - 5); /* one record a block here */
 	}
 	q.start_sec = INT64_MIN;
 	q.end_sec = INT64_MAX;
@@ -457,7 +467,8 @@ TEST(test_history_out_of_order_batches)
 	/* one user, pages of 7 */
 	q.max_results = 7;
 	CHECK_INT(hr_lookup_parse_attribute("AttributeKey=Username,AttributeValue=user3", &q, err,
-					    sizeof(err)), 0);
+					    sizeof(err)),
+		  0);
 	memset(seen, 0, sizeof(seen));
 	CHECK_INT(walk(h, &q, f, seen, N, &pages), N / 4);
 	for (int i = 0; i < N; i++)
@@ -520,7 +531,7 @@ TEST(test_history_corrupt_file)
 		struct stat st;
 
 		CHECK_INT(stat(path, &st), 0);
-		CHECK_INT(st.st_mode & 0777, 0600);	/* no hostrail group on a test box */
+		CHECK_INT(st.st_mode & 0777, 0600); /* no hostrail group on a test box */
 	}
 	remove_dir();
 }
@@ -535,12 +546,12 @@ static size_t slow_write(void *ctx, const struct hr_record *const *recs, size_t 
 	(void)recs;
 	slow_calls++;
 	usleep(20000);
-	return n > 1 ? 1 : 0;	/* refuse one of every batch of several */
+	return n > 1 ? 1 : 0; /* refuse one of every batch of several */
 }
 
 static struct hr_shared_record *small_record(void)
 {
-	struct hr_record rec = { 0 };
+	struct hr_record rec = {0};
 
 	rec.json = strdup("{}");
 	rec.len = 2;
@@ -558,13 +569,13 @@ TEST(test_sink_worker_bounds_and_counts)
 	CHECK_INT(hr_sink_worker_start("test", 4 * one->bytes, 2, slow_write, NULL, NULL, &w), 0);
 	hr_shared_record_put(one);
 	for (int i = 0; i < 50; i++) {
-		struct hr_record rec = { 0 };
+		struct hr_record rec = {0};
 		struct hr_shared_record *s;
 
 		rec.json = strdup("{}");
 		rec.len = 2;
 		s = hr_shared_record_new(&rec);
-		CHECK(rec.json == NULL);	/* taken over */
+		CHECK(rec.json == NULL); /* taken over */
 		hr_sink_worker_push(w, s);
 		hr_shared_record_put(s);
 		pushed++;
@@ -605,7 +616,7 @@ TEST(test_sink_worker_bound_is_bytes)
 	struct hr_sink_worker *w = NULL;
 	struct hr_sink_stats st;
 	struct hr_shared_record *s = small_record(), *big;
-	struct hr_record rec = { 0 };
+	struct hr_record rec = {0};
 	size_t small = s->bytes, room = 5000, accepted = 1, full = 0, big_bytes;
 
 	CHECK_INT(hr_sink_worker_start("test", room * small, 1, gated_write, NULL, NULL, &w), 0);
@@ -659,12 +670,17 @@ TEST(test_sink_worker_bound_is_bytes)
 
 TEST(test_journal_message)
 {
-	struct hr_resource res[1] = { { "Linux::Mount", NULL, (char *)"/mnt\nfake entry" } };
+	struct hr_resource res[1] = {{"Linux::Mount", NULL, (char *)"/mnt\nfake entry"}};
 	struct hr_record rec = {
-		.event_name = "Mount", .event_source = "mount.linux",
-		.event_category = "Management", .event_type = "AwsApiCall",
-		.user_name = (char *)"al\x1b[31mice", .source_ip = (char *)"10.0.0.5",
-		.via = "ssh", .acting_as = (char *)"root", .error_code = (char *)"EPERM",
+		.event_name = "Mount",
+		.event_source = "mount.linux",
+		.event_category = "Management",
+		.event_type = "AwsApiCall",
+		.user_name = (char *)"al\x1b[31mice",
+		.source_ip = (char *)"10.0.0.5",
+		.via = "ssh",
+		.acting_as = (char *)"root",
+		.error_code = (char *)"EPERM",
 		.n_resources = 1,
 	};
 	char line[512];
@@ -672,7 +688,7 @@ TEST(test_journal_message)
 	rec.resources[0] = res[0];
 	hr_journal_message(&rec, line, sizeof(line));
 	CHECK_STR(line, "al\\x1b[31mice (ssh from 10.0.0.5, as root) Mount /mnt\\x0afake entry: "
-		  "EPERM");
+			"EPERM");
 	CHECK(!strchr(line, '\n'));
 	CHECK_INT(hr_journal_priority(&rec), LOG_NOTICE);
 	CHECK_STR(hr_journal_message_id(&rec), HR_MSGID_CALL_FAILED);
@@ -703,9 +719,13 @@ TEST(test_journal_message)
 TEST(test_journal_signin)
 {
 	struct hr_record rec = {
-		.event_name = "ConsoleLogin", .event_source = "signin.linux",
-		.event_category = "Management", .event_type = "AwsConsoleSignIn",
-		.user_name = (char *)"alice", .source_ip = (char *)"127.0.0.1", .via = "ssh",
+		.event_name = "ConsoleLogin",
+		.event_source = "signin.linux",
+		.event_category = "Management",
+		.event_type = "AwsConsoleSignIn",
+		.user_name = (char *)"alice",
+		.source_ip = (char *)"127.0.0.1",
+		.via = "ssh",
 		.failed = true,
 	};
 	char line[512];

@@ -31,7 +31,7 @@ TEST(test_scalars_and_nesting)
 	struct jsonw w;
 	json_t *j, *a;
 
-	CHECK_INT(jw_init(&w, 16), 0);	/* tiny: forces growth */
+	CHECK_INT(jw_init(&w, 16), 0); /* tiny: forces growth */
 	jw_obj_begin(&w);
 	jw_kstrz(&w, "s", "hello");
 	jw_kint(&w, "neg", INT64_MIN);
@@ -90,7 +90,7 @@ TEST(test_scalars_and_nesting)
 	jw_obj_end(&w);
 	CHECK_STR(jw_text(&w, NULL), "{\"a\":18446744073709551615,\"b\":[null,true]}");
 	jw_free(&w);
-	jw_free(&w);	/* NULL-safe and idempotent */
+	jw_free(&w); /* NULL-safe and idempotent */
 	jw_free(NULL);
 }
 
@@ -100,18 +100,18 @@ TEST(test_misuse_is_an_error)
 
 	jw_init(&w, 0);
 	jw_obj_begin(&w);
-	jw_int(&w, 1);		/* value without key */
+	jw_int(&w, 1); /* value without key */
 	CHECK_INT(jw_error(&w), -EINVAL);
 	jw_reset(&w);
 	jw_obj_begin(&w);
-	CHECK_INT(jw_error(&w), -EINVAL);	/* unbalanced */
+	CHECK_INT(jw_error(&w), -EINVAL); /* unbalanced */
 	jw_reset(&w);
 	jw_arr_begin(&w);
-	jw_key(&w, "k");	/* key in an array */
+	jw_key(&w, "k"); /* key in an array */
 	CHECK_INT(jw_error(&w), -EINVAL);
 	jw_reset(&w);
 	jw_arr_begin(&w);
-	jw_obj_end(&w);		/* wrong closer */
+	jw_obj_end(&w); /* wrong closer */
 	CHECK_INT(jw_error(&w), -EINVAL);
 	jw_reset(&w);
 	for (int i = 0; i < JW_MAX_DEPTH + 1; i++)
@@ -120,7 +120,7 @@ TEST(test_misuse_is_an_error)
 	CHECK_STR(jw_text(&w, NULL), "");
 	jw_reset(&w);
 	jw_int(&w, 1);
-	jw_int(&w, 2);		/* two top-level values */
+	jw_int(&w, 2); /* two top-level values */
 	CHECK_INT(jw_error(&w), -EINVAL);
 	jw_free(&w);
 }
@@ -161,32 +161,32 @@ struct utf8_case {
 	const char *bytes;
 	size_t len;
 	bool valid;
-	int replaced;	/* U+FFFD count when invalid */
+	int replaced; /* U+FFFD count when invalid */
 };
 
 TEST(test_utf8_validation)
 {
 	static const struct utf8_case cases[] = {
-		{ "plain", 5, true, 0 },
-		{ "\xc3\xa9", 2, true, 0 },			/* é */
-		{ "\xe2\x82\xac", 3, true, 0 },			/* € */
-		{ "\xf0\x9f\x98\x80", 4, true, 0 },		/* U+1F600 */
-		{ "\xf4\x8f\xbf\xbf", 4, true, 0 },		/* U+10FFFF */
-		{ "\xed\x9f\xbf", 3, true, 0 },			/* U+D7FF */
-		{ "\xee\x80\x80", 3, true, 0 },			/* U+E000 */
-		{ "\xc0\xaf", 2, false, 2 },			/* overlong '/' */
-		{ "\xc1\xbf", 2, false, 2 },			/* overlong */
-		{ "\xe0\x80\xaf", 3, false, 3 },		/* overlong */
-		{ "\xf0\x80\x80\xaf", 4, false, 4 },		/* overlong */
-		{ "\xed\xa0\x80", 3, false, 3 },		/* surrogate D800 */
-		{ "\xed\xbf\xbf", 3, false, 3 },		/* surrogate DFFF */
-		{ "\xf4\x90\x80\x80", 4, false, 4 },		/* U+110000 */
-		{ "\xf5\x80\x80\x80", 4, false, 4 },
-		{ "\xff", 1, false, 1 },
-		{ "\x80", 1, false, 1 },			/* lone continuation */
-		{ "ab\xe2\x82", 4, false, 2 },			/* cut at the end */
-		{ "\xe2\x82z", 3, false, 2 },			/* cut in the middle */
-		{ "a\0b", 3, false, 1 },			/* NUL */
+		{"plain", 5, true, 0},
+		{"\xc3\xa9", 2, true, 0},	   /* é */
+		{"\xe2\x82\xac", 3, true, 0},	   /* € */
+		{"\xf0\x9f\x98\x80", 4, true, 0},  /* U+1F600 */
+		{"\xf4\x8f\xbf\xbf", 4, true, 0},  /* U+10FFFF */
+		{"\xed\x9f\xbf", 3, true, 0},	   /* U+D7FF */
+		{"\xee\x80\x80", 3, true, 0},	   /* U+E000 */
+		{"\xc0\xaf", 2, false, 2},	   /* overlong '/' */
+		{"\xc1\xbf", 2, false, 2},	   /* overlong */
+		{"\xe0\x80\xaf", 3, false, 3},	   /* overlong */
+		{"\xf0\x80\x80\xaf", 4, false, 4}, /* overlong */
+		{"\xed\xa0\x80", 3, false, 3},	   /* surrogate D800 */
+		{"\xed\xbf\xbf", 3, false, 3},	   /* surrogate DFFF */
+		{"\xf4\x90\x80\x80", 4, false, 4}, /* U+110000 */
+		{"\xf5\x80\x80\x80", 4, false, 4},
+		{"\xff", 1, false, 1},
+		{"\x80", 1, false, 1},	     /* lone continuation */
+		{"ab\xe2\x82", 4, false, 2}, /* cut at the end */
+		{"\xe2\x82z", 3, false, 2},  /* cut in the middle */
+		{"a\0b", 3, false, 1},	     /* NUL */
 	};
 	struct jsonw w;
 
@@ -233,9 +233,8 @@ TEST(test_utf8_validation)
 TEST(test_fuzz_against_jansson)
 {
 	static const unsigned char pick[] = {
-		0x00, 0x01, 0x1f, 0x20, '"', '\\', 'a', 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2,
-		0xdf, 0xe0, 0xe1, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff, 0x9f, 0xa0,
-		0x8f, 0x90,
+		0x00, 0x01, 0x1f, 0x20, '"',  '\\', 'a',  0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf,
+		0xe0, 0xe1, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff, 0x9f, 0xa0, 0x8f, 0x90,
 	};
 	unsigned char buf[64];
 	char hex[129];

@@ -18,7 +18,7 @@
 #include "record/signin.h"
 
 #define NO_ID 0xffffffffu
-#define H1 0x5600aa000a80ULL
+#define H1    0x5600aa000a80ULL
 
 struct got {
 	int n;
@@ -39,8 +39,7 @@ static void collect(void *ctx, const struct hr_signin *si)
 	g->n++;
 }
 
-static struct hr_login_event *ev_new(int op, uint32_t tgid, uint32_t ppid, uint64_t handle,
-				     int ret)
+static struct hr_login_event *ev_new(int op, uint32_t tgid, uint32_t ppid, uint64_t handle, int ret)
 {
 	struct hr_login_event *e = calloc(1, sizeof(*e));
 
@@ -110,7 +109,7 @@ static void sshd_audit_failure(struct hr_logins *l, struct got *g, uint32_t tgid
 TEST(test_sshd_password_then_logout)
 {
 	struct hr_logins *l;
-	struct got g = { 0 };
+	struct got g = {0};
 
 	CHECK_INT(hr_logins_new(0, &l), 0);
 	start(l, &g, 100, "sshd", "alice", "192.0.2.7");
@@ -137,7 +136,7 @@ TEST(test_sshd_password_then_logout)
 TEST(test_sshd_keyboard_interactive_in_a_child)
 {
 	struct hr_logins *l;
-	struct got g = { 0 };
+	struct got g = {0};
 
 	CHECK_INT(hr_logins_new(0, &l), 0);
 	start(l, &g, 200, "sshd", "alice", "127.0.0.1");
@@ -166,7 +165,7 @@ TEST(test_sshd_keyboard_interactive_in_a_child)
 TEST(test_sshd_public_key_right_and_refused)
 {
 	struct hr_logins *l;
-	struct got g = { 0 };
+	struct got g = {0};
 
 	CHECK_INT(hr_logins_new(0, &l), 0);
 	/* accepted key: no pam_authenticate at all */
@@ -198,7 +197,7 @@ TEST(test_sshd_public_key_right_and_refused)
 TEST(test_su_sudo_and_ignored_services)
 {
 	struct hr_logins *l;
-	struct got g = { 0 };
+	struct got g = {0};
 	struct hr_login_event *e;
 	static const char argv[] = "sudo\0-E\0-u\0bob\0id\0-u";
 
@@ -240,7 +239,7 @@ TEST(test_su_sudo_and_ignored_services)
 	e = ev_new(HR_LOGIN_PAM_END, 1, 1, H1, 0);
 	CHECK_INT(hr_logins_event(l, e, sizeof(*e) - 1, collect, &g), -EINVAL);
 	e->op = 99;
-	CHECK_INT(hr_logins_event(l, e, sizeof(*e), collect, &g), 0);	/* no transaction */
+	CHECK_INT(hr_logins_event(l, e, sizeof(*e), collect, &g), 0); /* no transaction */
 	free(e);
 	hr_logins_free(l);
 }
@@ -253,16 +252,16 @@ TEST(test_sudo_target)
 		size_t len;
 		const char *want;
 	} cases[] = {
-		{ "sudo\0id", 8, "root" },
-		{ "sudo\0-u\0bob\0id", 15, "bob" },
-		{ "sudo\0-ubob\0id", 14, "bob" },
-		{ "sudo\0--user=bob\0id", 19, "bob" },
-		{ "sudo\0--user\0bob\0id", 19, "bob" },
-		{ "sudo\0-Eu\0bob\0id", 16, "bob" },
-		{ "sudo\0-g\0adm\0id", 15, "root" },
-		{ "sudo\0id\0-u\0bob", 15, "root" },	/* the command's own -u */
-		{ "sudo\0--\0-u", 11, "root" },
-		{ "sudo\0-u", 8, "root" },		/* cut short */
+		{"sudo\0id", 8, "root"},
+		{"sudo\0-u\0bob\0id", 15, "bob"},
+		{"sudo\0-ubob\0id", 14, "bob"},
+		{"sudo\0--user=bob\0id", 19, "bob"},
+		{"sudo\0--user\0bob\0id", 19, "bob"},
+		{"sudo\0-Eu\0bob\0id", 16, "bob"},
+		{"sudo\0-g\0adm\0id", 15, "root"},
+		{"sudo\0id\0-u\0bob", 15, "root"}, /* the command's own -u */
+		{"sudo\0--\0-u", 11, "root"},
+		{"sudo\0-u", 8, "root"}, /* cut short */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -274,7 +273,7 @@ TEST(test_sudo_target)
 TEST(test_sessions_table)
 {
 	struct hr_sessions *s;
-	struct hr_session a = { .sessionid = 5, .loginuid = 1001, .via = "ssh" };
+	struct hr_session a = {.sessionid = 5, .loginuid = 1001, .via = "ssh"};
 	struct hr_sessions_stats st;
 	const struct hr_session *got;
 
@@ -284,7 +283,7 @@ TEST(test_sessions_table)
 	got = hr_sessions_get(s, 5, 1001);
 	CHECK(got != NULL);
 	CHECK_STR(got ? got->source_ip : NULL, "192.0.2.1");
-	CHECK(hr_sessions_get(s, 5, 1002) == NULL);	/* someone else's */
+	CHECK(hr_sessions_get(s, 5, 1002) == NULL); /* someone else's */
 	CHECK(hr_sessions_get(s, 5, NO_ID) != NULL);
 	CHECK(hr_sessions_get(s, NO_ID, 1001) == NULL);
 	/* bounded: many more sessions than slots */
@@ -339,7 +338,7 @@ static void keep(void *ctx, struct hr_record *rec)
  * never written: not in the record, not in its index fields. */
 TEST(test_unknown_user_hidden_in_record)
 {
-	struct hr_recorder_opts o = { .proc_root = "/nonexistent" };
+	struct hr_recorder_opts o = {.proc_root = "/nonexistent"};
 	struct hr_recorder *r;
 	struct hr_login_event *e;
 	const char *typed = "Tr0ub4dor&3-not-a-user";
@@ -362,7 +361,8 @@ TEST(test_unknown_user_hidden_in_record)
 
 		CHECK(strstr(text, typed) == NULL);
 		CHECK_STR(json_string_value(json_object_get(json_object_get(last, "userIdentity"),
-							    "userName")), HR_HIDDEN_USER);
+							    "userName")),
+			  HR_HIDDEN_USER);
 		CHECK_STR(json_string_value(json_object_get(last, "errorMessage")),
 			  "Failed authentication");
 		CHECK_STR(json_string_value(json_object_get(last, "sourceIPAddress")), "localhost");

@@ -10,21 +10,21 @@ TEST(test_normal_forms)
 		const char *in, *want;
 		bool needs;
 	} cases[] = {
-		{ "/srv/other/../data/x", "/srv/data/x", true },
-		{ "/srv/data/../other/x", "/srv/other/x", true },
-		{ "/srv//data/x", "/srv/data/x", true },
-		{ "/srv/./data/x", "/srv/data/x", true },
-		{ "/srv/data/.", "/srv/data", true },
-		{ "/srv/data/..", "/srv", true },
-		{ "/srv/data/x/", "/srv/data/x/", false },	/* trailing slash kept */
-		{ "/srv/data//", "/srv/data/", true },
-		{ "/..", "/", true },				/* the root's parent is the root */
-		{ "/../../etc/shadow", "/etc/shadow", true },
-		{ "/", "/", false },
-		{ "//", "/", true },
-		{ "/a/b/c/../../d", "/a/d", true },
-		{ "/srv/.hidden/..x/...", "/srv/.hidden/..x/...", false },	/* names, not dots */
-		{ "/srv/data/x", "/srv/data/x", false },
+		{"/srv/other/../data/x", "/srv/data/x", true},
+		{"/srv/data/../other/x", "/srv/other/x", true},
+		{"/srv//data/x", "/srv/data/x", true},
+		{"/srv/./data/x", "/srv/data/x", true},
+		{"/srv/data/.", "/srv/data", true},
+		{"/srv/data/..", "/srv", true},
+		{"/srv/data/x/", "/srv/data/x/", false}, /* trailing slash kept */
+		{"/srv/data//", "/srv/data/", true},
+		{"/..", "/", true}, /* the root's parent is the root */
+		{"/../../etc/shadow", "/etc/shadow", true},
+		{"/", "/", false},
+		{"//", "/", true},
+		{"/a/b/c/../../d", "/a/d", true},
+		{"/srv/.hidden/..x/...", "/srv/.hidden/..x/...", false}, /* names, not dots */
+		{"/srv/data/x", "/srv/data/x", false},
 	};
 	char out[64];
 

@@ -14,10 +14,10 @@
 #include "fixtures.h"
 #include "record/record.h"
 
-#define PID 4242
-#define PTR 0x7ffd0000dead0000ULL
-#define ACCT "123456789012"
-#define HOST "web-1"
+#define PID	4242
+#define PTR	0x7ffd0000dead0000ULL
+#define ACCT	"123456789012"
+#define HOST	"web-1"
 #define BOOT_ID "0123456789abcdef-fedc-ba98-7654-3210deadbeef"
 /* 2023-11-14T22:13:20Z as the wall clock at boot time 0 */
 #define T0 1700000000LL
@@ -29,7 +29,7 @@ static struct hr_recorder *rec;
 
 static void setup(void)
 {
-	struct hr_recorder_opts o = { 0 };
+	struct hr_recorder_opts o = {0};
 
 	snprintf(root, sizeof(root), "/tmp/hr_test_record.XXXXXX");
 	if (!mkdtemp(root))
@@ -38,8 +38,9 @@ static void setup(void)
 	fx_link_at(root, "4242/exe", "/usr/bin/tool");
 	fx_link_at(root, "4242/cwd", "/home/alice");
 	fx_write_at(root, "4242/stat", "4242 (tool) S 1 4242 4242 34816 4242 0\n");
-	fx_write_at(root, "4242/cgroup", "0::/system.slice/docker-"
-		 "abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd.scope\n");
+	fx_write_at(root, "4242/cgroup",
+		    "0::/system.slice/docker-"
+		    "abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd.scope\n");
 	fx_mkdir_at(root, "sys");
 	fx_mkdir_at(root, "sys/kernel");
 	fx_mkdir_at(root, "sys/kernel/random");
@@ -122,7 +123,7 @@ static json_t *parse(const struct hr_record *r)
 
 	if (!r->json)
 		return NULL;
-	CHECK_INT(strlen(r->json), r->len);	/* no NUL inside, no newline */
+	CHECK_INT(strlen(r->json), r->len); /* no NUL inside, no newline */
 	CHECK(!memchr(r->json, '\n', r->len));
 	j = json_loadb(r->json, r->len, 0, &err);
 	if (!j)
@@ -214,10 +215,12 @@ static json_t *record(struct evb *b, struct hr_record *out)
 	return rc ? NULL : parse(out);
 }
 
-#define KEYS_HEAD "eventVersion,userIdentity,eventTime,eventSource,eventName,awsRegion," \
-		  "sourceIPAddress,userAgent"
-#define KEYS_TAIL "requestParameters,responseElements,additionalEventData,requestID," \
-		  "eventID,readOnly"
+#define KEYS_HEAD                                                              \
+	"eventVersion,userIdentity,eventTime,eventSource,eventName,awsRegion," \
+	"sourceIPAddress,userAgent"
+#define KEYS_TAIL                                                           \
+	"requestParameters,responseElements,additionalEventData,requestID," \
+	"eventID,readOnly"
 #define KEYS_END "eventType,managementEvent,recipientAccountId,eventCategory"
 
 /* ---- tests ---- */
@@ -272,8 +275,7 @@ TEST(test_mount_record_root)
 		  "abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd");
 	CHECK(oget(v, "loginUid") == NULL);
 	CHECK(oget(v, "truncatedArgs") == NULL);
-	snprintf(want, sizeof(want), "0123456789abcdef-%016llx-%08x",
-		 5 * 1000000000ULL + 123, PID);
+	snprintf(want, sizeof(want), "0123456789abcdef-%016llx-%08x", 5 * 1000000000ULL + 123, PID);
 	CHECK_STR(sget(j, "requestID"), want);
 	CHECK(is_uuid4(sget(j, "eventID")));
 	CHECK_STR(sget(j, "eventID"), r.event_id);
@@ -328,8 +330,8 @@ TEST(test_failed_setuid_iamuser)
 	j = record(b, &r);
 	if (!j)
 		goto out;
-	CHECK_STR(top_keys(r.json), KEYS_HEAD ",errorCode,errorMessage," KEYS_TAIL
-		  ",resources," KEYS_END);
+	CHECK_STR(top_keys(r.json),
+		  KEYS_HEAD ",errorCode,errorMessage," KEYS_TAIL ",resources," KEYS_END);
 	u = json_object_get(j, "userIdentity");
 	CHECK_STR(sget(u, "type"), "IAMUser");
 	CHECK_STR(sget(u, "principalId"), "65534");
@@ -346,8 +348,7 @@ TEST(test_failed_setuid_iamuser)
 	CHECK_INT(json_integer_value(oget(j, "additionalEventData.process.tid")), PID + 1);
 	CHECK_INT(json_integer_value(oget(j, "additionalEventData.credentials.euid")), 65534);
 	/* the target user is a resource */
-	CHECK_STR(sget(json_array_get(json_object_get(j, "resources"), 0), "type"),
-		  "Linux::User");
+	CHECK_STR(sget(json_array_get(json_object_get(j, "resources"), 0), "type"), "Linux::User");
 	CHECK_STR(sget(json_array_get(json_object_get(j, "resources"), 0), "ARN"),
 		  "arn:hostrail:iam:" HOST ":" ACCT ":user/root");
 	CHECK_STR(r.error_code, "EPERM");
@@ -400,8 +401,7 @@ TEST(test_session_identities)
 	j = record(b, &r);
 	u = json_object_get(j, "userIdentity");
 	CHECK_STR(sget(u, "type"), "AssumedRole");
-	CHECK_STR(sget(u, "arn"),
-		  "arn:hostrail:sts:" HOST ":" ACCT ":assumed-role/root/nobody");
+	CHECK_STR(sget(u, "arn"), "arn:hostrail:sts:" HOST ":" ACCT ":assumed-role/root/nobody");
 	CHECK_STR(sget(u, "principalId"), "0:nobody");
 	CHECK_STR(sget(u, "accountId"), ACCT);
 	CHECK_STR(sget(u, "accessKeyId"), "HRS0123456789ABCDEFS7");
@@ -413,7 +413,7 @@ TEST(test_session_identities)
 	CHECK_STR(sget(iss, "userName"), "nobody");
 	CHECK_STR(json_string_value(oget(u, "sessionContext.attributes.mfaAuthenticated")),
 		  "false");
-	CHECK_STR(r.user_name, "nobody");	/* indexed on the person */
+	CHECK_STR(r.user_name, "nobody"); /* indexed on the person */
 	CHECK_STR(r.user_arn, "arn:hostrail:sts:" HOST ":" ACCT ":assumed-role/root/nobody");
 	json_decref(j);
 	hr_record_free(&r);
@@ -434,8 +434,7 @@ TEST(test_session_identities)
 	j = record(b, &r);
 	u = json_object_get(j, "userIdentity");
 	CHECK_STR(sget(u, "type"), "AssumedRole");
-	CHECK_STR(sget(u, "arn"),
-		  "arn:hostrail:sts:" HOST ":" ACCT ":assumed-role/nobody/root");
+	CHECK_STR(sget(u, "arn"), "arn:hostrail:sts:" HOST ":" ACCT ":assumed-role/nobody/root");
 	CHECK_STR(json_string_value(oget(u, "sessionContext.sessionIssuer.type")), "Root");
 	json_decref(j);
 	hr_record_free(&r);
@@ -445,13 +444,13 @@ TEST(test_session_identities)
 TEST(test_control_records)
 {
 	struct hr_record r;
-	struct hr_task t = { 0 };
+	struct hr_task t = {0};
 	json_t *j;
 
 	CHECK_INT(hr_record_control(rec, "StartLogging", NULL, NULL, &r), 0);
 	j = parse(&r);
 	CHECK_STR(top_keys(r.json), KEYS_HEAD ",requestParameters,responseElements,"
-		  "requestID,eventID,readOnly," KEYS_END);
+					      "requestID,eventID,readOnly," KEYS_END);
 	CHECK_STR(sget(j, "eventSource"), "hostrail.linux");
 	CHECK_STR(sget(j, "eventName"), "StartLogging");
 	CHECK_STR(sget(oget(j, "userIdentity"), "type"), "Root");
@@ -474,17 +473,18 @@ TEST(test_control_records)
 	t.loginuid = 65534;
 	t.sessionid = 9;
 	memcpy(t.comm, "hostrail", 9);
-	CHECK_INT(hr_record_control(rec, "StopLogging", &t, "{\"unavailable\":[\"Kexec\"]}",
-				    &r), 0);
+	CHECK_INT(hr_record_control(rec, "StopLogging", &t, "{\"unavailable\":[\"Kexec\"]}", &r),
+		  0);
 	j = parse(&r);
-	CHECK_STR(top_keys(r.json), KEYS_HEAD ",requestParameters,responseElements,"
-		  "additionalEventData,requestID,eventID,readOnly," KEYS_END);
+	CHECK_STR(top_keys(r.json),
+		  KEYS_HEAD ",requestParameters,responseElements,"
+			    "additionalEventData,requestID,eventID,readOnly," KEYS_END);
 	CHECK_STR(sget(j, "eventName"), "StopLogging");
 	CHECK_STR(sget(oget(j, "userIdentity"), "userName"), "nobody");
 	CHECK_STR(sget(oget(j, "userIdentity"), "accessKeyId"), "HRS0123456789ABCDEFS9");
 	CHECK_STR(sget(j, "userAgent"), "/usr/bin/tool");
-	CHECK_STR(json_string_value(json_array_get(oget(j, "additionalEventData.unavailable"),
-						   0)), "Kexec");
+	CHECK_STR(json_string_value(json_array_get(oget(j, "additionalEventData.unavailable"), 0)),
+		  "Kexec");
 	json_decref(j);
 	hr_record_free(&r);
 
@@ -500,9 +500,11 @@ TEST(test_lost_events)
 	json_t *j, *d;
 
 	CHECK_INT(hr_record_lost(rec, 42, T0 * 1000000000LL, (T0 + 60) * 1000000000LL - 1,
-				 "ringBufferFull", "kernel", &r), 0);
+				 "ringBufferFull", "kernel", &r),
+		  0);
 	j = parse(&r);
-	CHECK_STR(top_keys(r.json), KEYS_HEAD ",requestParameters,responseElements,eventID,"
+	CHECK_STR(top_keys(r.json), KEYS_HEAD
+		  ",requestParameters,responseElements,eventID,"
 		  "readOnly,eventType,managementEvent,recipientAccountId,serviceEventDetails,"
 		  "eventCategory");
 	CHECK_STR(sget(oget(j, "userIdentity"), "type"), "AWSService");
@@ -536,13 +538,16 @@ struct seg {
 
 TEST(test_hostile_path)
 {
-#define SEG(s, v) { s, sizeof(s) - 1, v }
+#define SEG(s, v)                   \
+	{                           \
+		s, sizeof(s) - 1, v \
+	}
 	static const struct seg segs[] = {
-		SEG("/tmp/evil", true), SEG("\n\"quoted\"\\back\\", true),
+		SEG("/tmp/evil", true),	       SEG("\n\"quoted\"\\back\\", true),
 		SEG("\x01\x1b[31m\x7f", true), SEG("\xff", false),
-		SEG("caf\xc3\xa9", true), SEG("\xc0\xaf", false),
-		SEG("\xed\xa0\x80", false), SEG("\xf0\x9f\x98\x80", true),
-		SEG("\xe2\x82", false), SEG("}]{\"x\":1}", true),
+		SEG("caf\xc3\xa9", true),      SEG("\xc0\xaf", false),
+		SEG("\xed\xa0\x80", false),    SEG("\xf0\x9f\x98\x80", true),
+		SEG("\xe2\x82", false),	       SEG("}]{\"x\":1}", true),
 	};
 #undef SEG
 	struct evb *b = malloc(sizeof(*b));
@@ -603,8 +608,9 @@ TEST(test_hostile_path)
 		p = json_object_get(j, "requestParameters");
 		CHECK(!strncmp(sget(p, "path"), "/home/alice/tmp/evil\n", 21));
 		CHECK(json_is_true(json_object_get(p, "pathTruncated")));
-		CHECK_STR(json_string_value(json_array_get(
-				  oget(j, "additionalEventData.truncatedArgs"), 0)), "path");
+		CHECK_STR(json_string_value(
+				  json_array_get(oget(j, "additionalEventData.truncatedArgs"), 0)),
+			  "path");
 		json_decref(j);
 	}
 	hr_record_free(&r);
@@ -617,7 +623,7 @@ TEST(test_hostile_path)
 TEST(test_exec_and_exit_feed_the_cache)
 {
 	struct hr_exec_event *ex = calloc(1, sizeof(*ex));
-	struct hr_exit_event ee = { 0 };
+	struct hr_exit_event ee = {0};
 	struct evb *b = malloc(sizeof(*b));
 	struct hr_record r;
 	json_t *j;
@@ -640,7 +646,7 @@ TEST(test_exec_and_exit_feed_the_cache)
 	ee.hdr.task.tgid = PID;
 	hr_recorder_exit(rec, &ee);
 	j = record(b, &r);
-	CHECK_STR(sget(j, "userAgent"), "/usr/bin/tool");	/* from /proc again */
+	CHECK_STR(sget(j, "userAgent"), "/usr/bin/tool"); /* from /proc again */
 	json_decref(j);
 	hr_record_free(&r);
 
@@ -662,7 +668,7 @@ TEST(test_malformed_and_unknown)
 	struct evb *b = malloc(sizeof(*b));
 	struct hr_record r;
 	struct hr_recorder *bad;
-	struct hr_recorder_opts o = { 0 };
+	struct hr_recorder_opts o = {0};
 
 	evb_init(b, SYS_chmod, 0);
 	evb_str(b, 0, "/x");

@@ -28,7 +28,7 @@
 #include "common/gz.h"
 #include "sign/validate.h"
 
-#define NS 1000000000LL
+#define NS   1000000000LL
 #define ACCT "123456789012"
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -77,8 +77,8 @@ static int64_t wall_ns(void)
 static void deliver(struct env *e, struct hr_signer *s, int64_t t_ns, const char *records,
 		    int64_t oldest, int64_t newest, size_t n, char *key_out)
 {
-	struct hr_delivered_log d = { 0 };
-	struct hr_publish p = { 0 };
+	struct hr_delivered_log d = {0};
+	struct hr_publish p = {0};
 	char unique[HR_LOG_UNIQUE_LEN + 1];
 
 	CHECK_INT(hr_logfile_unique(unique), 0);
@@ -131,8 +131,7 @@ static char *sidecar_sig(struct env *e, const char *key)
 	snprintf(path, sizeof(path), "%s/%s.meta.json", e->bucket, key);
 	doc = json_load_file(path, 0, NULL);
 	CHECK(doc != NULL);
-	CHECK_STR(json_string_value(json_object_get(doc, "signature-algorithm")),
-		  "SHA256withRSA");
+	CHECK_STR(json_string_value(json_object_get(doc, "signature-algorithm")), "SHA256withRSA");
 	sig = strdup(json_string_value(json_object_get(doc, "signature")));
 	json_decref(doc);
 	return sig;
@@ -145,7 +144,7 @@ static const char *js(json_t *o, const char *k)
 
 static int run_validate(struct env *e, int64_t start, int64_t end, char *out, size_t outlen)
 {
-	struct hr_validate_opts vo = { 0 };
+	struct hr_validate_opts vo = {0};
 	FILE *f = tmpfile();
 	size_t n;
 	int rc;
@@ -187,13 +186,15 @@ TEST(string_to_sign_vector)
 
 TEST(digest_json_order_and_nulls)
 {
-	struct hr_frame f = { ACCT, "host-1", "hostrail", "bucket" };
+	struct hr_frame f = {ACCT, "host-1", "hostrail", "bucket"};
 	struct hr_digest_log logs[2] = {
-		{ "AWSLogs/k1.json.gz", "aa", 1795255200LL * NS + 5, 1795255260LL * NS, 3 },
-		{ "AWSLogs/k2.json.gz", "bb", 1795255100LL * NS, 1795255230LL * NS + 999, 2 },
+		{"AWSLogs/k1.json.gz", "aa", 1795255200LL * NS + 5, 1795255260LL * NS, 3},
+		{"AWSLogs/k2.json.gz", "bb", 1795255100LL * NS, 1795255230LL * NS + 999, 2},
 	};
-	struct hr_digest_in in = { .frame = &f, .start = 1795255200, .end = 1795255500,
-				   .fingerprint = "0123456789abcdef0123456789abcdef" };
+	struct hr_digest_in in = {.frame = &f,
+				  .start = 1795255200,
+				  .end = 1795255500,
+				  .fingerprint = "0123456789abcdef0123456789abcdef"};
 	char key[HR_LOG_KEY_MAX], *json = NULL;
 	size_t len;
 
@@ -272,8 +273,10 @@ static bool openssl_md5(const char *pem, char out[33])
 	FILE *p;
 	bool ok;
 
-	snprintf(cmd, sizeof(cmd), "openssl rsa -in '%s' -RSAPublicKey_out -outform DER "
-		 "2>/dev/null | openssl dgst -md5 -r", pem);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl rsa -in '%s' -RSAPublicKey_out -outform DER "
+		 "2>/dev/null | openssl dgst -md5 -r",
+		 pem);
 	p = popen(cmd, "r");
 	if (!p)
 		return false;
@@ -285,7 +288,7 @@ static bool openssl_md5(const char *pem, char out[33])
 TEST(fingerprint_is_md5_of_pkcs1_der)
 {
 	struct env e;
-	struct hr_pubkeys k = { 0 };
+	struct hr_pubkeys k = {0};
 	unsigned char *der = NULL, md[16];
 	char fp[33], mine[33], pem[256], err[256];
 	size_t n = 0;
@@ -298,7 +301,7 @@ TEST(fingerprint_is_md5_of_pkcs1_der)
 	if (k.n != 1)
 		goto out;
 	CHECK_STR(k.current, k.v[0].fingerprint);
-	CHECK(!strncmp(k.v[0].value, "MIIBCgKCAQEA", 12));	/* PKCS#1 RSAPublicKey */
+	CHECK(!strncmp(k.v[0].value, "MIIBCgKCAQEA", 12)); /* PKCS#1 RSAPublicKey */
 	CHECK_INT(hr_b64_decode(k.v[0].value, strlen(k.v[0].value), &der, &n), 0);
 	CHECK_INT(n, 270);
 	EVP_Digest(der, n, md, NULL, EVP_md5(), NULL);
@@ -324,7 +327,7 @@ out:
 TEST(sign_verify_round_trip)
 {
 	struct env e;
-	struct hr_pubkeys k = { 0 };
+	struct hr_pubkeys k = {0};
 	struct hr_signkey *sk = NULL, *none = NULL;
 	char fp[33], err[256], *sig = NULL;
 	const char msg[] = "a\nb/c\nd\nnull";
@@ -347,7 +350,8 @@ TEST(sign_verify_round_trip)
 	CHECK_INT(hr_pubkey_verify(&k.v[0], msg, strlen(msg), "abc", 3), -EINVAL);
 	/* a key file swapped for another is refused */
 	CHECK_INT(hr_signkey_load(e.state, "00000000000000000000000000000000", &none, err,
-				  sizeof(err)), -ENOENT);
+				  sizeof(err)),
+		  -ENOENT);
 	CHECK(none == NULL);
 out:
 	free(sig);
@@ -359,7 +363,7 @@ out:
 TEST(rotation_keeps_old_keys_listed)
 {
 	struct env e;
-	struct hr_pubkeys k = { 0 };
+	struct hr_pubkeys k = {0};
 	char fp1[33], fp2[33], err[256], pem[256];
 	FILE *f;
 	char *text = NULL;
@@ -431,14 +435,14 @@ TEST(chain_links_digests)
 	deliver(&e, s, now, recs, R_OLD, R_NEW, 2, key1);
 	hr_signer_stats(s, &st);
 	CHECK_INT(st.pending, 1);
-	CHECK_INT(hr_signer_tick(s, now + 5 * NS), 0);		/* period not over */
+	CHECK_INT(hr_signer_tick(s, now + 5 * NS), 0); /* period not over */
 	CHECK_INT(st.digests, 0);
 	CHECK_INT(hr_signer_tick(s, now + 11 * NS), 0);
 	hr_signer_stats(s, &st);
 	CHECK_INT(st.digests, 1);
 	CHECK_INT(st.pending, 0);
 	strcpy(k1, st.last_digest_key);
-	CHECK_INT(hr_signer_tick(s, now + 22 * NS), 0);		/* an empty period */
+	CHECK_INT(hr_signer_tick(s, now + 22 * NS), 0); /* an empty period */
 	hr_signer_stats(s, &st);
 	CHECK_INT(st.digests, 2);
 	strcpy(k2, st.last_digest_key);
@@ -467,8 +471,9 @@ TEST(chain_links_digests)
 	CHECK(json_is_null(json_object_get(d2, "newestEventTime")));
 
 	CHECK_INT(hr_signer_stop(s, now + 23 * NS), 0);
-	CHECK_INT(run_validate(&e, hr_ns_to_sec(now) - 60, hr_ns_to_sec(now) + 60, out,
-			       sizeof(out)), 0);
+	CHECK_INT(
+		run_validate(&e, hr_ns_to_sec(now) - 60, hr_ns_to_sec(now) + 60, out, sizeof(out)),
+		0);
 	CHECK(strstr(out, "3/3 digest files valid\n1/1 log files valid\n") != NULL);
 out:
 	json_decref(d1);
@@ -526,8 +531,9 @@ TEST(crash_continues_stop_restarts)
 	d = read_digest(&e, st.last_digest_key, NULL);
 	CHECK(json_is_null(json_object_get(d, "previousDigestS3Object")));
 	CHECK_INT(hr_signer_stop(s, now + 61 * NS), 0);
-	CHECK_INT(run_validate(&e, hr_ns_to_sec(now) - 60, hr_ns_to_sec(now) + 120, out,
-			       sizeof(out)), 0);
+	CHECK_INT(
+		run_validate(&e, hr_ns_to_sec(now) - 60, hr_ns_to_sec(now) + 120, out, sizeof(out)),
+		0);
 	CHECK(strstr(out, "No log files were delivered by CloudTrail between") != NULL);
 out:
 	json_decref(d);
@@ -581,7 +587,7 @@ TEST(inflight_roll_forward_and_back)
 	struct env e;
 	struct hr_signer *s = NULL;
 	struct hr_signer_stats st;
-	struct hr_chain_state cs = { 0 }, after = { 0 };
+	struct hr_chain_state cs = {0}, after = {0};
 	char lkey[HR_LOG_KEY_MAX], dkey[HR_LOG_KEY_MAX], err[512], path[1024];
 	json_t *d = NULL;
 	int64_t now = wall_ns();
@@ -617,7 +623,7 @@ TEST(inflight_roll_forward_and_back)
 	hr_signer_stats(s, &st);
 	d = read_digest(&e, st.last_digest_key, NULL);
 	CHECK_STR(js(d, "previousDigestS3Object"), dkey);
-	CHECK_INT(json_array_size(json_object_get(d, "logFiles")), 0);	/* not twice */
+	CHECK_INT(json_array_size(json_object_get(d, "logFiles")), 0); /* not twice */
 	json_decref(d);
 	d = NULL;
 	hr_signer_close(s);
@@ -625,15 +631,17 @@ TEST(inflight_roll_forward_and_back)
 
 	/* roll back: the digest never became visible */
 	cs.inflight.end += 100;
-	snprintf(cs.inflight.key, sizeof(cs.inflight.key), "AWSLogs/%s/CloudTrail-Digest/"
-		 "host-1/2030/01/01/never.json.gz", ACCT);
+	snprintf(cs.inflight.key, sizeof(cs.inflight.key),
+		 "AWSLogs/%s/CloudTrail-Digest/"
+		 "host-1/2030/01/01/never.json.gz",
+		 ACCT);
 	snprintf(path, sizeof(path), "%s/%s.meta.json", e.bucket, cs.inflight.key);
 	CHECK_INT(hr_chain_save(e.state, &cs, err, sizeof(err)), 0);
 	CHECK_INT(hr_signer_open(&e.o, &s), 0);
 	if (!s)
 		goto out;
 	hr_signer_stats(s, &st);
-	CHECK_INT(st.pending, 1);		/* still to be listed */
+	CHECK_INT(st.pending, 1); /* still to be listed */
 	CHECK(access(path, F_OK) != 0);
 	CHECK_INT(hr_signer_tick(s, now + 40 * NS), 0);
 	hr_signer_stats(s, &st);
@@ -706,7 +714,8 @@ static void scan_both(const char *doc, struct hr_logscan *fast, struct hr_logsca
 
 	hr_logscan_init(fast);
 	for (size_t o = 0; o < n; o += chunk)
-		hr_logscan_feed(fast, (const unsigned char *)doc + o, n - o < chunk ? n - o : chunk);
+		hr_logscan_feed(fast, (const unsigned char *)doc + o,
+				n - o < chunk ? n - o : chunk);
 	hr_logscan_end(fast);
 	CHECK_INT(hr_logscan_exact(exact, doc, n), 0);
 }
@@ -749,12 +758,13 @@ TEST(logscan)
 	CHECK(f.need_exact);
 	CHECK_STR(x.newest, "2026-11-21T10:00:09Z");
 	scan_both("{\"Records\":[{\"eventTime\":\"2026-11-21T10:00:09Z\","
-		  "\"eventTime\":\"2026-11-21T10:00:01Z\"}]}", &f, &x, 9);
+		  "\"eventTime\":\"2026-11-21T10:00:01Z\"}]}",
+		  &f, &x, 9);
 	CHECK(f.need_exact);
 	hr_logscan_init(&f);
 	hr_logscan_feed(&f, (const unsigned char *)"{\"Records\":[{", 13);
 	hr_logscan_end(&f);
-	CHECK(f.need_exact);	/* truncated */
+	CHECK(f.need_exact); /* truncated */
 	CHECK_INT(hr_logscan_exact(&x, "{\"Records\":[{", 13), -EINVAL);
 }
 
@@ -766,7 +776,7 @@ TEST(bucket_move_remembers_each_buckets_last_digest)
 	struct env e;
 	struct hr_signer *s = NULL;
 	struct hr_signer_stats st;
-	struct hr_chain_state cs = { 0 };
+	struct hr_chain_state cs = {0};
 	char a_last[HR_LOG_KEY_MAX], b_last[HR_LOG_KEY_MAX], a_dir[96], b_dir[96];
 	char err[256], out[16384];
 	int64_t now = wall_ns();
@@ -799,11 +809,13 @@ TEST(bucket_move_remembers_each_buckets_last_digest)
 
 	/* each bucket validates against the state's record of it */
 	snprintf(e.bucket, sizeof(e.bucket), "%s", a_dir);
-	CHECK_INT(run_validate(&e, hr_ns_to_sec(now) - 60, hr_ns_to_sec(now) + 120, out,
-			       sizeof(out)), 0);
+	CHECK_INT(
+		run_validate(&e, hr_ns_to_sec(now) - 60, hr_ns_to_sec(now) + 120, out, sizeof(out)),
+		0);
 	snprintf(e.bucket, sizeof(e.bucket), "%s", b_dir);
-	CHECK_INT(run_validate(&e, hr_ns_to_sec(now) - 60, hr_ns_to_sec(now) + 120, out,
-			       sizeof(out)), 0);
+	CHECK_INT(
+		run_validate(&e, hr_ns_to_sec(now) - 60, hr_ns_to_sec(now) + 120, out, sizeof(out)),
+		0);
 
 	/* back to the first bucket: its last digest is "last" again */
 	e.o.bucket_dir = a_dir;

@@ -61,18 +61,18 @@
 #include "deliver/logfile.h"
 #include "common/clock.h"
 
-#define NSEC_PER_SEC	1000000000LL
-#define BUF_SIZE	(64 * 1024)
-#define SYNC_INTERVAL	NSEC_PER_SEC
-#define BACKOFF_MIN	NSEC_PER_SEC
-#define BACKOFF_MAX	(60 * NSEC_PER_SEC)
-#define LOCK_NAME	"batch.lock"
+#define NSEC_PER_SEC  1000000000LL
+#define BUF_SIZE      (64 * 1024)
+#define SYNC_INTERVAL NSEC_PER_SEC
+#define BACKOFF_MIN   NSEC_PER_SEC
+#define BACKOFF_MAX   (60 * NSEC_PER_SEC)
+#define LOCK_NAME     "batch.lock"
 
 struct spool {
 	struct spool *next;
 	char name[NAME_MAX + 1];
-	bool sealed;		/* the name carries a log file key */
-	uint64_t size;		/* bytes of complete records */
+	bool sealed;   /* the name carries a log file key */
+	uint64_t size; /* bytes of complete records */
 	uint64_t n;
 	int64_t oldest_ns, newest_ns;
 };
@@ -80,7 +80,7 @@ struct spool {
 struct hr_batcher {
 	char *bucket_dir;
 	char *spool_dir;
-	int dir_fd;		/* spool_dir */
+	int dir_fd; /* spool_dir */
 	int lock_fd;
 	char account[16];
 	char region[64];
@@ -91,11 +91,11 @@ struct hr_batcher {
 	/* the batch being filled */
 	struct spool *open;
 	int open_fd;
-	bool open_broken;	/* a failed write could not be taken back */
-	bool data_dirty;	/* written since the last fdatasync */
-	bool dir_dirty;		/* created since the last directory fsync */
+	bool open_broken; /* a failed write could not be taken back */
+	bool data_dirty;  /* written since the last fdatasync */
+	bool dir_dirty;	  /* created since the last directory fsync */
 	int64_t last_sync_ns;
-	int64_t period_end_ns;	/* 0 until the first tick */
+	int64_t period_end_ns; /* 0 until the first tick */
 
 	/* records not yet written to the open spool */
 	char *buf;
@@ -128,8 +128,8 @@ static void note_errno(struct hr_batcher *b, int64_t now, const char *verb, cons
 	note_error(b, now, text);
 }
 
-static void merge_times(uint64_t *n, int64_t *oldest, int64_t *newest,
-			uint64_t add_n, int64_t add_oldest, int64_t add_newest)
+static void merge_times(uint64_t *n, int64_t *oldest, int64_t *newest, uint64_t add_n,
+			int64_t add_oldest, int64_t add_newest)
 {
 	if (!add_n)
 		return;
@@ -181,10 +181,10 @@ static int start_spool(struct hr_batcher *b)
 		return -ENOMEM;
 	}
 	for (int i = 0; i < 1000; i++, t++) {
-		snprintf(s->name, sizeof(s->name), HR_SPOOL_NAME_PREFIX "%020lld"
-			 HR_SPOOL_OPEN_SUFFIX, (long long)t);
-		fd = openat(b->dir_fd, s->name,
-			    O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+		snprintf(s->name, sizeof(s->name),
+			 HR_SPOOL_NAME_PREFIX "%020lld" HR_SPOOL_OPEN_SUFFIX, (long long)t);
+		fd = openat(b->dir_fd, s->name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+			    0640);
 		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
@@ -197,14 +197,14 @@ static int start_spool(struct hr_batcher *b)
 	b->open = s;
 	b->open_fd = fd;
 	b->open_broken = false;
-	b->dir_dirty = true;	/* the new name is made durable by the next sync */
+	b->dir_dirty = true; /* the new name is made durable by the next sync */
 	return 0;
 }
 
 /* Append whole lines to the open spool, or nothing: a partial write is cut
  * off again so that the next record starts on a line of its own. */
-static int spool_write(struct hr_batcher *b, struct iovec *iov, int cnt,
-		       uint64_t n, int64_t oldest, int64_t newest)
+static int spool_write(struct hr_batcher *b, struct iovec *iov, int cnt, uint64_t n, int64_t oldest,
+		       int64_t newest)
 {
 	struct spool *s = b->open;
 	size_t total = 0, done = 0;
@@ -239,7 +239,7 @@ static int spool_write(struct hr_batcher *b, struct iovec *iov, int cnt,
 	}
 	if (err) {
 		if (done && ftruncate(b->open_fd, (off_t)s->size))
-			b->open_broken = true;	/* roll over to a new spool */
+			b->open_broken = true; /* roll over to a new spool */
 		b->st.lost += n;
 		note_errno(b, hr_wall_ns(), "write spool", s->name, -err);
 		return err;
@@ -252,7 +252,7 @@ static int spool_write(struct hr_batcher *b, struct iovec *iov, int cnt,
 
 static int flush_buf(struct hr_batcher *b)
 {
-	struct iovec iov = { .iov_base = b->buf, .iov_len = b->buf_used };
+	struct iovec iov = {.iov_base = b->buf, .iov_len = b->buf_used};
 	int err;
 
 	if (!b->buf_used)
@@ -345,7 +345,7 @@ static void forget_spool(struct hr_batcher *b, struct spool *s)
 
 static int deliver_one(struct hr_batcher *b, struct spool *s, int64_t now)
 {
-	struct hr_publish p = { .active = false };
+	struct hr_publish p = {.active = false};
 	struct hr_delivered_log log;
 	char key[HR_LOG_KEY_MAX], unique[HR_LOG_UNIQUE_LEN + 1], sealed[NAME_MAX + 1];
 	char account[sizeof(b->account)], region[sizeof(b->region)];
@@ -404,16 +404,16 @@ static int deliver_one(struct hr_batcher *b, struct spool *s, int64_t now)
 	if (!err) {
 		err = hr_spool_emit(b->dir_fd, s->name, s->size, &p, &n);
 		if (err && !p.err[0])
-			snprintf(p.err, sizeof(p.err), "failed to read spool %s: %s",
-				 s->name, strerror(-err));
+			snprintf(p.err, sizeof(p.err), "failed to read spool %s: %s", s->name,
+				 strerror(-err));
 	}
 	if (!err)
 		err = hr_publish_finish(&p);
 	if (err)
 		goto fail;
 	if (n != s->n)
-		hr_warn("spool %s held %llu records, expected %llu", s->name,
-			(unsigned long long)n, (unsigned long long)s->n);
+		hr_warn("spool %s held %llu records, expected %llu", s->name, (unsigned long long)n,
+			(unsigned long long)s->n);
 
 	memset(&log, 0, sizeof(log));
 	memcpy(log.key, key, sizeof(log.key));
@@ -448,8 +448,8 @@ static int deliver_queue(struct hr_batcher *b, int64_t now)
 		err = deliver_one(b, b->queue, now);
 		if (err) {
 			b->retry_at_ns = now + b->backoff_ns;
-			b->backoff_ns = b->backoff_ns * 2 > BACKOFF_MAX ? BACKOFF_MAX
-								 : b->backoff_ns * 2;
+			b->backoff_ns = b->backoff_ns * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+									  b->backoff_ns * 2;
 			return err;
 		}
 		queue_pop(b);
@@ -632,8 +632,7 @@ int hr_batcher_open(const struct hr_batcher_opts *o, struct hr_batcher **out)
 
 	if (out)
 		*out = NULL;
-	if (!o || !out || !o->bucket_dir || !*o->bucket_dir || !o->spool_dir ||
-	    !*o->spool_dir ||
+	if (!o || !out || !o->bucket_dir || !*o->bucket_dir || !o->spool_dir || !*o->spool_dir ||
 	    !memchr(o->frame.account_id, '\0', sizeof(o->frame.account_id)) ||
 	    !memchr(o->frame.region, '\0', sizeof(o->frame.region)))
 		return -EINVAL;
@@ -673,8 +672,7 @@ int hr_batcher_open(const struct hr_batcher_opts *o, struct hr_batcher **out)
 		goto fail;
 	}
 	/* Two batchers on one spool would deliver each other's batches. */
-	b->lock_fd = openat(b->dir_fd, LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			    0640);
+	b->lock_fd = openat(b->dir_fd, LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (b->lock_fd < 0 || flock(b->lock_fd, LOCK_EX | LOCK_NB)) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		hr_err("failed to lock spool directory %s: %s", b->spool_dir, strerror(-err));
@@ -685,7 +683,7 @@ int hr_batcher_open(const struct hr_batcher_opts *o, struct hr_batcher **out)
 	if (err)
 		goto fail;
 	if (b->queue)
-		deliver_queue(b, hr_wall_ns());	/* failures stay pending */
+		deliver_queue(b, hr_wall_ns()); /* failures stay pending */
 	*out = b;
 	return 0;
 fail:
@@ -727,9 +725,9 @@ int hr_batcher_add(struct hr_batcher *b, const struct hr_record *rec)
 	if (need > BUF_SIZE) {
 		char prefix[HR_SPOOL_PREFIX_MAX];
 		struct iovec iov[3] = {
-			{ .iov_base = prefix, .iov_len = hr_spool_prefix(prefix, t) },
-			{ .iov_base = rec->json, .iov_len = rec->len },
-			{ .iov_base = "\n", .iov_len = 1 },
+			{.iov_base = prefix, .iov_len = hr_spool_prefix(prefix, t)},
+			{.iov_base = rec->json, .iov_len = rec->len},
+			{.iov_base = "\n", .iov_len = 1},
 		};
 
 		err = spool_write(b, iov, 3, 1, t, t);
@@ -767,7 +765,7 @@ int hr_batcher_tick(struct hr_batcher *b, int64_t now)
 	if (now >= b->period_end_ns) {
 		close_open(b, now);
 		b->period_end_ns = next_period_end(now, b->period_ns);
-		b->retry_at_ns = 0;	/* a new batch is worth an attempt */
+		b->retry_at_ns = 0; /* a new batch is worth an attempt */
 	}
 	/* (a back-off longer than its maximum: the clock stepped back) */
 	if (b->queue && (now >= b->retry_at_ns || b->retry_at_ns - now > BACKOFF_MAX))

@@ -20,10 +20,10 @@
 struct hr_batcher;
 
 struct hr_batcher_opts {
-	const char *bucket_dir;		/* log files go to <bucket_dir>/AWSLogs/... */
-	const char *spool_dir;		/* created if missing; one batcher per dir */
-	struct hr_frame frame;		/* account_id and region name the keys */
-	unsigned batch_seconds;		/* 0: 300. Periods are aligned to wall-clock
+	const char *bucket_dir; /* log files go to <bucket_dir>/AWSLogs/... */
+	const char *spool_dir;	/* created if missing; one batcher per dir */
+	struct hr_frame frame;	/* account_id and region name the keys */
+	unsigned batch_seconds; /* 0: 300. Periods are aligned to wall-clock
 					 * multiples of it */
 	/*
 	 * Called once per log file after its bytes are durable under a
@@ -40,16 +40,16 @@ struct hr_batcher_opts {
 #define HR_BATCHER_ERR_MAX HR_PUBLISH_ERR_MAX
 
 struct hr_batcher_stats {
-	uint64_t accepted;		/* records hr_batcher_add() took */
-	uint64_t recovered;		/* records found in a crashed run's spools */
-	uint64_t delivered;		/* records now in delivered log files */
-	uint64_t files;			/* log files delivered */
-	uint64_t lost;			/* records that never reached a spool, or
+	uint64_t accepted;	  /* records hr_batcher_add() took */
+	uint64_t recovered;	  /* records found in a crashed run's spools */
+	uint64_t delivered;	  /* records now in delivered log files */
+	uint64_t files;		  /* log files delivered */
+	uint64_t lost;		  /* records that never reached a spool, or
 					 * were torn/corrupt in a recovered one */
-	uint64_t pending;		/* accepted or recovered, not delivered yet */
-	uint64_t pending_files;		/* closed batches waiting for delivery */
-	int64_t last_delivery_ns;	/* wall clock of the last delivery, 0: none */
-	int64_t last_error_ns;		/* wall clock of last_error, 0: none */
+	uint64_t pending;	  /* accepted or recovered, not delivered yet */
+	uint64_t pending_files;	  /* closed batches waiting for delivery */
+	int64_t last_delivery_ns; /* wall clock of the last delivery, 0: none */
+	int64_t last_error_ns;	  /* wall clock of last_error, 0: none */
 	/* The most recent failure ("failed to write AWSLogs/...: No space left
 	 * on device"), "" if none. It is kept after a later success: compare
 	 * last_error_ns with last_delivery_ns (CloudTrail's LatestDeliveryError

@@ -16,10 +16,10 @@
 #include "batch/spool.h"
 #include "deliver/logfile.h"
 
-#define READ_CHUNK	(1u << 20)
+#define READ_CHUNK (1u << 20)
 /* A "line" longer than this is corruption (a run of zeros after a power
  * loss, say): it is skipped to its end rather than held in memory. */
-#define LINE_MAX_BYTES	(64u << 20)
+#define LINE_MAX_BYTES (64u << 20)
 
 static const char json_gz[] = ".json.gz";
 
@@ -56,8 +56,7 @@ int hr_spool_sealed_name(char *buf, size_t len, const char *log_name)
 	if (!buf || !log_name)
 		return -EINVAL;
 	n = strlen(log_name);
-	if (!ends_with(log_name, n, json_gz) || n == sizeof(json_gz) - 1 ||
-	    strchr(log_name, '/'))
+	if (!ends_with(log_name, n, json_gz) || n == sizeof(json_gz) - 1 || strchr(log_name, '/'))
 		return -EINVAL;
 	w = snprintf(buf, len, HR_SPOOL_NAME_PREFIX "%.*s" HR_SPOOL_SEALED_SUFFIX,
 		     (int)(n - (sizeof(json_gz) - 1)), log_name);
@@ -78,8 +77,8 @@ int hr_spool_sealed_key(char *buf, size_t len, const char *spool_name)
 	if (n <= pre + suf || strncmp(spool_name, HR_SPOOL_NAME_PREFIX, pre) ||
 	    !ends_with(spool_name, n, HR_SPOOL_SEALED_SUFFIX))
 		return -EINVAL;
-	w = snprintf(log_name, sizeof(log_name), "%.*s%s", (int)(n - pre - suf),
-		     spool_name + pre, json_gz);
+	w = snprintf(log_name, sizeof(log_name), "%.*s%s", (int)(n - pre - suf), spool_name + pre,
+		     json_gz);
 	if (w < 0 || (size_t)w >= sizeof(log_name))
 		return -EINVAL;
 	return hr_logfile_key_from_name(buf, len, log_name);
@@ -90,8 +89,8 @@ int hr_spool_sealed_key(char *buf, size_t len, const char *spool_name)
 struct line_reader {
 	int fd;
 	char *buf;
-	size_t cap, start, end, scan;	/* [start, end) unread; scan: no LF before */
-	uint64_t off;			/* file offset of buf[start] */
+	size_t cap, start, end, scan; /* [start, end) unread; scan: no LF before */
+	uint64_t off;		      /* file offset of buf[start] */
 	bool eof;
 };
 
@@ -109,8 +108,8 @@ static int lr_init(struct line_reader *lr, int fd)
  * file's torn tail). *bad: it was too long and skipped. *line_off: its file
  * offset. Returns 1, 0 at the end, or -errno.
  */
-static int lr_next(struct line_reader *lr, const char **line, size_t *len,
-		   bool *complete, bool *bad, uint64_t *line_off)
+static int lr_next(struct line_reader *lr, const char **line, size_t *len, bool *complete,
+		   bool *bad, uint64_t *line_off)
 {
 	bool skipping = false;
 
@@ -227,7 +226,7 @@ static int write_full(int fd, const char *buf, size_t len)
 /* Copy the valid lines of fd into a new file and put it in name's place. */
 static int rewrite(int dir_fd, const char *name, int fd)
 {
-	struct line_reader lr = { .buf = NULL };
+	struct line_reader lr = {.buf = NULL};
 	char tmp[NAME_MAX + 1];
 	const char *line;
 	size_t len;
@@ -278,7 +277,7 @@ out:
 
 int hr_spool_recover(int dir_fd, const char *name, struct hr_spool_info *info)
 {
-	struct line_reader lr = { .buf = NULL };
+	struct line_reader lr = {.buf = NULL};
 	const char *line;
 	size_t len;
 	bool complete, bad, seen_bad = false, scattered = false;
@@ -334,8 +333,7 @@ out:
 	return err;
 }
 
-int hr_spool_emit(int dir_fd, const char *name, uint64_t size, struct hr_publish *p,
-		  uint64_t *n)
+int hr_spool_emit(int dir_fd, const char *name, uint64_t size, struct hr_publish *p, uint64_t *n)
 {
 	static const char head[] = "{\"Records\":[", tail[] = "]}";
 	bool in_prefix = true;
@@ -367,7 +365,7 @@ int hr_spool_emit(int dir_fd, const char *name, uint64_t size, struct hr_publish
 			goto out;
 		}
 		if (got == 0) {
-			err = -EIO;	/* shorter than we wrote */
+			err = -EIO; /* shorter than we wrote */
 			goto out;
 		}
 		off += (uint64_t)got;
@@ -408,7 +406,7 @@ int hr_spool_emit(int dir_fd, const char *name, uint64_t size, struct hr_publish
 			goto out;
 	}
 	if (!in_prefix) {
-		err = -EIO;	/* not on a line boundary */
+		err = -EIO; /* not on a line boundary */
 		goto out;
 	}
 	err = hr_publish_write(p, tail, sizeof(tail) - 1);

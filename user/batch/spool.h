@@ -27,16 +27,16 @@ struct hr_publish;
 /* "-9223372036854775808\t" */
 #define HR_SPOOL_PREFIX_MAX 21
 
-#define HR_SPOOL_OPEN_SUFFIX	".open"
-#define HR_SPOOL_SEALED_SUFFIX	".sealed"
-#define HR_SPOOL_NAME_PREFIX	"spool-"
+#define HR_SPOOL_OPEN_SUFFIX   ".open"
+#define HR_SPOOL_SEALED_SUFFIX ".sealed"
+#define HR_SPOOL_NAME_PREFIX   "spool-"
 
 struct hr_spool_info {
-	uint64_t n;		/* complete, valid records */
-	int64_t oldest_ns;	/* their event times (0 when n == 0) */
+	uint64_t n;	   /* complete, valid records */
+	int64_t oldest_ns; /* their event times (0 when n == 0) */
 	int64_t newest_ns;
-	uint64_t size;		/* bytes they take: the file's size after recovery */
-	uint64_t dropped;	/* torn or corrupt lines removed */
+	uint64_t size;	  /* bytes they take: the file's size after recovery */
+	uint64_t dropped; /* torn or corrupt lines removed */
 };
 
 /* Write "<ns>\t" into buf (HR_SPOOL_PREFIX_MAX bytes); returns its length. */
@@ -62,7 +62,6 @@ int hr_spool_recover(int dir_fd, const char *name, struct hr_spool_info *info);
  * Returns 0, -EIO for a spool that does not end on a complete line, or the
  * error of the read or of p (p->err then tells).
  */
-int hr_spool_emit(int dir_fd, const char *name, uint64_t size, struct hr_publish *p,
-		  uint64_t *n);
+int hr_spool_emit(int dir_fd, const char *name, uint64_t size, struct hr_publish *p, uint64_t *n);
 
 #endif

@@ -32,11 +32,11 @@ struct hr_capture {
 	struct hr_capture_opts opts;
 	struct hostrail_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_link **links;	/* lifecycle programs' links (none today) */
+	struct bpf_link **links; /* lifecycle programs' links (none today) */
 	int n_links;
 	/* Per table row: its entry and exit links, NULL when not attached. */
 	struct bpf_link **row_enter, **row_exit;
-	bool *row_ok;			/* the kernel has the row's tracepoints */
+	bool *row_ok; /* the kernel has the row's tracepoints */
 	int n_attached;
 	char unavailable[1024];
 };
@@ -50,7 +50,7 @@ struct hr_capture {
  */
 #define VERIFIER_TAIL_LINES 20
 
-static const char *verifier_log_dir;	/* hr_capture_opts.state_dir, during load */
+static const char *verifier_log_dir; /* hr_capture_opts.state_dir, during load */
 
 static void log_lines(enum hr_log_level level, const char *prefix, const char *text)
 {
@@ -59,7 +59,7 @@ static void log_lines(enum hr_log_level level, const char *prefix, const char *t
 	for (; *p; p = nl + 1) {
 		nl = strchrnul(p, '\n');
 		if (!strncmp(p, prefix, strlen(prefix)))
-			p += strlen(prefix);	/* libbpf's own "libbpf: " */
+			p += strlen(prefix); /* libbpf's own "libbpf: " */
 		hr_log(level, "%s%.*s", prefix, (int)(nl - p), p);
 		if (!*nl)
 			break;
@@ -139,7 +139,8 @@ static int ensure_tracefs(void)
 	if (access("/sys/kernel/tracing/events/syscalls", F_OK) == 0)
 		return 0;
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) && errno != EBUSY) {
+		  NULL) &&
+	    errno != EBUSY) {
 		hr_err("failed to mount tracefs on /sys/kernel/tracing: %s", strerror(errno));
 		return -errno;
 	}
@@ -248,8 +249,8 @@ static int attach_row(struct hr_capture *c, size_t i)
 	err = write_spec(c, i);
 	if (err)
 		return err;
-	c->row_enter[i] = bpf_program__attach_tracepoint(enter_prog(c->skel, d->nargs),
-							 "syscalls", enter);
+	c->row_enter[i] = bpf_program__attach_tracepoint(enter_prog(c->skel, d->nargs), "syscalls",
+							 enter);
 	if (!c->row_enter[i]) {
 		err = -errno;
 		hr_err("failed to attach to syscalls/%s: %s", enter, strerror(-err));
@@ -407,8 +408,7 @@ int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out)
 	/* logins: a missing library is reported, not fatal */
 	hr_uprobes_attach(c->skel, c->unavailable, sizeof(c->unavailable));
 
-	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.hr_events), on_ringbuf, &c->opts,
-				 NULL);
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.hr_events), on_ringbuf, &c->opts, NULL);
 	if (!c->rb) {
 		err = -errno;
 		hr_err("failed to open the ring buffer: %s", strerror(-err));
@@ -475,7 +475,7 @@ static void path_key(struct hr_path_key *k, char kind, const char *path, bool ex
 
 	memset(k, 0, sizeof(*k));
 	if (len > HR_PATH_KEY_MAX - 1)
-		len = HR_PATH_KEY_MAX - 1;	/* cut: a shorter prefix, still a superset */
+		len = HR_PATH_KEY_MAX - 1; /* cut: a shorter prefix, still a superset */
 	k->data[0] = (__u8)kind;
 	memcpy(&k->data[1], path, len);
 	k->prefixlen = 8 * (1 + len);

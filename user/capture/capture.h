@@ -22,7 +22,7 @@ struct hr_syscall_desc;
 typedef bool (*hr_capture_want_fn)(void *arg, const struct hr_syscall_desc *d);
 
 struct hr_capture_opts {
-	size_t ringbuf_bytes;	/* power of two; 0: 32 MiB */
+	size_t ringbuf_bytes; /* power of two; 0: 32 MiB */
 	hr_capture_event_fn on_event;
 	void *ctx;
 	hr_capture_want_fn want;
@@ -30,7 +30,7 @@ struct hr_capture_opts {
 	 * space? (NULL: yes) Asked again at every reattach. */
 	hr_capture_want_fn want_read_only;
 	void *want_arg;
-	const char *state_dir;	/* where a refused program's verifier log is kept */
+	const char *state_dir; /* where a refused program's verifier log is kept */
 };
 
 /* Root, kernel BTF and BPF ring buffers: what the agent cannot work around.

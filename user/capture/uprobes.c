@@ -28,20 +28,20 @@
 #define LD_CACHE "/etc/ld.so.cache"
 
 /* glibc's ld.so.cache, "new" format (glibc >= 2.32 writes only this). */
-#define CACHE_MAGIC "glibc-ld.so.cache1.1"
-#define FLAG_ELF_LIBC6 0x0003
-#define FLAG_TYPE_MASK 0x00ff
+#define CACHE_MAGIC	   "glibc-ld.so.cache1.1"
+#define FLAG_ELF_LIBC6	   0x0003
+#define FLAG_TYPE_MASK	   0x00ff
 #define FLAG_REQUIRED_MASK 0xff00
 #if defined(__x86_64__)
-#define FLAG_ARCH 0x0300	/* FLAG_X8664_LIB64 */
+#define FLAG_ARCH 0x0300 /* FLAG_X8664_LIB64 */
 #elif defined(__aarch64__)
-#define FLAG_ARCH 0x0a00	/* FLAG_AARCH64_LIB64 */
+#define FLAG_ARCH 0x0a00 /* FLAG_AARCH64_LIB64 */
 #else
 #define FLAG_ARCH 0x0000
 #endif
 
 struct cache_header {
-	char magic[20];		/* "glibc-ld.so.cache" "1.1" */
+	char magic[20]; /* "glibc-ld.so.cache" "1.1" */
 	uint32_t nlibs;
 	uint32_t len_strings;
 	uint8_t flags;
@@ -52,7 +52,7 @@ struct cache_header {
 
 struct cache_entry {
 	int32_t flags;
-	uint32_t key, value;	/* offsets from the start of the file */
+	uint32_t key, value; /* offsets from the start of the file */
 	uint32_t osversion;
 	uint64_t hwcap;
 };
@@ -94,8 +94,8 @@ int hr_ldcache_lookup(const char *ld_cache, const char *soname, char *path, size
 		size_t vl;
 
 		if ((e[i].flags & FLAG_TYPE_MASK) != FLAG_ELF_LIBC6 ||
-		    (e[i].flags & FLAG_REQUIRED_MASK) != FLAG_ARCH ||
-		    e[i].key >= st.st_size || e[i].value >= st.st_size)
+		    (e[i].flags & FLAG_REQUIRED_MASK) != FLAG_ARCH || e[i].key >= st.st_size ||
+		    e[i].value >= st.st_size)
 			continue;
 		k = base + e[i].key;
 		v = base + e[i].value;
@@ -118,23 +118,25 @@ enum { LIB_PAM, LIB_AUDIT, LIB_N };
 
 static const struct {
 	const char *soname;
-	const char *events;	/* what is lost without it */
+	const char *events; /* what is lost without it */
 } libs[LIB_N] = {
-	[LIB_PAM] = { "libpam.so.0", "ConsoleLogin,ConsoleLogout,SwitchRole" },
-	[LIB_AUDIT] = { "libaudit.so.1", "AssumeRole" },
+	[LIB_PAM] = {"libpam.so.0", "ConsoleLogin,ConsoleLogout,SwitchRole"},
+	[LIB_AUDIT] = {"libaudit.so.1", "AssumeRole"},
 };
 
 struct probe {
 	int lib;
 	const char *func;
 	bool ret;
-	size_t prog_off;	/* offsetof(struct hostrail_bpf, progs.X) */
-	size_t link_off;	/* offsetof(struct hostrail_bpf, links.X) */
+	size_t prog_off; /* offsetof(struct hostrail_bpf, progs.X) */
+	size_t link_off; /* offsetof(struct hostrail_bpf, links.X) */
 };
 
-#define P(lib, func, ret, prog) \
-	{ lib, func, ret, offsetof(struct hostrail_bpf, progs.prog), \
-	  offsetof(struct hostrail_bpf, links.prog) }
+#define P(lib, func, ret, prog)                                            \
+	{                                                                  \
+		lib, func, ret, offsetof(struct hostrail_bpf, progs.prog), \
+			offsetof(struct hostrail_bpf, links.prog)          \
+	}
 
 static const struct probe probes[] = {
 	P(LIB_PAM, "pam_start", false, hr_pam_start),

@@ -17,8 +17,10 @@ static int parse_time_arg(const char *cmd, const char *what, const char *s, int6
 {
 	if (hr_cli_time_parse(s, t) == 0)
 		return 0;
-	fprintf(stderr, "hostrail %s: unable to parse the %s: %s (use 2026-11-21T10:00:00Z, "
-		"2026-11-21T10:00:00, 2026-11-21 or epoch seconds)\n", cmd, what, s);
+	fprintf(stderr,
+		"hostrail %s: unable to parse the %s: %s (use 2026-11-21T10:00:00Z, "
+		"2026-11-21T10:00:00, 2026-11-21 or epoch seconds)\n",
+		cmd, what, s);
 	return -1;
 }
 
@@ -26,11 +28,11 @@ int hr_cmd_list_public_keys(int argc, char **argv)
 {
 	enum { O_STATE = 256, O_START, O_END, O_HELP };
 	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "start-time", required_argument, NULL, O_START },
-		{ "end-time", required_argument, NULL, O_END },
-		{ "help", no_argument, NULL, O_HELP },
-		{ 0 },
+		{"state-dir", required_argument, NULL, O_STATE},
+		{"start-time", required_argument, NULL, O_START},
+		{"end-time", required_argument, NULL, O_END},
+		{"help", no_argument, NULL, O_HELP},
+		{0},
 	};
 	const char *state = HR_DEFAULT_STATE_DIR;
 	int64_t now = (int64_t)time(NULL), start = now, end = now;
@@ -54,15 +56,20 @@ int hr_cmd_list_public_keys(int argc, char **argv)
 				return 2;
 			break;
 		case O_HELP:
-			printf("usage: hostrail list-public-keys [--state-dir DIR] [--start-time T] "
+			printf("usage: hostrail list-public-keys [--state-dir DIR] [--start-time "
+			       "T] "
 			       "[--end-time T]\n\n"
 			       "Print CloudTrail's ListPublicKeys JSON for the digest signing keys "
-			       "valid at\nsome time in [T, T] (both default to now: the current key). "
-			       "Default state dir: %s\n", HR_DEFAULT_STATE_DIR);
+			       "valid at\nsome time in [T, T] (both default to now: the current "
+			       "key). "
+			       "Default state dir: %s\n",
+			       HR_DEFAULT_STATE_DIR);
 			return 0;
 		default:
-			fprintf(stderr, "hostrail list-public-keys: unknown option or missing "
-				"value: %s\n", argv[optind - 1]);
+			fprintf(stderr,
+				"hostrail list-public-keys: unknown option or missing "
+				"value: %s\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -73,12 +80,14 @@ int hr_cmd_list_public_keys(int argc, char **argv)
 	}
 	if (start > end) {
 		fprintf(stderr, "hostrail list-public-keys: the start time is after the end "
-			"time\n");
+				"time\n");
 		return 2;
 	}
 	if (hr_keys_load_public(state, &keys, err, sizeof(err))) {
-		fprintf(stderr, "hostrail list-public-keys: %s (the agent creates its first key "
-			"when it starts)\n", err);
+		fprintf(stderr,
+			"hostrail list-public-keys: %s (the agent creates its first key "
+			"when it starts)\n",
+			err);
 		return 2;
 	}
 	hr_pubkeys_print(stdout, &keys, start, end);
@@ -90,9 +99,9 @@ int hr_cmd_rotate_key(int argc, char **argv)
 {
 	enum { O_STATE = 256, O_HELP };
 	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "help", no_argument, NULL, O_HELP },
-		{ 0 },
+		{"state-dir", required_argument, NULL, O_STATE},
+		{"help", no_argument, NULL, O_HELP},
+		{0},
 	};
 	const char *state = HR_DEFAULT_STATE_DIR;
 	char fp[HR_FP_LEN + 1], err[1024];
@@ -110,10 +119,12 @@ int hr_cmd_rotate_key(int argc, char **argv)
 			       "Start a new digest signing key. The old public keys stay listed "
 			       "with their\nvalidity windows and the digests they signed stay "
 			       "valid. A running agent\nsigns with the new key from its next "
-			       "digest on. Default state dir: %s\n", HR_DEFAULT_STATE_DIR);
+			       "digest on. Default state dir: %s\n",
+			       HR_DEFAULT_STATE_DIR);
 			return 0;
 		default:
-			fprintf(stderr, "hostrail rotate-key: unknown option or missing value: %s\n",
+			fprintf(stderr,
+				"hostrail rotate-key: unknown option or missing value: %s\n",
 				argv[optind - 1]);
 			return 2;
 		}

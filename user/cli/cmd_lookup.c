@@ -33,8 +33,10 @@ static void usage(FILE *out)
 		"          [--event-category insight] [--output json|table|text|csv]\n"
 		"\n"
 		"Search the event history newest first, as `aws cloudtrail lookup-events` does.\n"
-		"KEY is one of EventId, EventName, ReadOnly, Username, ResourceType, ResourceName,\n"
-		"EventSource, AccessKeyId. T is ISO 8601 (2026-11-21T10:00:00Z, with an offset, or\n"
+		"KEY is one of EventId, EventName, ReadOnly, Username, ResourceType, "
+		"ResourceName,\n"
+		"EventSource, AccessKeyId. T is ISO 8601 (2026-11-21T10:00:00Z, with an offset, "
+		"or\n"
 		"no zone for UTC) or epoch seconds. Without --max-results or --next-token every\n"
 		"page is printed; with them one page (1-50 events) and its NextToken.\n"
 		"  --state-dir DIR   the agent's state directory (default %s)\n"
@@ -230,7 +232,8 @@ static void print_head(FILE *out, enum output fmt)
 			"EventName", "Username", "EventSource", "ReadOnly", "Resources");
 	else if (fmt == OUT_CSV)
 		fputs("EventTime,EventId,EventName,EventSource,Username,ReadOnly,AccessKeyId,"
-		      "ResourceType,ResourceName,CloudTrailEvent\n", out);
+		      "ResourceType,ResourceName,CloudTrailEvent\n",
+		      out);
 }
 
 static void print_tail(FILE *out, enum output fmt, bool any, const char *token)
@@ -258,16 +261,16 @@ int hr_cmd_lookup_events(int argc, char **argv)
 {
 	enum { O_STATE = 256, O_ATTR, O_START, O_END, O_MAX, O_TOKEN, O_CAT, O_OUT, O_HELP };
 	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "lookup-attributes", required_argument, NULL, O_ATTR },
-		{ "start-time", required_argument, NULL, O_START },
-		{ "end-time", required_argument, NULL, O_END },
-		{ "max-results", required_argument, NULL, O_MAX },
-		{ "next-token", required_argument, NULL, O_TOKEN },
-		{ "event-category", required_argument, NULL, O_CAT },
-		{ "output", required_argument, NULL, O_OUT },
-		{ "help", no_argument, NULL, O_HELP },
-		{ 0 },
+		{"state-dir", required_argument, NULL, O_STATE},
+		{"lookup-attributes", required_argument, NULL, O_ATTR},
+		{"start-time", required_argument, NULL, O_START},
+		{"end-time", required_argument, NULL, O_END},
+		{"max-results", required_argument, NULL, O_MAX},
+		{"next-token", required_argument, NULL, O_TOKEN},
+		{"event-category", required_argument, NULL, O_CAT},
+		{"output", required_argument, NULL, O_OUT},
+		{"help", no_argument, NULL, O_HELP},
+		{0},
 	};
 	static struct hr_lookup q;
 	static struct hr_lookup_page page;
@@ -287,7 +290,9 @@ int hr_cmd_lookup_events(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case O_STATE: state = optarg; break;
+		case O_STATE:
+			state = optarg;
+			break;
 		case O_ATTR:
 			if (hr_lookup_parse_attribute(optarg, &q, err, sizeof(err)))
 				return bad(err);
@@ -295,7 +300,8 @@ int hr_cmd_lookup_events(int argc, char **argv)
 		case O_START:
 		case O_END:
 			if (hr_cli_time_parse(optarg, c == O_START ? &q.start_sec : &q.end_sec)) {
-				snprintf(err, sizeof(err), "--%s: not a time: use ISO 8601 "
+				snprintf(err, sizeof(err),
+					 "--%s: not a time: use ISO 8601 "
 					 "(2026-11-21T10:00:00Z) or epoch seconds",
 					 c == O_START ? "start-time" : "end-time");
 				return bad(err);
@@ -357,11 +363,11 @@ int hr_cmd_lookup_events(int argc, char **argv)
 		if (first_page)
 			print_head(stdout, fmt);
 		for (int i = 0; i < page.n; i++) {
-			struct event e = { 0 };
+			struct event e = {0};
 
 			if (event_load(&e, &page.events[i])) {
 				fprintf(stderr, "hostrail lookup-events: skipped a stored record "
-					"that is not a CloudTrail record\n");
+						"that is not a CloudTrail record\n");
 				continue;
 			}
 			print_event(stdout, fmt, &e, &page.events[i], !any);

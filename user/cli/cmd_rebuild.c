@@ -22,17 +22,18 @@
 #include "common/encode.h"
 #include "common/files.h"
 #include "common/gz.h"
-#include "deliver/logfile.h"	/* HR_LOG_KEY_MAX */
+#include "deliver/logfile.h" /* HR_LOG_KEY_MAX */
 
-#define LOG_MAX_BYTES (1ULL << 31)	/* inflated; a 5-minute batch is far smaller */
-#define BATCH 512
+#define LOG_MAX_BYTES (1ULL << 31) /* inflated; a 5-minute batch is far smaller */
+#define BATCH	      512
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: hostrail rebuild-history [--state-dir DIR] [--bucket-dir DIR]\n"
 		"\n"
-		"Read every log file delivered under DIR/AWSLogs/*/CloudTrail/ and put each record\n"
+		"Read every log file delivered under DIR/AWSLogs/*/CloudTrail/ and put each "
+		"record\n"
 		"the event history does not hold yet back into it. A database SQLite cannot read\n"
 		"is moved aside (history.db.corrupt-*), never deleted.\n"
 		"  --state-dir DIR    the agent's state directory (default %s)\n"
@@ -90,7 +91,7 @@ static int collect(int bucket, const char *rel, int depth, struct keys *out)
 		size_t n = strlen(de->d_name);
 
 		if (de->d_name[0] == '.')
-			continue;	/* ".", "..", and the publisher's temporary files */
+			continue; /* ".", "..", and the publisher's temporary files */
 		if (snprintf(sub, sizeof(sub), "%s/%s", rel, de->d_name) >= (int)sizeof(sub))
 			continue;
 		if (depth == 0) {
@@ -172,15 +173,15 @@ int hr_cmd_rebuild_history(int argc, char **argv)
 {
 	enum { O_STATE = 256, O_BUCKET, O_HELP };
 	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "bucket-dir", required_argument, NULL, O_BUCKET },
-		{ "help", no_argument, NULL, O_HELP },
-		{ 0 },
+		{"state-dir", required_argument, NULL, O_STATE},
+		{"bucket-dir", required_argument, NULL, O_BUCKET},
+		{"help", no_argument, NULL, O_HELP},
+		{0},
 	};
 	const char *state = HR_DEFAULT_STATE_DIR, *bucket_dir = HR_DEFAULT_BUCKET_DIR;
 	uint64_t stored = 0, failed = 0, bad_records = 0, unreadable = 0;
 	static struct batch b;
-	struct keys keys = { 0 };
+	struct keys keys = {0};
 	struct hr_history *h = NULL;
 	char err[PATH_MAX + 256];
 	int c, bucket, rc;
@@ -189,8 +190,12 @@ int hr_cmd_rebuild_history(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case O_STATE: state = optarg; break;
-		case O_BUCKET: bucket_dir = optarg; break;
+		case O_STATE:
+			state = optarg;
+			break;
+		case O_BUCKET:
+			bucket_dir = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			return 0;
@@ -205,7 +210,8 @@ int hr_cmd_rebuild_history(int argc, char **argv)
 	}
 	bucket = open(bucket_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bucket < 0) {
-		fprintf(stderr, "hostrail rebuild-history: cannot open the bucket directory %s: %s\n",
+		fprintf(stderr,
+			"hostrail rebuild-history: cannot open the bucket directory %s: %s\n",
 			bucket_dir, strerror(errno));
 		return 2;
 	}
@@ -229,7 +235,8 @@ int hr_cmd_rebuild_history(int argc, char **argv)
 		if (rc) {
 			char *p = hr_printable(keys.v[i]);
 
-			fprintf(stderr, "hostrail rebuild-history: cannot read %s: %s\n", p ? p : "?",
+			fprintf(stderr, "hostrail rebuild-history: cannot read %s: %s\n",
+				p ? p : "?",
 				rc == -EBADMSG ? "not a gzip CloudTrail log file" : strerror(-rc));
 			free(p);
 			unreadable++;
@@ -241,7 +248,8 @@ int hr_cmd_rebuild_history(int argc, char **argv)
 	       (unsigned long long)(stored - hr_history_duplicates(h)), keys.n - unreadable,
 	       (unsigned long long)hr_history_duplicates(h));
 	if (failed || bad_records || unreadable)
-		fprintf(stderr, "hostrail rebuild-history: %llu log files unreadable, %llu records "
+		fprintf(stderr,
+			"hostrail rebuild-history: %llu log files unreadable, %llu records "
 			"not CloudTrail records, %llu records not stored\n",
 			(unsigned long long)unreadable, (unsigned long long)bad_records,
 			(unsigned long long)failed);

@@ -21,13 +21,13 @@
 static const struct {
 	const char *command, *operation;
 } ops[] = {
-	{ "describe-trails", "DescribeTrails" },
-	{ "get-trail-status", "GetTrailStatus" },
-	{ "get-event-selectors", "GetEventSelectors" },
-	{ "put-event-selectors", "PutEventSelectors" },
-	{ "start-logging", "StartLogging" },
-	{ "stop-logging", "StopLogging" },
-	{ "update-trail", "UpdateTrail" },
+	{"describe-trails", "DescribeTrails"},
+	{"get-trail-status", "GetTrailStatus"},
+	{"get-event-selectors", "GetEventSelectors"},
+	{"put-event-selectors", "PutEventSelectors"},
+	{"start-logging", "StartLogging"},
+	{"stop-logging", "StopLogging"},
+	{"update-trail", "UpdateTrail"},
 };
 
 static void usage(FILE *out, const char *cmd)
@@ -65,21 +65,32 @@ static int set_json(json_t *params, const char *key, const char *text, const cha
 
 int hr_cmd_trail(int argc, char **argv)
 {
-	enum { O_STATE = 256, O_NAME, O_TRAIL, O_LIST, O_BASIC, O_ADV, O_S3, O_HELP, O_DIR,
-	       O_BATCH, O_DIGEST };
+	enum {
+		O_STATE = 256,
+		O_NAME,
+		O_TRAIL,
+		O_LIST,
+		O_BASIC,
+		O_ADV,
+		O_S3,
+		O_HELP,
+		O_DIR,
+		O_BATCH,
+		O_DIGEST
+	};
 	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "name", required_argument, NULL, O_NAME },
-		{ "trail-name", required_argument, NULL, O_TRAIL },
-		{ "trail-name-list", required_argument, NULL, O_LIST },
-		{ "event-selectors", required_argument, NULL, O_BASIC },
-		{ "advanced-event-selectors", required_argument, NULL, O_ADV },
-		{ "s3-bucket-name", required_argument, NULL, O_S3 },
-		{ "bucket-dir", required_argument, NULL, O_DIR },
-		{ "batch-seconds", required_argument, NULL, O_BATCH },
-		{ "digest-seconds", required_argument, NULL, O_DIGEST },
-		{ "help", no_argument, NULL, O_HELP },
-		{ 0 },
+		{"state-dir", required_argument, NULL, O_STATE},
+		{"name", required_argument, NULL, O_NAME},
+		{"trail-name", required_argument, NULL, O_TRAIL},
+		{"trail-name-list", required_argument, NULL, O_LIST},
+		{"event-selectors", required_argument, NULL, O_BASIC},
+		{"advanced-event-selectors", required_argument, NULL, O_ADV},
+		{"s3-bucket-name", required_argument, NULL, O_S3},
+		{"bucket-dir", required_argument, NULL, O_DIR},
+		{"batch-seconds", required_argument, NULL, O_BATCH},
+		{"digest-seconds", required_argument, NULL, O_DIGEST},
+		{"help", no_argument, NULL, O_HELP},
+		{0},
 	};
 	const char *cmd = argv[0], *op = NULL, *state = HR_DEFAULT_STATE_DIR;
 	json_t *params = json_object(), *req = NULL, *rep = NULL, *list = NULL;
@@ -93,16 +104,27 @@ int hr_cmd_trail(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case O_STATE: state = optarg; break;
-		case O_NAME: json_object_set_new(params, "Name", json_string(optarg)); break;
-		case O_TRAIL: json_object_set_new(params, "TrailName", json_string(optarg)); break;
-		case O_S3: json_object_set_new(params, "S3BucketName", json_string(optarg)); break;
-		case O_DIR: json_object_set_new(params, "BucketDir", json_string(optarg)); break;
+		case O_STATE:
+			state = optarg;
+			break;
+		case O_NAME:
+			json_object_set_new(params, "Name", json_string(optarg));
+			break;
+		case O_TRAIL:
+			json_object_set_new(params, "TrailName", json_string(optarg));
+			break;
+		case O_S3:
+			json_object_set_new(params, "S3BucketName", json_string(optarg));
+			break;
+		case O_DIR:
+			json_object_set_new(params, "BucketDir", json_string(optarg));
+			break;
 		case O_BATCH:
 		case O_DIGEST:
 			/* the daemon checks the range; a number is all we insist on */
 			if (set_json(params, opt == O_BATCH ? "BatchSeconds" : "DigestSeconds",
-				     optarg, opt == O_BATCH ? "--batch-seconds" : "--digest-seconds"))
+				     optarg,
+				     opt == O_BATCH ? "--batch-seconds" : "--digest-seconds"))
 				goto out;
 			break;
 		case O_LIST:
@@ -149,8 +171,8 @@ int hr_cmd_trail(int argc, char **argv)
 	rc = hr_ctl_call(path, text, TIMEOUT_MS, &reply);
 	if (rc) {
 		fprintf(stderr, "hostrail %s: failed to reach the daemon at %s: %s%s\n", cmd, path,
-			strerror(-rc), rc == -EACCES ? " (root, or a member of its control group)" :
-			"");
+			strerror(-rc),
+			rc == -EACCES ? " (root, or a member of its control group)" : "");
 		rc = 1;
 		goto out;
 	}

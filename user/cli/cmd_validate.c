@@ -24,14 +24,19 @@ static void usage(FILE *out)
 		"                              [--trail-arn ARN] [--s3-bucket NAME]\n"
 		"                              [--digest-seconds N]\n"
 		"\n"
-		"Check every digest and log file delivered between the two times (T: 2026-11-21T10:00:00Z,\n"
-		"2026-11-21T10:00:00, 2026-11-21 or epoch seconds; the end defaults to now) and print\n"
+		"Check every digest and log file delivered between the two times (T: "
+		"2026-11-21T10:00:00Z,\n"
+		"2026-11-21T10:00:00, 2026-11-21 or epoch seconds; the end defaults to now) and "
+		"print\n"
 		"what `aws cloudtrail validate-logs` prints, plus what it does not check.\n"
 		"\n"
 		"  --bucket-dir DIR      the bucket directory the agent delivers into\n"
-		"  --state-dir DIR       the agent's state (public keys and chain state; default %s)\n"
-		"  --public-keys FILE    ListPublicKeys JSON (`hostrail list-public-keys`) instead of a\n"
-		"                        state directory, e.g. for a copy of the bucket off the host\n"
+		"  --state-dir DIR       the agent's state (public keys and chain state; default "
+		"%s)\n"
+		"  --public-keys FILE    ListPublicKeys JSON (`hostrail list-public-keys`) instead "
+		"of a\n"
+		"                        state directory, e.g. for a copy of the bucket off the "
+		"host\n"
 		"  --account-id, --region, --trail-name, --trail-arn\n"
 		"                        which trail, when the bucket holds several\n"
 		"  --s3-bucket NAME      the bucket name in the digests (default: as they say)\n"
@@ -49,7 +54,8 @@ static int parse_arn(const char *arn, char *acct, char *region, char *trail)
 	int n = 0;
 
 	if (sscanf(arn, "arn:%63[^:]:cloudtrail:%63[^:]:%15[0-9]:trail/%n", part, region, acct,
-		   &n) != 3 || !n || strlen(acct) != 12 || !arn[n] || strlen(arn + n) >= 128)
+		   &n) != 3 ||
+	    !n || strlen(acct) != 12 || !arn[n] || strlen(arn + n) >= 128)
 		return -EINVAL;
 	strcpy(trail, arn + n);
 	return 0;
@@ -58,26 +64,37 @@ static int parse_arn(const char *arn, char *acct, char *region, char *trail)
 int hr_cmd_validate_logs(int argc, char **argv)
 {
 	enum {
-		O_BUCKET = 256, O_STATE, O_KEYS, O_START, O_END, O_VERBOSE, O_ACCT, O_REGION,
-		O_TRAIL, O_ARN, O_S3, O_DIGEST, O_HELP,
+		O_BUCKET = 256,
+		O_STATE,
+		O_KEYS,
+		O_START,
+		O_END,
+		O_VERBOSE,
+		O_ACCT,
+		O_REGION,
+		O_TRAIL,
+		O_ARN,
+		O_S3,
+		O_DIGEST,
+		O_HELP,
 	};
 	static const struct option opts[] = {
-		{ "bucket-dir", required_argument, NULL, O_BUCKET },
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "public-keys", required_argument, NULL, O_KEYS },
-		{ "start-time", required_argument, NULL, O_START },
-		{ "end-time", required_argument, NULL, O_END },
-		{ "verbose", no_argument, NULL, O_VERBOSE },
-		{ "account-id", required_argument, NULL, O_ACCT },
-		{ "region", required_argument, NULL, O_REGION },
-		{ "trail-name", required_argument, NULL, O_TRAIL },
-		{ "trail-arn", required_argument, NULL, O_ARN },
-		{ "s3-bucket", required_argument, NULL, O_S3 },
-		{ "digest-seconds", required_argument, NULL, O_DIGEST },
-		{ "help", no_argument, NULL, O_HELP },
-		{ 0 },
+		{"bucket-dir", required_argument, NULL, O_BUCKET},
+		{"state-dir", required_argument, NULL, O_STATE},
+		{"public-keys", required_argument, NULL, O_KEYS},
+		{"start-time", required_argument, NULL, O_START},
+		{"end-time", required_argument, NULL, O_END},
+		{"verbose", no_argument, NULL, O_VERBOSE},
+		{"account-id", required_argument, NULL, O_ACCT},
+		{"region", required_argument, NULL, O_REGION},
+		{"trail-name", required_argument, NULL, O_TRAIL},
+		{"trail-arn", required_argument, NULL, O_ARN},
+		{"s3-bucket", required_argument, NULL, O_S3},
+		{"digest-seconds", required_argument, NULL, O_DIGEST},
+		{"help", no_argument, NULL, O_HELP},
+		{0},
 	};
-	struct hr_validate_opts o = { 0 };
+	struct hr_validate_opts o = {0};
 	char acct[16], region[64], trail[128];
 	const char *start = NULL, *end = NULL;
 	int opt;
@@ -86,16 +103,36 @@ int hr_cmd_validate_logs(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case O_BUCKET: o.bucket_dir = optarg; break;
-		case O_STATE: o.state_dir = optarg; break;
-		case O_KEYS: o.public_keys_file = optarg; break;
-		case O_START: start = optarg; break;
-		case O_END: end = optarg; break;
-		case O_VERBOSE: o.verbose = true; break;
-		case O_ACCT: o.account_id = optarg; break;
-		case O_REGION: o.region = optarg; break;
-		case O_TRAIL: o.trail_name = optarg; break;
-		case O_S3: o.bucket_name = optarg; break;
+		case O_BUCKET:
+			o.bucket_dir = optarg;
+			break;
+		case O_STATE:
+			o.state_dir = optarg;
+			break;
+		case O_KEYS:
+			o.public_keys_file = optarg;
+			break;
+		case O_START:
+			start = optarg;
+			break;
+		case O_END:
+			end = optarg;
+			break;
+		case O_VERBOSE:
+			o.verbose = true;
+			break;
+		case O_ACCT:
+			o.account_id = optarg;
+			break;
+		case O_REGION:
+			o.region = optarg;
+			break;
+		case O_TRAIL:
+			o.trail_name = optarg;
+			break;
+		case O_S3:
+			o.bucket_name = optarg;
+			break;
 		case O_ARN:
 			if (parse_arn(optarg, acct, region, trail)) {
 				fprintf(stderr, "hostrail validate-logs: invalid trail ARN: %s\n",
@@ -112,8 +149,10 @@ int hr_cmd_validate_logs(int argc, char **argv)
 			unsigned long v = strtoul(optarg, &e, 10);
 
 			if (*e || !*optarg || v == 0 || v > 86400) {
-				fprintf(stderr, "hostrail validate-logs: --digest-seconds: not a "
-					"number of seconds (1-86400): %s\n", optarg);
+				fprintf(stderr,
+					"hostrail validate-logs: --digest-seconds: not a "
+					"number of seconds (1-86400): %s\n",
+					optarg);
 				return 2;
 			}
 			o.digest_seconds = (unsigned)v;
@@ -123,8 +162,10 @@ int hr_cmd_validate_logs(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "hostrail validate-logs: unknown option or missing value: "
-				"%s\n\n", argv[optind - 1]);
+			fprintf(stderr,
+				"hostrail validate-logs: unknown option or missing value: "
+				"%s\n\n",
+				argv[optind - 1]);
 			usage(stderr);
 			return 2;
 		}
@@ -135,7 +176,7 @@ int hr_cmd_validate_logs(int argc, char **argv)
 	}
 	if (!o.bucket_dir || !start) {
 		fprintf(stderr, "hostrail validate-logs: --bucket-dir and --start-time are "
-			"required\n\n");
+				"required\n\n");
 		usage(stderr);
 		return 2;
 	}
@@ -149,7 +190,7 @@ int hr_cmd_validate_logs(int argc, char **argv)
 		return 2;
 	}
 	if (end && o.end == 0)
-		o.end = 1;	/* 0 means "now" to the library */
+		o.end = 1; /* 0 means "now" to the library */
 	if (!o.public_keys_file && !o.state_dir)
 		o.state_dir = HR_DEFAULT_STATE_DIR;
 	return hr_validate_logs(&o, NULL);

@@ -13,7 +13,7 @@ typedef int (*hr_cli_fn)(int argc, char **argv);
 struct hr_cli_command {
 	const char *name;
 	hr_cli_fn run;
-	const char *summary;	/* one line for `hostrail help` */
+	const char *summary; /* one line for `hostrail help` */
 };
 
 int hr_cmd_validate_logs(int argc, char **argv);

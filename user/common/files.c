@@ -24,8 +24,7 @@ bool hr_key_is_plain(const char *key)
 	for (;;) {
 		size_t n = strcspn(s, "/");
 
-		if (n == 0 || (n == 1 && s[0] == '.') ||
-		    (n == 2 && s[0] == '.' && s[1] == '.'))
+		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
 			return false;
 		if (!s[n])
 			return true;
@@ -206,7 +205,7 @@ static int open_beneath(int bucket_fd, const char *key, int flags)
 		fd = (int)syscall(SYS_openat2, bucket_fd, key, &how, sizeof(how));
 		if (fd < 0)
 			fd = -errno;
-		if (fd == -ENOSYS || fd == -EPERM)	/* EPERM: a seccomp filter */
+		if (fd == -ENOSYS || fd == -EPERM) /* EPERM: a seccomp filter */
 			no_openat2 = true;
 	}
 	if (no_openat2)
@@ -236,6 +235,5 @@ int hr_bucket_open(int bucket_fd, const char *key)
 
 int hr_bucket_open_dir(int bucket_fd, const char *folder)
 {
-	return open_beneath(bucket_fd, folder,
-			    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return open_beneath(bucket_fd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 }

@@ -10,15 +10,15 @@
 
 #include "common/gz.h"
 
-#define READ_CHUNK	(256 * 1024)
-#define INFLATE_CHUNK	(256 * 1024)
+#define READ_CHUNK    (256 * 1024)
+#define INFLATE_CHUNK (256 * 1024)
 
-int hr_gz_inflate_fd(int fd, unsigned char sha256[32], uint64_t *out_bytes,
-		     hr_inflate_cb cb, void *arg)
+int hr_gz_inflate_fd(int fd, unsigned char sha256[32], uint64_t *out_bytes, hr_inflate_cb cb,
+		     void *arg)
 {
 	unsigned char *in = NULL, *out = NULL;
 	EVP_MD_CTX *md = NULL;
-	z_stream zs = { 0 };
+	z_stream zs = {0};
 	uint64_t total = 0;
 	bool zinit = false, ended = false;
 	int ret = 0, rc;
@@ -82,7 +82,7 @@ int hr_gz_inflate_fd(int fd, unsigned char sha256[32], uint64_t *out_bytes,
 				ended = true;
 				break;
 			}
-			if (rc == Z_BUF_ERROR)	/* no progress: wants more input */
+			if (rc == Z_BUF_ERROR) /* no progress: wants more input */
 				break;
 		} while (zs.avail_in > 0 || zs.avail_out == 0);
 	}
@@ -136,13 +136,13 @@ static int grow_cb(void *arg, const unsigned char *p, size_t n)
 
 int hr_gz_inflate_fd_all(int fd, size_t max, unsigned char **out, size_t *len)
 {
-	struct grow g = { .max = max };
+	struct grow g = {.max = max};
 	int ret;
 
 	*out = NULL;
 	ret = hr_gz_inflate_fd(fd, NULL, NULL, grow_cb, &g);
 	if (ret == 1)
-		ret = -EBADMSG;	/* zlib.decompress: "incomplete or truncated stream" */
+		ret = -EBADMSG; /* zlib.decompress: "incomplete or truncated stream" */
 	if (!ret && !g.buf)
 		ret = grow_cb(&g, (const unsigned char *)"", 0);
 	if (ret) {

@@ -16,8 +16,8 @@
  * -errno on a read error, or cb's non-zero return.
  */
 typedef int (*hr_inflate_cb)(void *arg, const unsigned char *p, size_t n);
-int hr_gz_inflate_fd(int fd, unsigned char sha256[32], uint64_t *out_bytes,
-		     hr_inflate_cb cb, void *arg);
+int hr_gz_inflate_fd(int fd, unsigned char sha256[32], uint64_t *out_bytes, hr_inflate_cb cb,
+		     void *arg);
 
 /*
  * The same over a whole object kept in memory (digests, which are small):

@@ -16,13 +16,12 @@ static const char hexdig[16] = "0123456789abcdef";
  * backslash ('u' = \u00XX). NUL is handled as invalid before this table.
  */
 static const char esc[128] = {
-	['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
-	[0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u',
-	[0x06] = 'u', [0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u', [0x0f] = 'u',
-	[0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u', [0x14] = 'u',
-	[0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u', [0x19] = 'u',
-	[0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u', [0x1e] = 'u',
-	[0x1f] = 'u', [0x7f] = 'u', ['"'] = '"', ['\\'] = '\\',
+	['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',	 ['\r'] = 'r', [0x01] = 'u',
+	[0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u',	 [0x06] = 'u', [0x07] = 'u',
+	[0x0b] = 'u', [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u',	 [0x11] = 'u', [0x12] = 'u',
+	[0x13] = 'u', [0x14] = 'u', [0x15] = 'u', [0x16] = 'u',	 [0x17] = 'u', [0x18] = 'u',
+	[0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u',	 [0x1d] = 'u', [0x1e] = 'u',
+	[0x1f] = 'u', [0x7f] = 'u', ['"'] = '"',  ['\\'] = '\\',
 };
 
 int jw_init(struct jsonw *w, size_t cap_hint)
@@ -131,14 +130,14 @@ static bool pre_value(struct jsonw *w)
 	if (w->depth > 0) {
 		bit = 1ULL << (w->depth - 1);
 		if ((w->in_object & bit) && !w->after_key) {
-			w->err = -EINVAL;	/* value without a key */
+			w->err = -EINVAL; /* value without a key */
 			return false;
 		}
 		if (!w->after_key && (w->need_comma & bit))
 			putc1(w, ',');
 		w->need_comma |= bit;
 	} else if (w->len && !w->after_key) {
-		w->err = -EINVAL;	/* a second top-level value */
+		w->err = -EINVAL; /* a second top-level value */
 		return false;
 	}
 	w->after_key = false;
@@ -184,10 +183,22 @@ static void end(struct jsonw *w, char c, bool obj)
 	putc1(w, c);
 }
 
-void jw_obj_begin(struct jsonw *w) { begin(w, '{', true); }
-void jw_obj_end(struct jsonw *w)   { end(w, '}', true); }
-void jw_arr_begin(struct jsonw *w) { begin(w, '[', false); }
-void jw_arr_end(struct jsonw *w)   { end(w, ']', false); }
+void jw_obj_begin(struct jsonw *w)
+{
+	begin(w, '{', true);
+}
+void jw_obj_end(struct jsonw *w)
+{
+	end(w, '}', true);
+}
+void jw_arr_begin(struct jsonw *w)
+{
+	begin(w, '[', false);
+}
+void jw_arr_end(struct jsonw *w)
+{
+	end(w, ']', false);
+}
 
 /*
  * Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if the
@@ -311,8 +322,7 @@ void jw_key(struct jsonw *w, const char *key)
 
 	if (w->err)
 		return;
-	if (w->depth == 0 || w->after_key ||
-	    !(w->in_object & (bit = 1ULL << (w->depth - 1)))) {
+	if (w->depth == 0 || w->after_key || !(w->in_object & (bit = 1ULL << (w->depth - 1)))) {
 		w->err = -EINVAL;
 		return;
 	}

@@ -26,11 +26,11 @@ struct jsonw {
 	char *buf;
 	size_t len;
 	size_t cap;
-	int err;		/* 0 or the first -errno */
+	int err; /* 0 or the first -errno */
 	int depth;
-	uint64_t need_comma;	/* bit d: a value was written at depth d */
-	uint64_t in_object;	/* bit d: depth d is an object */
-	bool after_key;		/* a key was written, its value comes next */
+	uint64_t need_comma; /* bit d: a value was written at depth d */
+	uint64_t in_object;  /* bit d: depth d is an object */
+	bool after_key;	     /* a key was written, its value comes next */
 };
 
 /* Start with cap_hint bytes (0: a default). Returns 0 or -ENOMEM. */
@@ -55,7 +55,7 @@ void jw_key(struct jsonw *w, const char *key);
 /* Values. jw_strn returns true if s was valid UTF-8 without NUL, i.e.
  * written exactly; false if bytes were replaced by U+FFFD. */
 bool jw_strn(struct jsonw *w, const char *s, size_t len);
-void jw_str(struct jsonw *w, const char *s);	/* NUL-terminated; NULL -> null */
+void jw_str(struct jsonw *w, const char *s); /* NUL-terminated; NULL -> null */
 void jw_int(struct jsonw *w, int64_t v);
 void jw_uint(struct jsonw *w, uint64_t v);
 void jw_bool(struct jsonw *w, bool v);
@@ -75,7 +75,7 @@ void jw_strf(struct jsonw *w, const char *fmt, ...) __attribute__((format(printf
 bool jw_kstr(struct jsonw *w, const char *key, const char *s, size_t len);
 
 /* key + value shorthands. */
-void jw_kstrz(struct jsonw *w, const char *key, const char *s);	/* NULL -> null */
+void jw_kstrz(struct jsonw *w, const char *key, const char *s); /* NULL -> null */
 void jw_kint(struct jsonw *w, const char *key, int64_t v);
 void jw_kuint(struct jsonw *w, const char *key, uint64_t v);
 void jw_kbool(struct jsonw *w, const char *key, bool v);

@@ -17,23 +17,23 @@
 
 struct hr_sa_way {
 	uint64_t key;
-	uint64_t used;		/* tick of last use: the least recent goes */
+	uint64_t used; /* tick of last use: the least recent goes */
 	bool valid;
 };
 
 struct hr_setassoc {
 	struct hr_sa_way *way;
 	unsigned char *val;
-	size_t vsize, ways, nsets;	/* nsets: a power of two */
+	size_t vsize, ways, nsets; /* nsets: a power of two */
 	uint64_t tick;
 };
 
 /* How a claim got its slot. */
 enum hr_sa_took {
-	HR_SA_OWN,	/* the key's own slot */
-	HR_SA_EMPTY,	/* a slot never used or dropped */
-	HR_SA_SPARE,	/* one the caller's spare() gave up (expired, closed) */
-	HR_SA_EVICTED,	/* the least recently used of a full set */
+	HR_SA_OWN,     /* the key's own slot */
+	HR_SA_EMPTY,   /* a slot never used or dropped */
+	HR_SA_SPARE,   /* one the caller's spare() gave up (expired, closed) */
+	HR_SA_EVICTED, /* the least recently used of a full set */
 };
 
 /* Room for at least max entries (rounded up to whole power-of-two sets).

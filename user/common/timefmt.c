@@ -85,11 +85,11 @@ int hr_digits(const char *s, int n)
 /* Build a time from fields, refusing dates that do not exist (Feb 30). */
 static int make_time(int y, int mo, int d, int h, int mi, int s, int64_t *out)
 {
-	struct tm tm = { 0 }, back;
+	struct tm tm = {0}, back;
 	time_t t;
 
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || s < 0 || s > 59)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || s < 0 || s > 59)
 		return -EINVAL;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -109,16 +109,16 @@ int hr_ct_time_parse(const char *s, size_t len, int64_t *sec)
 	if (!s || len != HR_CT_TIME_LEN || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
 	    s[13] != ':' || s[16] != ':' || s[19] != 'Z')
 		return -EINVAL;
-	return make_time(hr_digits(s, 4), hr_digits(s + 5, 2), hr_digits(s + 8, 2), hr_digits(s + 11, 2),
-			 hr_digits(s + 14, 2), hr_digits(s + 17, 2), sec);
+	return make_time(hr_digits(s, 4), hr_digits(s + 5, 2), hr_digits(s + 8, 2),
+			 hr_digits(s + 11, 2), hr_digits(s + 14, 2), hr_digits(s + 17, 2), sec);
 }
 
 int hr_ct_keytime_parse(const char *s, size_t len, int64_t *sec)
 {
 	if (!s || len != HR_CT_KEYTIME_LEN || s[8] != 'T' || s[15] != 'Z')
 		return -EINVAL;
-	return make_time(hr_digits(s, 4), hr_digits(s + 4, 2), hr_digits(s + 6, 2), hr_digits(s + 9, 2),
-			 hr_digits(s + 11, 2), hr_digits(s + 13, 2), sec);
+	return make_time(hr_digits(s, 4), hr_digits(s + 4, 2), hr_digits(s + 6, 2),
+			 hr_digits(s + 9, 2), hr_digits(s + 11, 2), hr_digits(s + 13, 2), sec);
 }
 
 int hr_iso_time_parse(const char *s, int64_t *sec)
@@ -163,14 +163,16 @@ int hr_cli_time_parse(const char *s, int64_t *sec)
 		return -EINVAL;
 	n = strlen(s);
 	i = strspn(s, "0123456789");
-	if (i == n || (i && s[i] == '.' && i + 1 < n && strspn(s + i + 1, "0123456789") == n - i - 1))
+	if (i == n ||
+	    (i && s[i] == '.' && i + 1 < n && strspn(s + i + 1, "0123456789") == n - i - 1))
 		return epoch_parse(s, i, sec);
 	if (n < 10 || i != 4 || s[4] != '-' || s[7] != '-')
 		return -EINVAL;
 	p = s + 10;
 	if (*p == 'T' || *p == 't' || *p == ' ') {
 		p++;
-		if (strlen(p) < 5 || (hh = hr_digits(p, 2)) < 0 || p[2] != ':' || (mm = hr_digits(p + 3, 2)) < 0)
+		if (strlen(p) < 5 || (hh = hr_digits(p, 2)) < 0 || p[2] != ':' ||
+		    (mm = hr_digits(p + 3, 2)) < 0)
 			return -EINVAL;
 		p += 5;
 		if (*p == ':') {
@@ -205,7 +207,8 @@ int hr_cli_time_parse(const char *s, int64_t *sec)
 		}
 		off = sign * (oh * 3600 + om * 60);
 	}
-	if (*p || make_time(hr_digits(s, 4), hr_digits(s + 5, 2), hr_digits(s + 8, 2), hh, mm, ss, sec))
+	if (*p ||
+	    make_time(hr_digits(s, 4), hr_digits(s + 5, 2), hr_digits(s + 8, 2), hh, mm, ss, sec))
 		return -EINVAL;
 	*sec -= off;
 	return 0;

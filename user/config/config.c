@@ -42,8 +42,7 @@ void hr_config_default(struct hr_config *c)
 }
 
 /* Refusal helper: "FILE: $.path: reason". */
-static int refuse(char *err, size_t errlen, const char *file, const char *path,
-		  const char *reason)
+static int refuse(char *err, size_t errlen, const char *file, const char *path, const char *reason)
 {
 	snprintf(err, errlen, "%s: %s: %s", file, path, reason);
 	return -EINVAL;
@@ -54,14 +53,15 @@ static int get_string(json_t *v, char *dst, size_t dstlen, const char *file, con
 {
 	if (!json_is_string(v))
 		return refuse(err, errlen, file, path, "expected a string");
-	if (json_string_length(v) >= dstlen || strlen(json_string_value(v)) != json_string_length(v))
+	if (json_string_length(v) >= dstlen ||
+	    strlen(json_string_value(v)) != json_string_length(v))
 		return refuse(err, errlen, file, path, "string too long or contains NUL");
 	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
 	return 0;
 }
 
-static int get_seconds(json_t *v, unsigned *dst, const char *file, const char *path,
-		       char *err, size_t errlen)
+static int get_seconds(json_t *v, unsigned *dst, const char *file, const char *path, char *err,
+		       size_t errlen)
 {
 	if (!json_is_integer(v))
 		return refuse(err, errlen, file, path, "expected a whole number of seconds");
@@ -121,8 +121,8 @@ static int get_outputs(json_t *v, unsigned *off, const char *file, const char *p
 	return 0;
 }
 
-static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, int idx,
-		      char *err, size_t errlen)
+static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, int idx, char *err,
+		      size_t errlen)
 {
 	char path[96];
 	const char *key;
@@ -151,7 +151,7 @@ static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, i
 		else if (!strcmp(key, "outputs"))
 			rc = get_outputs(v, &tc->outputs_off, file, path, err, errlen);
 		else if (!strcmp(key, "eventSelectors"))
-			tc->event_selectors_json = json_incref(v);	/* checked in finish */
+			tc->event_selectors_json = json_incref(v); /* checked in finish */
 		else if (!strcmp(key, "advancedEventSelectors"))
 			tc->advanced_selectors_json = json_incref(v);
 		else
@@ -306,16 +306,18 @@ int hr_config_finish(struct hr_config *c, char *err, size_t errlen)
 		for (int j = 0; j < i; j++)
 			if (!strcmp(c->trails[j].bucket_dir, t->bucket_dir)) {
 				snprintf(path, sizeof(path), "$.trails[%d].bucketDir", i);
-				return refuse(err, errlen, f, path, "two trails deliver to this "
+				return refuse(err, errlen, f, path,
+					      "two trails deliver to this "
 					      "directory; give each trail its own");
 			}
 		{
-			struct hr_sel_ctx ctx = { c->region, c->account_id, f };
+			struct hr_sel_ctx ctx = {c->region, c->account_id, f};
 
 			snprintf(path, sizeof(path), "$.trails[%d]", i);
 			hr_selectors_free(&t->selectors);
 			if (hr_selectors_compile(&t->selectors, t->event_selectors_json,
-						 t->advanced_selectors_json, &ctx, path, err, errlen))
+						 t->advanced_selectors_json, &ctx, path, err,
+						 errlen))
 				return -EINVAL;
 		}
 	}

@@ -13,23 +13,23 @@
 #include <stddef.h>
 #include "select/select.h"
 
-#define HR_DEFAULT_CONFIG_PATH "/etc/hostrail/hostrail.json"
-#define HR_DEFAULT_STATE_DIR   "/var/lib/hostrail"
-#define HR_DEFAULT_BUCKET_DIR  "/var/lib/hostrail/bucket"
-#define HR_DEFAULT_ACCOUNT_ID  "000000000000"
-#define HR_DEFAULT_TRAIL_NAME  "hostrail"
-#define HR_DEFAULT_PERIOD_S    300
-#define HR_MAX_TRAILS          8
-#define HR_DEFAULT_HISTORY_DAYS 90
+#define HR_DEFAULT_CONFIG_PATH	 "/etc/hostrail/hostrail.json"
+#define HR_DEFAULT_STATE_DIR	 "/var/lib/hostrail"
+#define HR_DEFAULT_BUCKET_DIR	 "/var/lib/hostrail/bucket"
+#define HR_DEFAULT_ACCOUNT_ID	 "000000000000"
+#define HR_DEFAULT_TRAIL_NAME	 "hostrail"
+#define HR_DEFAULT_PERIOD_S	 300
+#define HR_MAX_TRAILS		 8
+#define HR_DEFAULT_HISTORY_DAYS	 90
 #define HR_DEFAULT_CONTROL_GROUP "hostrail"
 
 struct hr_trail_config {
 	char name[128];
 	char bucket_dir[PATH_MAX];
-	char s3_bucket_name[256];	/* "" until resolved: bucket_dir's base name */
+	char s3_bucket_name[256]; /* "" until resolved: bucket_dir's base name */
 	unsigned batch_seconds;
-	unsigned digest_seconds;	/* 0 until resolved: batch_seconds */
-	bool forward_to_journald;	/* "forwardToJournald", default true */
+	unsigned digest_seconds;  /* 0 until resolved: batch_seconds */
+	bool forward_to_journald; /* "forwardToJournald", default true */
 	/* the outputs (hr_output_bit) NOT in "outputs": 0, every output, is
 	 * the default; journald also needs forward_to_journald */
 	unsigned outputs_off;
@@ -42,11 +42,11 @@ struct hr_trail_config {
 };
 
 struct hr_config {
-	char source[PATH_MAX];		/* the file read, or "embedded default" */
+	char source[PATH_MAX]; /* the file read, or "embedded default" */
 	char account_id[16];
-	char region[64];		/* "" until resolved: the host name */
+	char region[64]; /* "" until resolved: the host name */
 	char state_dir[PATH_MAX];
-	unsigned history_retention_days;	/* "historyRetentionDays", default 90 */
+	unsigned history_retention_days; /* "historyRetentionDays", default 90 */
 	/* "controlGroup": members may read trail status over the control
 	 * socket when this group exists; default "hostrail" */
 	char control_group[64];

@@ -25,7 +25,7 @@ int hr_ctl_path(const char *state_dir, char *buf, size_t len)
 
 static int wait_fd(int fd, short events, int timeout_ms)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	int n = poll(&p, 1, timeout_ms);
 
 	if (n < 0)
@@ -35,7 +35,7 @@ static int wait_fd(int fd, short events, int timeout_ms)
 
 int hr_ctl_call(const char *sock_path, const char *request, int timeout_ms, char **reply)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	size_t len = strlen(request), off = 0, cap = 4096;
 	char *buf = NULL;
 	int fd, rc;

@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #define HR_CTL_SOCK_NAME "control.sock"
-#define HR_CTL_REQ_MAX   (64 * 1024)	/* a request longer than this is refused */
+#define HR_CTL_REQ_MAX	 (64 * 1024) /* a request longer than this is refused */
 
 /* "<state_dir>/control.sock" into buf; -ENAMETOOLONG if it does not fit
  * a sockaddr_un. */

@@ -40,11 +40,11 @@ struct agent {
 	const struct hr_config *cfg;
 	struct hr_recorder *rec;
 	struct hr_capture *cap;
-	struct hr_trails trails;	/* each with its batcher, signer, selectors */
-	struct hr_cmd_env cmd;		/* the control commands' view of the agent */
+	struct hr_trails trails; /* each with its batcher, signer, selectors */
+	struct hr_cmd_env cmd;	 /* the control commands' view of the agent */
 	struct hr_ctl_server *ctl;
-	struct hr_outputs outputs;	/* journald, history: off the loop */
-	int epfd;			/* the ring buffer and the control socket */
+	struct hr_outputs outputs; /* journald, history: off the loop */
+	int epfd;		   /* the ring buffer and the control socket */
 
 	/* Loss accounting: what was already reported as LostEvents. */
 	uint64_t kernel_reported[HR_DROP_NR];
@@ -99,7 +99,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 {
 	const struct hr_header *h = data;
 	struct agent *a = ctx;
-	struct hr_record rec = { 0 };
+	struct hr_record rec = {0};
 
 	if (size < sizeof(*h)) {
 		a->malformed++;
@@ -133,10 +133,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 static void report_loss(struct agent *a, uint64_t count, int64_t now_ns, const char *reason,
 			const char *sink)
 {
-	struct hr_record rec = { 0 };
+	struct hr_record rec = {0};
 
-	hr_warn("lost %llu events (%s, %s) since the last report",
-		(unsigned long long)count, reason, sink);
+	hr_warn("lost %llu events (%s, %s) since the last report", (unsigned long long)count,
+		reason, sink);
 	if (hr_record_lost(a->rec, count, a->loss_window_start_ns, now_ns, reason, sink, &rec)) {
 		hr_err("failed to build a LostEvents record");
 		return;
@@ -240,15 +240,19 @@ static void add_prefix(void *arg, const char *path, size_t len, bool exact)
  * kernel which paths and executables data events are wanted for. */
 static void selection_changed(void *arg)
 {
-	static const struct { char kind; const char *type; } kinds[] = {
-		{ HR_PATH_KIND_FILE, "Linux::File" }, { HR_PATH_KIND_EXEC, "Linux::Process" },
+	static const struct {
+		char kind;
+		const char *type;
+	} kinds[] = {
+		{HR_PATH_KIND_FILE, "Linux::File"},
+		{HR_PATH_KIND_EXEC, "Linux::Process"},
 	};
 	struct agent *a = arg;
 
 	if (!a->cap)
 		return;
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		struct hr_sel_ctx ctx = { a->trails.region, a->trails.account_id, NULL };
+		struct hr_sel_ctx ctx = {a->trails.region, a->trails.account_id, NULL};
 		struct prefix_list *l = calloc(1, sizeof(*l));
 
 		if (!l)
@@ -270,7 +274,7 @@ static void selection_changed(void *arg)
 static void lost_counters(void *arg, void *obj)
 {
 	struct agent *a = arg;
-	uint64_t totals[HR_DROP_NR] = { 0 };
+	uint64_t totals[HR_DROP_NR] = {0};
 	uint64_t kernel = a->malformed;
 
 	if (a->cap && hr_capture_drops(a->cap, totals) == 0)
@@ -293,7 +297,7 @@ static void lost_counters(void *arg, void *obj)
 static void filter_counters(void *arg, void *obj)
 {
 	struct agent *a = arg;
-	uint64_t f[HR_FILTER_NR] = { 0 };
+	uint64_t f[HR_FILTER_NR] = {0};
 
 	if (a->cap)
 		hr_capture_filter_stats(a->cap, f);
@@ -313,9 +317,9 @@ static char *on_control(void *arg, const char *request, const struct ucred *peer
 
 static int agent_open(struct agent *a, const struct hr_config *cfg)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct hr_recorder_opts ro = { 0 };
-	struct hr_capture_opts co = { 0 };
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct hr_recorder_opts ro = {0};
+	struct hr_capture_opts co = {0};
 	int err;
 
 	a->cfg = cfg;
@@ -346,8 +350,8 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 	 * turn it on. An output that cannot open counts its losses. Before
 	 * the trails: their recovery publishes files the outputs hear of. */
 	err = hr_outputs_open(&a->outputs, &(struct hr_output_env){
-			      .state_dir = cfg->state_dir,
-			      .retention_days = cfg->history_retention_days });
+						   .state_dir = cfg->state_dir,
+						   .retention_days = cfg->history_retention_days});
 	if (err)
 		return err;
 	err = hr_trails_open(&a->trails, cfg, &a->outputs);
@@ -359,8 +363,12 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 		a->trails.t[i].start_ns = hr_clock_ns(CLOCK_REALTIME);
 	}
 	a->cmd = (struct hr_cmd_env){
-		.trails = &a->trails, .rec = a->rec, .agent = a, .emit = emit_cb,
-		.selection_changed = selection_changed, .lost_counters = lost_counters,
+		.trails = &a->trails,
+		.rec = a->rec,
+		.agent = a,
+		.emit = emit_cb,
+		.selection_changed = selection_changed,
+		.lost_counters = lost_counters,
 		.filter_counters = filter_counters,
 	};
 
@@ -387,8 +395,8 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 		hr_err("failed to watch the ring buffer: %s", strerror(-err));
 		return err;
 	}
-	return hr_ctl_server_open(&a->ctl, cfg->state_dir, cfg->control_group, a->epfd,
-				  on_control, a);
+	return hr_ctl_server_open(&a->ctl, cfg->state_dir, cfg->control_group, a->epfd, on_control,
+				  a);
 }
 
 /* StartLogging says what this kernel cannot record, so a reader of the
@@ -396,12 +404,14 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 static void record_start(struct agent *a)
 {
 	const char *missing = hr_capture_unavailable(a->cap);
-	struct hr_record rec = { 0 };
+	struct hr_record rec = {0};
 	char extra[1400];
 	size_t o;
 
-	o = snprintf(extra, sizeof(extra), "{\"agentVersion\":\"%s\",\"recordedCalls\":%d,"
-		     "\"notRecordable\":[", HOSTRAIL_VERSION, hr_capture_attached(a->cap));
+	o = snprintf(extra, sizeof(extra),
+		     "{\"agentVersion\":\"%s\",\"recordedCalls\":%d,"
+		     "\"notRecordable\":[",
+		     HOSTRAIL_VERSION, hr_capture_attached(a->cap));
 	for (const char *p = missing; *p && o < sizeof(extra) - 8;) {
 		size_t n = strcspn(p, ",");
 
@@ -411,11 +421,11 @@ static void record_start(struct agent *a)
 	}
 	snprintf(extra + o, sizeof(extra) - o, "]}");
 	for (int i = 0; i < a->trails.n; i++) {
-		struct hr_control_call call = { .event_name = "StartLogging", .extra_json = extra };
+		struct hr_control_call call = {.event_name = "StartLogging", .extra_json = extra};
 		char req[256];
 
 		snprintf(req, sizeof(req), "{\"name\":\"%s\"}", a->trails.t[i].cfg.name);
-		call.request_json = req;	/* trail names are [A-Za-z0-9._-] */
+		call.request_json = req; /* trail names are [A-Za-z0-9._-] */
 		if (hr_record_control_call(a->rec, &call, &rec) == 0)
 			emit(a, &rec);
 	}
@@ -423,7 +433,7 @@ static void record_start(struct agent *a)
 
 static int agent_stop(struct agent *a)
 {
-	struct hr_record rec = { 0 };
+	struct hr_record rec = {0};
 	int64_t now;
 	int rc;
 
@@ -431,11 +441,11 @@ static int agent_stop(struct agent *a)
 	/* No new events after this; then take everything already queued. */
 	hr_capture_detach(a->cap);
 	hr_capture_poll(a->cap, 0);
-	hr_outputs_flush(&a->outputs);	/* so that their losses are in this trail */
+	hr_outputs_flush(&a->outputs); /* so that their losses are in this trail */
 	now = hr_clock_ns(CLOCK_REALTIME);
 	account_losses(a, now);
 	for (int i = 0; i < a->trails.n; i++) {
-		struct hr_control_call call = { .event_name = "StopLogging" };
+		struct hr_control_call call = {.event_name = "StopLogging"};
 		char req[256];
 
 		/* a stopped trail records nothing, not even this */
@@ -462,7 +472,8 @@ static void reload(struct agent *a, struct hr_reload *rl)
 		return;
 	if (rl->load(cfg, err, sizeof(err))) {
 		hr_err("refused configuration on reload: %s; the running configuration stays "
-		       "in force", err);
+		       "in force",
+		       err);
 		hr_config_free(cfg);
 		free(cfg);
 		return;
@@ -476,7 +487,7 @@ static void reload(struct agent *a, struct hr_reload *rl)
 
 int hr_agent_run(const struct hr_config *cfg, volatile int *stop, struct hr_reload *rl)
 {
-	struct agent a = { 0 };
+	struct agent a = {0};
 	int64_t last_second = 0;
 	int rc = 1, err;
 

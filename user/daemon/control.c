@@ -15,11 +15,11 @@
 #include "control/ctlsock.h"
 #include "daemon/control.h"
 
-#define MAX_CLIENTS 8
+#define MAX_CLIENTS	  8
 #define CLIENT_TIMEOUT_NS (5 * 1000000000LL)
 
 struct client {
-	int fd;			/* -1: free */
+	int fd; /* -1: free */
 	struct ucred peer;
 	int64_t since_ns;
 	size_t len;
@@ -46,8 +46,8 @@ static void drop(struct hr_ctl_server *s, struct client *c)
 int hr_ctl_server_open(struct hr_ctl_server **out, const char *state_dir, const char *group,
 		       int epfd, hr_ctl_handler fn, void *arg)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct epoll_event ev = {.events = EPOLLIN};
 	struct hr_ctl_server *s;
 	struct group *gr = group && group[0] ? getgrnam(group) : NULL;
 	struct stat st;
@@ -108,8 +108,7 @@ int hr_ctl_server_open(struct hr_ctl_server **out, const char *state_dir, const 
 		rc = -errno;
 		goto fail_log;
 	}
-	hr_info("control socket %s (%s)", s->path,
-		gr ? "root and group members" : "root only");
+	hr_info("control socket %s (%s)", s->path, gr ? "root and group members" : "root only");
 	*out = s;
 	return 0;
 fail_log:
@@ -121,7 +120,7 @@ fail:
 
 static void accept_one(struct hr_ctl_server *s)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	socklen_t len = sizeof(struct ucred);
 	struct client *c = NULL;
 	int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -132,7 +131,7 @@ static void accept_one(struct hr_ctl_server *s)
 		if (s->cl[i].fd < 0)
 			c = &s->cl[i];
 	if (!c) {
-		close(fd);	/* busy: the CLI reports the closed connection */
+		close(fd); /* busy: the CLI reports the closed connection */
 		return;
 	}
 	c->buf = malloc(HR_CTL_REQ_MAX + 1);
@@ -187,15 +186,16 @@ static void read_client(struct hr_ctl_server *s, struct client *c)
 	if (!nl) {
 		if (c->len >= HR_CTL_REQ_MAX) {
 			reply(c, "{\"ok\":false,\"error\":{\"Code\":\"InvalidParameterValue\","
-			      "\"Message\":\"request too long\"}}");
+				 "\"Message\":\"request too long\"}}");
 			drop(s, c);
 		}
 		return;
 	}
 	*nl = '\0';
 	answer = s->fn(s->arg, c->buf, &c->peer);
-	reply(c, answer ? answer : "{\"ok\":false,\"error\":{\"Code\":\"InternalFailure\","
-	      "\"Message\":\"out of memory\"}}");
+	reply(c, answer ? answer :
+			  "{\"ok\":false,\"error\":{\"Code\":\"InternalFailure\","
+			  "\"Message\":\"out of memory\"}}");
 	free(answer);
 	drop(s, c);
 }

@@ -87,16 +87,16 @@ static int load_config(struct hr_config *cfg, char *err, size_t errlen)
 	hr_config_default(cfg);
 	if (config_path && hr_config_load_file(cfg, config_path, err, errlen))
 		return 1;
-	if ((bucket && set_str(cfg->trails[0].bucket_dir, sizeof(cfg->trails[0].bucket_dir),
-			       bucket, "--bucket-dir")) ||
+	if ((bucket && set_str(cfg->trails[0].bucket_dir, sizeof(cfg->trails[0].bucket_dir), bucket,
+			       "--bucket-dir")) ||
 	    (state && set_str(cfg->state_dir, sizeof(cfg->state_dir), state, "--state-dir")) ||
-	    (account && set_str(cfg->account_id, sizeof(cfg->account_id), account,
-				"--account-id")) ||
+	    (account &&
+	     set_str(cfg->account_id, sizeof(cfg->account_id), account, "--account-id")) ||
 	    (region && set_str(cfg->region, sizeof(cfg->region), region, "--region")) ||
-	    (trail && set_str(cfg->trails[0].name, sizeof(cfg->trails[0].name), trail,
-			      "--trail-name")) ||
-	    (s3name && set_str(cfg->trails[0].s3_bucket_name,
-			       sizeof(cfg->trails[0].s3_bucket_name), s3name, "--s3-bucket-name"))) {
+	    (trail &&
+	     set_str(cfg->trails[0].name, sizeof(cfg->trails[0].name), trail, "--trail-name")) ||
+	    (s3name && set_str(cfg->trails[0].s3_bucket_name, sizeof(cfg->trails[0].s3_bucket_name),
+			       s3name, "--s3-bucket-name"))) {
 		snprintf(err, errlen, "an option is too long");
 		return 2;
 	}
@@ -115,59 +115,93 @@ static int reload_config(struct hr_config *cfg, char *err, size_t errlen)
 }
 
 enum {
-	OPT_CONFIG = 1, OPT_CHECK, OPT_BUCKET, OPT_STATE, OPT_BATCH, OPT_DIGEST, OPT_ACCOUNT,
-	OPT_REGION, OPT_TRAIL, OPT_S3NAME, OPT_VERBOSE, OPT_HELP,
+	OPT_CONFIG = 1,
+	OPT_CHECK,
+	OPT_BUCKET,
+	OPT_STATE,
+	OPT_BATCH,
+	OPT_DIGEST,
+	OPT_ACCOUNT,
+	OPT_REGION,
+	OPT_TRAIL,
+	OPT_S3NAME,
+	OPT_VERBOSE,
+	OPT_HELP,
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "check-config", no_argument, NULL, OPT_CHECK },
-		{ "bucket-dir", required_argument, NULL, OPT_BUCKET },
-		{ "state-dir", required_argument, NULL, OPT_STATE },
-		{ "batch-seconds", required_argument, NULL, OPT_BATCH },
-		{ "digest-seconds", required_argument, NULL, OPT_DIGEST },
-		{ "account-id", required_argument, NULL, OPT_ACCOUNT },
-		{ "region", required_argument, NULL, OPT_REGION },
-		{ "trail-name", required_argument, NULL, OPT_TRAIL },
-		{ "s3-bucket-name", required_argument, NULL, OPT_S3NAME },
-		{ "verbose", no_argument, NULL, OPT_VERBOSE },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ 0 },
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"bucket-dir", required_argument, NULL, OPT_BUCKET},
+		{"state-dir", required_argument, NULL, OPT_STATE},
+		{"batch-seconds", required_argument, NULL, OPT_BATCH},
+		{"digest-seconds", required_argument, NULL, OPT_DIGEST},
+		{"account-id", required_argument, NULL, OPT_ACCOUNT},
+		{"region", required_argument, NULL, OPT_REGION},
+		{"trail-name", required_argument, NULL, OPT_TRAIL},
+		{"s3-bucket-name", required_argument, NULL, OPT_S3NAME},
+		{"verbose", no_argument, NULL, OPT_VERBOSE},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
 	};
 	int check_only = 0, opt;
 	static struct hr_config cfg;
-	struct sigaction sa = { 0 };
+	struct sigaction sa = {0};
 	char err[1024];
 	int rc = 0;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case OPT_CONFIG: config_path = optarg; break;
-		case OPT_CHECK: check_only = 1; break;
-		case OPT_BUCKET: bucket = optarg; break;
-		case OPT_STATE: state = optarg; break;
-		case OPT_ACCOUNT: account = optarg; break;
-		case OPT_REGION: region = optarg; break;
-		case OPT_TRAIL: trail = optarg; break;
-		case OPT_S3NAME: s3name = optarg; break;
-		case OPT_VERBOSE: hr_log_set_level(HR_LOG_DEBUG); break;
+		case OPT_CONFIG:
+			config_path = optarg;
+			break;
+		case OPT_CHECK:
+			check_only = 1;
+			break;
+		case OPT_BUCKET:
+			bucket = optarg;
+			break;
+		case OPT_STATE:
+			state = optarg;
+			break;
+		case OPT_ACCOUNT:
+			account = optarg;
+			break;
+		case OPT_REGION:
+			region = optarg;
+			break;
+		case OPT_TRAIL:
+			trail = optarg;
+			break;
+		case OPT_S3NAME:
+			s3name = optarg;
+			break;
+		case OPT_VERBOSE:
+			hr_log_set_level(HR_LOG_DEBUG);
+			break;
 		case OPT_BATCH:
 		case OPT_DIGEST: {
 			long v = parse_seconds(optarg);
 
 			if (v < 0) {
-				fprintf(stderr, "hostraild: --%s takes a whole number of seconds "
+				fprintf(stderr,
+					"hostraild: --%s takes a whole number of seconds "
 					"from 1 to 86400, not '%s'\n",
-					opt == OPT_BATCH ? "batch-seconds" : "digest-seconds", optarg);
+					opt == OPT_BATCH ? "batch-seconds" : "digest-seconds",
+					optarg);
 				return 2;
 			}
 			*(opt == OPT_BATCH ? &batch : &digest) = v;
 			break;
 		}
-		case OPT_HELP: usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc) {

@@ -52,14 +52,18 @@ void hr_task_from_peer(uint32_t pid, uint32_t uid, uint32_t gid, struct hr_task 
 }
 
 void hr_trail_record_change(struct hr_cmd_env *env, const char *event_name,
-			    const struct hr_task *caller, const char *request,
-			    const char *response, const char *error_code, const char *message)
+			    const struct hr_task *caller, const char *request, const char *response,
+			    const char *error_code, const char *message)
 {
 	struct hr_control_call call = {
-		.event_name = event_name, .caller = caller, .request_json = request,
-		.response_json = response, .error_code = error_code, .error_message = message,
+		.event_name = event_name,
+		.caller = caller,
+		.request_json = request,
+		.response_json = response,
+		.error_code = error_code,
+		.error_message = message,
 	};
-	struct hr_record rec = { 0 };
+	struct hr_record rec = {0};
 
 	if (hr_record_control_call(env->rec, &call, &rec)) {
 		hr_err("failed to build the %s record", event_name);
@@ -100,13 +104,11 @@ static json_t *describe(struct hr_cmd_env *env, struct hr_trail *t)
 	char arn[512];
 
 	hr_trail_arn(env->trails, t, arn, sizeof(arn));
-	return json_pack("{sssssbsbsssssbsbsbsbsssi}",
-			 "Name", t->cfg.name, "S3BucketName", t->cfg.s3_bucket_name,
-			 "IncludeGlobalServiceEvents", 0, "IsMultiRegionTrail", 0,
-			 "HomeRegion", env->trails->region, "TrailARN", arn,
-			 "LogFileValidationEnabled", 1,
-			 "HasCustomEventSelectors", t->sel.shown != NULL,
-			 "HasInsightSelectors", 0, "IsOrganizationTrail", 0,
+	return json_pack("{sssssbsbsssssbsbsbsbsssi}", "Name", t->cfg.name, "S3BucketName",
+			 t->cfg.s3_bucket_name, "IncludeGlobalServiceEvents", 0,
+			 "IsMultiRegionTrail", 0, "HomeRegion", env->trails->region, "TrailARN",
+			 arn, "LogFileValidationEnabled", 1, "HasCustomEventSelectors",
+			 t->sel.shown != NULL, "HasInsightSelectors", 0, "IsOrganizationTrail", 0,
 			 "BucketDir", t->cfg.bucket_dir, "BatchSeconds", (int)t->cfg.batch_seconds);
 }
 
@@ -121,7 +123,8 @@ static json_t *cmd_describe(struct hr_cmd_env *env, json_t *params)
 		json_t *v;
 
 		json_array_foreach(names, k, v) {
-			if (json_is_string(v) && hr_trails_find(env->trails, json_string_value(v)) == t)
+			if (json_is_string(v) &&
+			    hr_trails_find(env->trails, json_string_value(v)) == t)
 				want = true;
 		}
 		if (want)
@@ -148,7 +151,8 @@ static json_t *cmd_status(struct hr_cmd_env *env, struct hr_trail *t)
 		json_object_set_new(o, "LatestDigestDeliveryError", json_string(ss.last_error));
 	/* hostrail's own: what this trail took, and what the agent lost */
 	json_object_set_new(counters, "eventsRecorded", json_integer((json_int_t)t->recorded));
-	json_object_set_new(counters, "eventsPendingDelivery", json_integer((json_int_t)bs.pending));
+	json_object_set_new(counters, "eventsPendingDelivery",
+			    json_integer((json_int_t)bs.pending));
 	json_object_set_new(lost, "spool", json_integer((json_int_t)bs.lost));
 	if (env->lost_counters)
 		env->lost_counters(env->agent, lost);
@@ -188,8 +192,7 @@ static char *change_request(const char *key, const char *name, json_t *extra_key
 	return s;
 }
 
-static void selectors_change(struct hr_cmd_env *env, struct hr_trail *t, char **req,
-			     char **resp);
+static void selectors_change(struct hr_cmd_env *env, struct hr_trail *t, char **req, char **resp);
 static bool delivery_differs(const struct hr_trail_config *a, const struct hr_trail_config *b);
 
 /* update-trail's options: aws-cli's parameter, its requestParameters key. */
@@ -197,10 +200,10 @@ static const struct {
 	const char *param, *request;
 	bool seconds;
 } update_keys[] = {
-	{ "S3BucketName", "s3BucketName", false },
-	{ "BucketDir", "bucketDir", false },		/* hostrail's own */
-	{ "BatchSeconds", "batchSeconds", true },	/* hostrail's own */
-	{ "DigestSeconds", "digestSeconds", true },	/* hostrail's own */
+	{"S3BucketName", "s3BucketName", false},
+	{"BucketDir", "bucketDir", false},	  /* hostrail's own */
+	{"BatchSeconds", "batchSeconds", true},	  /* hostrail's own */
+	{"DigestSeconds", "digestSeconds", true}, /* hostrail's own */
 };
 
 /*
@@ -257,11 +260,12 @@ static json_t *update_trail(struct hr_cmd_env *env, struct hr_trail *t, json_t *
 	if (bad) {
 		reply = error_reply("InvalidParameterValueException", "%s: %s", bad,
 				    strstr(bad, "Seconds") ? "expected 1 to 86400 seconds" :
-				    "expected a non-empty string");
+							     "expected a non-empty string");
 		goto out;
 	}
 	if (!given) {
-		reply = error_reply("InvalidParameterCombinationException", "nothing to update: "
+		reply = error_reply("InvalidParameterCombinationException",
+				    "nothing to update: "
 				    "give --s3-bucket-name, --bucket-dir, --batch-seconds or "
 				    "--digest-seconds");
 		goto out;
@@ -280,14 +284,16 @@ static json_t *update_trail(struct hr_cmd_env *env, struct hr_trail *t, json_t *
 	check->n_trails = ts->n;
 	if (hr_config_finish(check, err, sizeof(err))) {
 		reply = error_reply(strstr(err, "s3BucketName") ? "InvalidS3BucketNameException" :
-				    "InvalidParameterValueException", "%s", err);
+								  "InvalidParameterValueException",
+				    "%s", err);
 		goto out;
 	}
-	if (delivery_differs(&t->cfg, tc) &&
-	    strcmp(tc->bucket_dir, t->cfg.bucket_dir) &&
+	if (delivery_differs(&t->cfg, tc) && strcmp(tc->bucket_dir, t->cfg.bucket_dir) &&
 	    hr_check_writable_dir("bucket directory", tc->bucket_dir, 0750)) {
-		reply = error_reply("InvalidParameterValueException", "BucketDir: %s cannot be "
-				    "created or is not writable", tc->bucket_dir);
+		reply = error_reply("InvalidParameterValueException",
+				    "BucketDir: %s cannot be "
+				    "created or is not writable",
+				    tc->bucket_dir);
 		goto out;
 	}
 	hr_trail_arn(ts, t, arn, sizeof(arn));
@@ -298,10 +304,10 @@ static json_t *update_trail(struct hr_cmd_env *env, struct hr_trail *t, json_t *
 	*resp = r ? json_dumps(r, JSON_COMPACT) : NULL;
 	json_decref(r);
 	/* aws-cli's shape: the trail as describe-trails shows it, updated */
-	reply = json_pack("{sssssssbsssisi}", "Name", tc->name, "S3BucketName",
-			  tc->s3_bucket_name, "TrailARN", arn, "LogFileValidationEnabled", 1,
-			  "BucketDir", tc->bucket_dir, "BatchSeconds", (int)tc->batch_seconds,
-			  "DigestSeconds", (int)tc->digest_seconds);
+	reply = json_pack("{sssssssbsssisi}", "Name", tc->name, "S3BucketName", tc->s3_bucket_name,
+			  "TrailARN", arn, "LogFileValidationEnabled", 1, "BucketDir",
+			  tc->bucket_dir, "BatchSeconds", (int)tc->batch_seconds, "DigestSeconds",
+			  (int)tc->digest_seconds);
 	reply = ok_reply(reply);
 	if (delivery_differs(&t->cfg, tc)) {
 		*out = tc;
@@ -319,10 +325,10 @@ out:
 static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *params,
 			  const struct hr_task *caller, bool allowed)
 {
-	const char *event = !strcmp(cmd, "start-logging") ? "StartLogging" :
-			    !strcmp(cmd, "stop-logging") ? "StopLogging" :
+	const char *event = !strcmp(cmd, "start-logging")	? "StartLogging" :
+			    !strcmp(cmd, "stop-logging")	? "StopLogging" :
 			    !strcmp(cmd, "put-event-selectors") ? "PutEventSelectors" :
-			    "UpdateTrail";
+								  "UpdateTrail";
 	bool put = !strcmp(event, "PutEventSelectors");
 	const char *name = json_string_value(json_object_get(params, put ? "TrailName" : "Name"));
 	json_t *basic = json_object_get(params, "EventSelectors");
@@ -349,17 +355,18 @@ static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *param
 	req = change_request(put ? "trailName" : "name", name ? name : "", extra);
 
 	if (!allowed) {
-		reply = error_reply("AccessDenied", "User: uid %u is not authorized to perform: "
-				    "cloudtrail:%s on resource: %s", caller->uid, event,
-				    name ? name : "");
+		reply = error_reply("AccessDenied",
+				    "User: uid %u is not authorized to perform: "
+				    "cloudtrail:%s on resource: %s",
+				    caller->uid, event, name ? name : "");
 		hr_warn("refused %s from uid %u (pid %u): AccessDenied", event, caller->uid,
 			caller->pid);
 	} else if (!name || !t) {
 		reply = error_reply("TrailNotFoundException", "Unknown trail: %s for the user: %s",
 				    name ? name : "(no name)", env->trails->account_id);
 	} else if (put) {
-		struct hr_sel_ctx ctx = { env->trails->region, env->trails->account_id,
-					  "put-event-selectors" };
+		struct hr_sel_ctx ctx = {env->trails->region, env->trails->account_id,
+					 "put-event-selectors"};
 		struct hr_selectors sel;
 		json_t *doc = json_object();
 		char *text;
@@ -376,7 +383,8 @@ static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *param
 		free(text);
 		if (rc) {
 			reply = error_reply(basic ? "InvalidEventSelectorsException" :
-					    "InvalidEventSelectorsException", "%s", err);
+						    "InvalidEventSelectorsException",
+					    "%s", err);
 		} else {
 			hr_selectors_free(&t->sel);
 			t->sel = sel;
@@ -401,7 +409,7 @@ static json_t *cmd_change(struct hr_cmd_env *env, const char *cmd, json_t *param
 		json_t *ok = json_object_get(reply, "ok");
 		json_t *e = json_object_get(reply, "error");
 		const char *code = json_is_true(ok) ? NULL :
-				   json_string_value(json_object_get(e, "Code"));
+						      json_string_value(json_object_get(e, "Code"));
 		const char *msg = json_string_value(json_object_get(e, "Message"));
 
 		if (put && json_is_true(ok)) {
@@ -445,7 +453,7 @@ char *hr_trail_command(struct hr_cmd_env *env, const char *request, const struct
 	params = json_object_get(req, "params");
 	if (!req || !cmd || (params && !json_is_object(params))) {
 		reply = error_reply("InvalidParameterValue", "expected {\"command\": ..., "
-				    "\"params\": {...}}");
+							     "\"params\": {...}}");
 		goto out;
 	}
 	if (!params)
@@ -454,14 +462,15 @@ char *hr_trail_command(struct hr_cmd_env *env, const char *request, const struct
 		reply = cmd_describe(env, params);
 	} else if (!strcmp(cmd, "get-trail-status") || !strcmp(cmd, "get-event-selectors")) {
 		bool status = !strcmp(cmd, "get-trail-status");
-		const char *name = json_string_value(json_object_get(params, status ? "Name" :
-								     "TrailName"));
+		const char *name = json_string_value(
+			json_object_get(params, status ? "Name" : "TrailName"));
 
 		t = hr_trails_find(env->trails, name);
 		if (!t)
-			reply = error_reply("TrailNotFoundException", "Unknown trail: %s for the "
-					    "user: %s", name ? name : "(no name)",
-					    env->trails->account_id);
+			reply = error_reply("TrailNotFoundException",
+					    "Unknown trail: %s for the "
+					    "user: %s",
+					    name ? name : "(no name)", env->trails->account_id);
 		else
 			reply = status ? cmd_status(env, t) : ok_reply(selectors_body(env, t));
 	} else if (!strcmp(cmd, "start-logging") || !strcmp(cmd, "stop-logging") ||
@@ -480,16 +489,17 @@ out:
 
 static bool delivery_differs(const struct hr_trail_config *a, const struct hr_trail_config *b)
 {
-	return strcmp(a->bucket_dir, b->bucket_dir) || strcmp(a->s3_bucket_name, b->s3_bucket_name) ||
+	return strcmp(a->bucket_dir, b->bucket_dir) ||
+	       strcmp(a->s3_bucket_name, b->s3_bucket_name) ||
 	       a->batch_seconds != b->batch_seconds || a->digest_seconds != b->digest_seconds ||
 	       a->forward_to_journald != b->forward_to_journald || a->outputs_off != b->outputs_off;
 }
 
 static char *update_request(const struct hr_trail_config *tc)
 {
-	json_t *o = json_pack("{sssssisisb}", "name", tc->name, "s3BucketName",
-			      tc->s3_bucket_name, "batchSeconds", (int)tc->batch_seconds,
-			      "digestSeconds", (int)tc->digest_seconds, "forwardToJournald",
+	json_t *o = json_pack("{sssssisisb}", "name", tc->name, "s3BucketName", tc->s3_bucket_name,
+			      "batchSeconds", (int)tc->batch_seconds, "digestSeconds",
+			      (int)tc->digest_seconds, "forwardToJournald",
 			      tc->forward_to_journald);
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
@@ -499,12 +509,11 @@ static char *update_request(const struct hr_trail_config *tc)
 
 /* {"trailName": N, "eventSelectors"|"advancedEventSelectors": [...]} from
  * the shown form, and the matching response with the trail's ARN. */
-static void selectors_change(struct hr_cmd_env *env, struct hr_trail *t, char **req,
-			     char **resp)
+static void selectors_change(struct hr_cmd_env *env, struct hr_trail *t, char **req, char **resp)
 {
 	json_t *shown = json_loads(t->sel.shown ? t->sel.shown : "{}", 0, NULL);
 	json_t *arr = json_object_get(shown, t->sel.advanced ? "AdvancedEventSelectors" :
-				      "EventSelectors");
+							       "EventSelectors");
 	const char *key = t->sel.advanced ? "advancedEventSelectors" : "eventSelectors";
 	json_t *q = json_pack("{sssO}", "trailName", t->cfg.name, key, arr ? arr : json_null());
 	char arn[512];
@@ -582,16 +591,16 @@ int hr_trails_reload(struct hr_cmd_env *env, const struct hr_config *cfg,
 			if (!t)
 				continue;
 		}
-		if (strcmp(t->sel.shown ? t->sel.shown : "", tc->selectors.shown ?
-			   tc->selectors.shown : "")) {
-			struct hr_sel_ctx ctx = { ts->region, ts->account_id, cfg->source };
+		if (strcmp(t->sel.shown ? t->sel.shown : "",
+			   tc->selectors.shown ? tc->selectors.shown : "")) {
+			struct hr_sel_ctx ctx = {ts->region, ts->account_id, cfg->source};
 			struct hr_selectors sel;
 			char err[512];
 
 			if (hr_selectors_compile_text(&sel, tc->selectors.shown, &ctx, "$", err,
 						      sizeof(err))) {
-				hr_err("failed to apply the new selectors of trail %s: %s", tc->name,
-				       err);
+				hr_err("failed to apply the new selectors of trail %s: %s",
+				       tc->name, err);
 				continue;
 			}
 			hr_selectors_free(&t->sel);

@@ -38,8 +38,8 @@ void hr_task_from_peer(uint32_t pid, uint32_t uid, uint32_t gid, struct hr_task 
 /* Record a control event for trail t (PutEventSelectors etc.); request /
  * response are JSON object texts or NULL; error_code NULL on success. */
 void hr_trail_record_change(struct hr_cmd_env *env, const char *event_name,
-			    const struct hr_task *caller, const char *request,
-			    const char *response, const char *error_code, const char *message);
+			    const struct hr_task *caller, const char *request, const char *response,
+			    const char *error_code, const char *message);
 
 /*
  * SIGHUP: make the running trails those of cfg (already loaded and

@@ -88,10 +88,10 @@ static void trail_close(struct hr_trail *t)
 
 static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_trail_config *tc)
 {
-	struct hr_sel_ctx ctx = { ts->region, ts->account_id, "running configuration" };
-	struct hr_signer_opts so = { 0 };
-	struct hr_batcher_opts bo = { 0 };
-	struct hr_frame frame = { 0 };
+	struct hr_sel_ctx ctx = {ts->region, ts->account_id, "running configuration"};
+	struct hr_signer_opts so = {0};
+	struct hr_batcher_opts bo = {0};
+	struct hr_frame frame = {0};
 	char spool[PATH_MAX], err[512];
 	int rc;
 
@@ -101,8 +101,9 @@ static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_
 	memset(&t->cfg.selectors, 0, sizeof(t->cfg.selectors));
 	/* The running copy is compiled from what the config shows: it can
 	 * then be replaced (put-event-selectors) without touching cfg. */
-	rc = hr_selectors_compile_text(&t->sel, tc->selectors.shown ? tc->selectors.shown :
-				       "{\"EventSelectors\":[]}", &ctx, "$", err, sizeof(err));
+	rc = hr_selectors_compile_text(
+		&t->sel, tc->selectors.shown ? tc->selectors.shown : "{\"EventSelectors\":[]}",
+		&ctx, "$", err, sizeof(err));
 	if (!tc->selectors.shown && !rc) {
 		hr_selectors_free(&t->sel);
 		rc = hr_selectors_compile(&t->sel, NULL, NULL, &ctx, "$", err, sizeof(err));
@@ -116,7 +117,8 @@ static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_
 		goto fail;
 	}
 	if (snprintf(spool, sizeof(spool), "%s/spool/%s", ts->state_dir, tc->name) >=
-	    (int)sizeof(spool) || make_dir(spool, 0700)) {
+		    (int)sizeof(spool) ||
+	    make_dir(spool, 0700)) {
 		hr_err("the spool directory %s cannot be created", spool);
 		rc = -EACCES;
 		goto fail;
@@ -158,7 +160,7 @@ static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_
 		goto fail;
 	}
 	t->bucket->batch = t->batch;
-	note_spool_lost(t->bucket);	/* recovery may have dropped torn records */
+	note_spool_lost(t->bucket); /* recovery may have dropped torn records */
 	return 0;
 fail:
 	trail_close(t);
@@ -238,7 +240,7 @@ unsigned hr_trails_deliver(struct hr_trails *ts, struct hr_shared_record *sr,
 		if (!t->logging || (!everywhere && !hr_select_match(&t->sel, rec)))
 			continue;
 		if (!sr || hr_delivery_push(ts->delivery, t->bucket, sr))
-			t->handoff_full++;	/* reported as LostEvents */
+			t->handoff_full++; /* reported as LostEvents */
 		t->recorded++;
 		kept |= hr_trail_outputs(&t->cfg);
 	}
@@ -293,7 +295,8 @@ static int trail_stop(struct hr_trail *t)
 
 	if (err) {
 		hr_err("failed to deliver the last batch of trail %s (it stays in the spool "
-		       "and is delivered at the next start): %s", t->cfg.name, strerror(-err));
+		       "and is delivered at the next start): %s",
+		       t->cfg.name, strerror(-err));
 		return 1;
 	}
 	err = hr_signer_stop(t->signer, hr_clock_ns(CLOCK_REALTIME));
@@ -371,19 +374,18 @@ void hr_trails_close(struct hr_trails *ts)
 	ts->n = 0;
 }
 
-bool hr_trails_may_record(const struct hr_trails *ts, const char *category,
-			  const char *source, const char *name, const char *resource_type)
+bool hr_trails_may_record(const struct hr_trails *ts, const char *category, const char *source,
+			  const char *name, const char *resource_type)
 {
 	return hr_trails_may_record_ro(ts, category, source, name, resource_type, NULL);
 }
 
-bool hr_trails_may_record_ro(const struct hr_trails *ts, const char *category,
-			     const char *source, const char *name, const char *resource_type,
-			     const char *read_only)
+bool hr_trails_may_record_ro(const struct hr_trails *ts, const char *category, const char *source,
+			     const char *name, const char *resource_type, const char *read_only)
 {
 	for (int i = 0; i < ts->n; i++)
 		if (ts->t[i].logging && hr_select_may_match_ro(&ts->t[i].sel, category, source,
-								name, resource_type, read_only))
+							       name, resource_type, read_only))
 			return true;
 	return false;
 }

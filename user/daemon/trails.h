@@ -26,21 +26,21 @@ struct hr_trail_bucket {
 	struct hr_batcher *batch;
 	/* who hears of its log files: the signer, then the outputs */
 	struct hr_listeners published;
-	uint64_t spool_lost;		/* the batcher's lost, as of the thread's last
+	uint64_t spool_lost; /* the batcher's lost, as of the thread's last
 					 * look (atomic: read by the loop) */
 };
 
 struct hr_trail {
-	struct hr_trail_config cfg;	/* scalars only: selector fields are not owned */
-	struct hr_selectors sel;	/* the running selectors, owned */
+	struct hr_trail_config cfg; /* scalars only: selector fields are not owned */
+	struct hr_selectors sel;    /* the running selectors, owned */
 	struct hr_batcher *batch;
 	struct hr_signer *signer;
 	struct hr_trail_bucket *bucket;
 	bool logging;
-	int64_t start_ns, stop_ns;	/* wall clock of the latest start / stop, 0: none */
-	uint64_t recorded;		/* records this trail accepted */
-	uint64_t handoff_full;		/* records the delivery thread had no room for */
-	uint64_t reported[HR_LOSS_NR];	/* bucket losses already reported */
+	int64_t start_ns, stop_ns;     /* wall clock of the latest start / stop, 0: none */
+	uint64_t recorded;	       /* records this trail accepted */
+	uint64_t handoff_full;	       /* records the delivery thread had no room for */
+	uint64_t reported[HR_LOSS_NR]; /* bucket losses already reported */
 };
 
 struct hr_trails {
@@ -49,7 +49,7 @@ struct hr_trails {
 	char account_id[16];
 	char region[64];
 	char state_dir[PATH_MAX];
-	struct hr_outputs *outputs;	/* the agent's: they hear of every log file */
+	struct hr_outputs *outputs; /* the agent's: they hear of every log file */
 	/* spools, log files and digests: every batcher and signer is touched
 	 * under its lock only (delivery.h) */
 	struct hr_delivery *delivery;
@@ -106,12 +106,11 @@ int hr_trails_stop(struct hr_trails *ts);
 void hr_trails_close(struct hr_trails *ts);
 
 /* Could some logging trail keep an event of this kind? (attach or not) */
-bool hr_trails_may_record(const struct hr_trails *ts, const char *category,
-			  const char *source, const char *name, const char *resource_type);
+bool hr_trails_may_record(const struct hr_trails *ts, const char *category, const char *source,
+			  const char *name, const char *resource_type);
 /* ... with this readOnly ("true", "false"; NULL: either). */
-bool hr_trails_may_record_ro(const struct hr_trails *ts, const char *category,
-			     const char *source, const char *name, const char *resource_type,
-			     const char *read_only);
+bool hr_trails_may_record_ro(const struct hr_trails *ts, const char *category, const char *source,
+			     const char *name, const char *resource_type, const char *read_only);
 
 /* "arn:hostrail:cloudtrail:<region>:<account>:trail/<name>" */
 void hr_trail_arn(const struct hr_trails *ts, const struct hr_trail *t, char *buf, size_t len);

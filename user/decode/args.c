@@ -18,7 +18,7 @@
 #include "enrich/users.h"
 #include "common/jsonw.h"
 
-#define UNCHANGED_ID 0xffffffffu	/* (uid_t)-1: "leave as is" */
+#define UNCHANGED_ID 0xffffffffu /* (uid_t)-1: "leave as is" */
 
 bool hrd_truncated(const struct hr_dctx *c, int i)
 {
@@ -235,8 +235,8 @@ void hrd_fd_val(struct hr_dctx *c, int32_t fd, const char *fdkey, const char *pa
 		return;
 	if (fd >= 0) {
 		snprintf(what, sizeof(what), "fd/%d", fd);
-		n = hr_proc_readlink(c->env->proc_root, c->ev->hdr.task.tgid, what,
-				     buf, sizeof(buf));
+		n = hr_proc_readlink(c->env->proc_root, c->ev->hdr.task.tgid, what, buf,
+				     sizeof(buf));
 	}
 	if (n <= 0) {
 		jw_knull(c->w, pathkey);
@@ -254,14 +254,13 @@ void hrd_fd_val(struct hr_dctx *c, int32_t fd, const char *fdkey, const char *pa
  * renamed, unlinked or closed before the agent got here: "<pathkey>":
  * the path, "<pathkey>Resolved": true. Otherwise, as hrd_fd_val, from /proc.
  */
-void hrd_fd(struct hr_dctx *c, int i, const char *fdkey, const char *pathkey,
-	    const char *res_type)
+void hrd_fd(struct hr_dctx *c, int i, const char *fdkey, const char *pathkey, const char *res_type)
 {
 	const char *s;
 	size_t len;
 
-	if (!pathkey || c->d->args[i].kind != HR_ARG_FD || !hrd_slot_str(c, i, &s, &len) ||
-	    !len || s[0] != '/') {
+	if (!pathkey || c->d->args[i].kind != HR_ARG_FD || !hrd_slot_str(c, i, &s, &len) || !len ||
+	    s[0] != '/') {
 		hrd_fd_val(c, arg_i32(c, i), fdkey, pathkey, res_type);
 		return;
 	}
@@ -403,7 +402,7 @@ void hrd_arg(struct hr_dctx *c, int i)
 	case HR_SHOW_FN:
 		a->fn(c, i);
 		break;
-	default:	/* SKIP; UNSET rows have a .decode */
+	default: /* SKIP; UNSET rows have a .decode */
 		break;
 	}
 }

@@ -54,7 +54,7 @@ void hrd_setgroups(struct hr_dctx *c)
 
 void hrd_capset(struct hr_dctx *c)
 {
-	uint32_t version = 0, pid, d[6] = { 0 };
+	uint32_t version = 0, pid, d[6] = {0};
 	uint64_t eff, prm, inh;
 	bool two;
 
@@ -104,7 +104,7 @@ void hrd_bpf(struct hr_dctx *c)
 	jw_key(c->w, "attr");
 	jw_obj_begin(c->w);
 	switch (cmd) {
-	case 0:	/* BPF_MAP_CREATE */
+	case 0: /* BPF_MAP_CREATE */
 		if (hrd_mem_u32(c, 1, 0, &t))
 			hrd_enum(c, "mapType", &hr_bpf_map_types, t);
 		if (hrd_mem_u32(c, 1, 4, &a))
@@ -118,7 +118,7 @@ void hrd_bpf(struct hr_dctx *c)
 			jw_kstr(c->w, "mapName", s, strnlen(s, 16));
 		}
 		break;
-	case 5:	/* BPF_PROG_LOAD */
+	case 5: /* BPF_PROG_LOAD */
 		if (hrd_mem_u32(c, 1, 0, &t))
 			hrd_enum(c, "progType", &hr_bpf_prog_types, t);
 		if (hrd_mem_u32(c, 1, 4, &a))
@@ -128,8 +128,8 @@ void hrd_bpf(struct hr_dctx *c)
 			jw_kstr(c->w, "progName", s, strnlen(s, 16));
 		}
 		break;
-	case 8:	/* BPF_PROG_ATTACH */
-	case 9:	/* BPF_PROG_DETACH */
+	case 8: /* BPF_PROG_ATTACH */
+	case 9: /* BPF_PROG_DETACH */
 		if (hrd_mem_u32(c, 1, 0, &a))
 			jw_kint(c->w, "targetFd", (int32_t)a);
 		if (hrd_mem_u32(c, 1, 4, &b))
@@ -137,15 +137,15 @@ void hrd_bpf(struct hr_dctx *c)
 		if (hrd_mem_u32(c, 1, 8, &t))
 			hrd_enum(c, "attachType", &hr_bpf_attach_types, t);
 		break;
-	case 17:	/* BPF_RAW_TRACEPOINT_OPEN: name is a pointer */
+	case 17: /* BPF_RAW_TRACEPOINT_OPEN: name is a pointer */
 		if (hrd_mem_u32(c, 1, 8, &a))
 			jw_kint(c->w, "progFd", (int32_t)a);
 		break;
-	case 18:	/* BPF_BTF_LOAD */
+	case 18: /* BPF_BTF_LOAD */
 		if (hrd_mem_u32(c, 1, 16, &a))
 			jw_kuint(c->w, "btfSize", a);
 		break;
-	case 28:	/* BPF_LINK_CREATE */
+	case 28: /* BPF_LINK_CREATE */
 		if (hrd_mem_u32(c, 1, 0, &a))
 			jw_kint(c->w, "progFd", (int32_t)a);
 		if (hrd_mem_u32(c, 1, 4, &b))
@@ -153,7 +153,7 @@ void hrd_bpf(struct hr_dctx *c)
 		if (hrd_mem_u32(c, 1, 8, &t))
 			hrd_enum(c, "attachType", &hr_bpf_attach_types, t);
 		break;
-	case 29:	/* BPF_LINK_UPDATE */
+	case 29: /* BPF_LINK_UPDATE */
 		if (hrd_mem_u32(c, 1, 0, &a))
 			jw_kint(c->w, "linkFd", (int32_t)a);
 		if (hrd_mem_u32(c, 1, 4, &b))
@@ -169,7 +169,7 @@ void hrd_ptrace(struct hr_dctx *c)
 	uint64_t req = arg_u64(c, 0);
 
 	hrd_enum(c, "request", &hr_ptrace_requests, req);
-	if (req == 0) {	/* PTRACE_TRACEME: the tracer-to-be is the parent */
+	if (req == 0) { /* PTRACE_TRACEME: the tracer-to-be is the parent */
 		hrd_target(c, "pid", (int32_t)c->ev->hdr.task.ppid);
 		return;
 	}
@@ -234,4 +234,3 @@ void hrd_mount(struct hr_dctx *c)
 	hrd_flags(c, "flags", &hr_mount_flags, flags);
 	jw_kbool(c->w, "dataPresent", arg_u64(c, 4) != 0);
 }
-

@@ -78,7 +78,7 @@ int hr_decode_request(struct jsonw *w, const struct hr_decode_env *env,
 		      const struct hr_syscall_desc *d, const struct hr_syscall_event *ev,
 		      struct hr_decoded *out)
 {
-	struct hr_dctx c = { .w = w, .env = env, .d = d, .ev = ev, .out = out };
+	struct hr_dctx c = {.w = w, .env = env, .d = d, .ev = ev, .out = out};
 	size_t off = 0;
 	bool known;
 

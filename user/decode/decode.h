@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "hostrail_abi.h"
-struct hr_syscall_desc;	/* decode/syscall_table.h */
+struct hr_syscall_desc; /* decode/syscall_table.h */
 
 struct jsonw;
 struct hr_users;
@@ -26,23 +26,23 @@ struct hr_procs;
 #define HR_DECODE_MAX_RES 3
 
 struct hr_decode_env {
-	const char *proc_root;		/* "/proc" unless testing */
-	struct hr_users *users;		/* uid/gid names; NULL: names are null */
-	struct hr_procs *procs;		/* target executables; NULL: not looked up */
+	const char *proc_root;	/* "/proc" unless testing */
+	struct hr_users *users; /* uid/gid names; NULL: names are null */
+	struct hr_procs *procs; /* target executables; NULL: not looked up */
 };
 
 /* Something the call acted on, for the record's "resources". */
 struct hr_decoded_res {
-	const char *type;	/* "Linux::File", "Linux::Mount", "Linux::Process",
+	const char *type; /* "Linux::File", "Linux::Mount", "Linux::Process",
 				 * "Linux::User", "Linux::KernelModule" */
-	char *name;		/* owned, valid UTF-8: path, pid, user name... */
+	char *name;	  /* owned, valid UTF-8: path, pid, user name... */
 };
 
 struct hr_decoded {
 	int n_res;
 	struct hr_decoded_res res[HR_DECODE_MAX_RES];
-	uint8_t truncated;	/* bit i: argument i was cut at its capture bound */
-	char *what;		/* owned, valid UTF-8, may be NULL: what was done, in
+	uint8_t truncated; /* bit i: argument i was cut at its capture bound */
+	char *what;	   /* owned, valid UTF-8, may be NULL: what was done, in
 				 * a few words ("tmpfs on /mnt", "uid 0 (root)",
 				 * "/etc/x to 0644"), for struct hr_record.what */
 };

@@ -36,14 +36,26 @@ struct hr_dctx {
 	size_t slot_len[HR_MAX_ARGS];
 };
 
-static inline int64_t arg_i64(const struct hr_dctx *c, int i) { return (int64_t)c->ev->args[i]; }
-static inline uint64_t arg_u64(const struct hr_dctx *c, int i) { return c->ev->args[i]; }
-static inline uint32_t arg_u32(const struct hr_dctx *c, int i) { return (uint32_t)c->ev->args[i]; }
+static inline int64_t arg_i64(const struct hr_dctx *c, int i)
+{
+	return (int64_t)c->ev->args[i];
+}
+static inline uint64_t arg_u64(const struct hr_dctx *c, int i)
+{
+	return c->ev->args[i];
+}
+static inline uint32_t arg_u32(const struct hr_dctx *c, int i)
+{
+	return (uint32_t)c->ev->args[i];
+}
 static inline int32_t arg_i32(const struct hr_dctx *c, int i)
 {
 	return (int32_t)(uint32_t)c->ev->args[i];
 }
-static inline const char *argname(const struct hr_dctx *c, int i) { return c->d->args[i].name; }
+static inline const char *argname(const struct hr_dctx *c, int i)
+{
+	return c->d->args[i].name;
+}
 
 /* ---- args.c: the pieces every decoder writes with ---- */
 
@@ -71,8 +83,7 @@ void hrd_path(struct hr_dctx *c, int i, const char *key, const char *res_type);
 void hrd_fd_val(struct hr_dctx *c, int32_t fd, const char *fdkey, const char *pathkey,
 		const char *res_type);
 /* An fd argument: its path as the kernel captured it (HR_ARG_FD), else as hrd_fd_val. */
-void hrd_fd(struct hr_dctx *c, int i, const char *fdkey, const char *pathkey,
-	    const char *res_type);
+void hrd_fd(struct hr_dctx *c, int i, const char *fdkey, const char *pathkey, const char *res_type);
 /* A uid or gid with its name under namekey; (uid_t)-1 is written -1. */
 void hrd_id(struct hr_dctx *c, const char *key, const char *namekey, uint32_t id, bool group,
 	    const char *res_type);

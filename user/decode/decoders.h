@@ -26,7 +26,7 @@ void hrd_open_how(struct hr_dctx *c, int i);	/* struct open_how */
 void hrd_argv(struct hr_dctx *c, int i);	/* NUL-separated argv */
 void hrd_pid(struct hr_dctx *c, int i);		/* a target process */
 void hrd_swap_flags(struct hr_dctx *c, int i);	/* swapon: flags and priority */
-void hrd_kexec_flags(struct hr_dctx *c, int i);	/* kexec_load: flags and arch */
+void hrd_kexec_flags(struct hr_dctx *c, int i); /* kexec_load: flags and arch */
 void hrd_mount_attr(struct hr_dctx *c, int i);	/* struct mount_attr */
 void hrd_module_fd(struct hr_dctx *c, int i);	/* finit_module's file and module */
 /* A target process by pid: its number, executable and resource. */
@@ -44,16 +44,16 @@ void hrd_setgroups(struct hr_dctx *c);
 void hrd_capset(struct hr_dctx *c);
 void hrd_bpf(struct hr_dctx *c);
 void hrd_kexec_file_load(struct hr_dctx *c);
-void hrd_name_buf(struct hr_dctx *c);	/* sethostname, setdomainname */
+void hrd_name_buf(struct hr_dctx *c); /* sethostname, setdomainname */
 void hrd_mount(struct hr_dctx *c);
 void hrd_ptrace(struct hr_dctx *c);
 
 /* ---- what.c: hr_decoded.what (.what) ---- */
 
 void hrd_what_mount(struct hr_dctx *c);
-void hrd_what_uid(struct hr_dctx *c);	/* of argument 0 */
+void hrd_what_uid(struct hr_dctx *c); /* of argument 0 */
 void hrd_what_gid(struct hr_dctx *c);
-void hrd_what_mode(struct hr_dctx *c);	/* the path and its HR_SHOW_MODE argument */
-void hrd_what_name(struct hr_dctx *c);	/* "to <argument 0>" */
+void hrd_what_mode(struct hr_dctx *c); /* the path and its HR_SHOW_MODE argument */
+void hrd_what_name(struct hr_dctx *c); /* "to <argument 0>" */
 
 #endif

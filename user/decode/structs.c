@@ -18,7 +18,6 @@
 
 /* ---- time ---- */
 
-
 size_t hr_format_utc(int64_t sec, char *buf, size_t size)
 {
 	struct tm tm;
@@ -59,7 +58,7 @@ void hrd_clock(struct hr_dctx *c, int i)
 {
 	int32_t id = arg_i32(c, i);
 
-	if (id < 0 && (id & 7) == 3) {	/* CLOCKFD: ((~fd) << 3) | 3 */
+	if (id < 0 && (id & 7) == 3) { /* CLOCKFD: ((~fd) << 3) | 3 */
 		jw_kstrz(c->w, "clockId", "CLOCKFD");
 		hrd_fd_val(c, ~(id >> 3), "clockFd", "clockPath", NULL);
 		return;
@@ -230,7 +229,6 @@ void hrd_argv(struct hr_dctx *c, int i)
 	hrd_mark_truncated(c, i, key);
 }
 
-
 /* A ptrace/process_vm_writev target: its pid, what it runs, a resource. */
 void hrd_target(struct hr_dctx *c, const char *key, int32_t pid)
 {
@@ -255,7 +253,6 @@ void hrd_target(struct hr_dctx *c, const char *key, int32_t pid)
 	snprintf(name, sizeof(name), "%d", pid);
 	hrd_add_res(c, "Linux::Process", name, strlen(name));
 }
-
 
 void hrd_pid(struct hr_dctx *c, int i)
 {
@@ -302,7 +299,7 @@ void hrd_mount_attr(struct hr_dctx *c, int i)
 		hrd_enum(c, "propagation", &hr_mount_propagation, prop);
 	else
 		jw_knull(c->w, "propagation");
-	if (set & 0x00100000)	/* MOUNT_ATTR_IDMAP */
+	if (set & 0x00100000) /* MOUNT_ATTR_IDMAP */
 		jw_kint(c->w, "usernsFd", (int64_t)userns);
 	jw_obj_end(c->w);
 }
@@ -312,7 +309,7 @@ static void module_res(struct hr_dctx *c)
 {
 	const char *path = NULL, *base;
 	size_t len;
-	static const char *const sfx[] = { ".ko.zst", ".ko.xz", ".ko.gz", ".ko" };
+	static const char *const sfx[] = {".ko.zst", ".ko.xz", ".ko.gz", ".ko"};
 
 	for (int k = 0; k < c->out->n_res; k++)
 		if (!strcmp(c->out->res[k].type, "Linux::File"))
@@ -333,7 +330,6 @@ static void module_res(struct hr_dctx *c)
 	if (len)
 		hrd_add_res(c, "Linux::KernelModule", base, len);
 }
-
 
 /* finit_module's fd: its file, and the module the file's name says */
 void hrd_module_fd(struct hr_dctx *c, int i)

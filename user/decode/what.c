@@ -15,8 +15,7 @@
 #include "enrich/users.h"
 #include "common/jsonw.h"
 
-static void set_what(struct hr_dctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void set_what(struct hr_dctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void set_what(struct hr_dctx *c, const char *fmt, ...)
 {

@@ -9,9 +9,9 @@
 #include "common/log.h"
 #include "deliver/delivery.h"
 
-#define TICK_NS		(100 * 1000000LL)
-#define RING_FIRST	4096
-#define BATCH		1024	/* records added per hold of the lock */
+#define TICK_NS	   (100 * 1000000LL)
+#define RING_FIRST 4096
+#define BATCH	   1024 /* records added per hold of the lock */
 
 struct item {
 	void *target;
@@ -25,15 +25,15 @@ struct hr_delivery {
 	pthread_t thread;
 	bool started;
 
-	pthread_mutex_t work;		/* the targets and what tick reaches */
+	pthread_mutex_t work; /* the targets and what tick reaches */
 
-	pthread_mutex_t lock;		/* the queue */
-	pthread_cond_t wake;		/* the thread: records, a tick due, or stop */
-	pthread_cond_t done;		/* hr_delivery_lock(): all added */
+	pthread_mutex_t lock; /* the queue */
+	pthread_cond_t wake;  /* the thread: records, a tick due, or stop */
+	pthread_cond_t done;  /* hr_delivery_lock(): all added */
 	struct item *ring;
 	size_t cap, head, count;
 	size_t bytes, max_bytes;
-	bool busy;			/* the thread holds items outside the ring */
+	bool busy; /* the thread holds items outside the ring */
 	bool stopping;
 };
 
@@ -108,8 +108,8 @@ static void *delivery_main(void *arg)
 	return NULL;
 }
 
-int hr_delivery_start(size_t max_bytes, hr_delivery_add_fn add, hr_delivery_tick_fn tick,
-		      void *ctx, struct hr_delivery **out)
+int hr_delivery_start(size_t max_bytes, hr_delivery_add_fn add, hr_delivery_tick_fn tick, void *ctx,
+		      struct hr_delivery **out)
 {
 	struct hr_delivery *d;
 	int err;
@@ -145,14 +145,14 @@ int hr_delivery_push(struct hr_delivery *d, void *target, struct hr_shared_recor
 	int rc = 0;
 
 	if (!d)
-		return -ENOBUFS;	/* stopped */
+		return -ENOBUFS; /* stopped */
 	pthread_mutex_lock(&d->lock);
 	if (d->stopping || rec->bytes > d->max_bytes - d->bytes ||
 	    (d->count == d->cap && ring_grow(d))) {
 		rc = -ENOBUFS;
 	} else {
 		hr_shared_record_get(rec);
-		d->ring[(d->head + d->count) % d->cap] = (struct item){ target, rec };
+		d->ring[(d->head + d->count) % d->cap] = (struct item){target, rec};
 		d->count++;
 		d->bytes += rec->bytes;
 		/* Wake the thread only on the empty -> non-empty edge. */

@@ -34,8 +34,8 @@ struct hr_delivery;
 typedef void (*hr_delivery_add_fn)(void *target, const struct hr_record *rec);
 typedef void (*hr_delivery_tick_fn)(void *ctx, int64_t now_ns);
 
-int hr_delivery_start(size_t max_bytes, hr_delivery_add_fn add, hr_delivery_tick_fn tick,
-		      void *ctx, struct hr_delivery **out);
+int hr_delivery_start(size_t max_bytes, hr_delivery_add_fn add, hr_delivery_tick_fn tick, void *ctx,
+		      struct hr_delivery **out);
 /* Queue rec (a reference is taken) for target. 0 or -ENOBUFS (full, or
  * d NULL: stopped). Never waits for more than a mutex hand-over. */
 int hr_delivery_push(struct hr_delivery *d, void *target, struct hr_shared_record *rec);

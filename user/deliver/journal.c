@@ -20,12 +20,12 @@
 #include "deliver/journal.h"
 #include "common/encode.h"
 
-#define NAME_MAX_SHOWN 256	/* bytes of one name in MESSAGE */
-#define N_FIELDS 17
+#define NAME_MAX_SHOWN 256 /* bytes of one name in MESSAGE */
+#define N_FIELDS       17
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 struct hr_journal {
-	int last_err;		/* 0 while journald takes records */
+	int last_err; /* 0 while journald takes records */
 	uint64_t refused;
 };
 
@@ -130,7 +130,8 @@ void hr_journal_message(const struct hr_record *rec, char *buf, size_t len)
 	buf[0] = '\0';
 	if (!who)
 		who = rec->event_source && !strcmp(rec->event_source, "hostrail.linux") ?
-		      "hostrail" : "unknown user";
+			      "hostrail" :
+			      "unknown user";
 	put(buf, len, &o, who);
 	if (paren) {
 		lit(buf, len, &o, " (");
@@ -195,7 +196,7 @@ static int send_one(const struct hr_record *rec)
 	err = err ?: field(iov, &n, "MESSAGE", msg);
 	err = err ?: field(iov, &n, "PRIORITY", prio);
 	err = err ?: field(iov, &n, "SYSLOG_IDENTIFIER", "hostrail");
-	err = err ?: field(iov, &n, "SYSLOG_FACILITY", "10");	/* authpriv */
+	err = err ?: field(iov, &n, "SYSLOG_FACILITY", "10"); /* authpriv */
 	err = err ?: field(iov, &n, "MESSAGE_ID", hr_journal_message_id(rec));
 	err = err ?: field(iov, &n, "HOSTRAIL_EVENT_ID", rec->event_id);
 	err = err ?: field(iov, &n, "HOSTRAIL_EVENT_NAME", rec->event_name);
@@ -232,7 +233,8 @@ size_t hr_journal_write(void *arg, const struct hr_record *const *recs, size_t n
 			if (!j->last_err)
 				hr_warn("journald did not take a record: %s; records stay in the "
 					"bucket and the history, and what journald misses is "
-					"counted (LostEvents, sink journald)", strerror(-err));
+					"counted (LostEvents, sink journald)",
+					strerror(-err));
 			j->last_err = err;
 		} else if (j->last_err) {
 			hr_info("journald takes records again");

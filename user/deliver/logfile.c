@@ -24,11 +24,10 @@
 
 /* Level 1: about 2.5x faster than 6 with a similar ratio on records
  * (performance-notes.md). */
-#define GZ_LEVEL	1
-#define GZ_OUT_SIZE	(256 * 1024)
+#define GZ_LEVEL    1
+#define GZ_OUT_SIZE (256 * 1024)
 
-static const char alnum[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 static bool all_digits(const char *s, size_t n)
 {
@@ -43,8 +42,7 @@ static bool valid_region(const char *s, size_t n)
 	if (n == 0 || n > 63)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '-'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return false;
 	return true;
 }
@@ -80,9 +78,8 @@ int hr_logfile_key(char *buf, size_t len, const char *account, const char *regio
 	n = snprintf(buf, len,
 		     "AWSLogs/%s/CloudTrail/%s/%04d/%02d/%02d/"
 		     "%s_CloudTrail_%s_%04d%02d%02dT%02d%02dZ_%s.json.gz",
-		     account, region, year, tm.tm_mon + 1, tm.tm_mday,
-		     account, region, year, tm.tm_mon + 1, tm.tm_mday,
-		     tm.tm_hour, tm.tm_min, unique16);
+		     account, region, year, tm.tm_mon + 1, tm.tm_mday, account, region, year,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, unique16);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return 0;
@@ -123,8 +120,8 @@ int hr_logfile_key_from_name(char *buf, size_t len, const char *name)
 	size_t rlen;
 	int n;
 
-	if (!buf || !name || strlen(name) < 12 + sizeof(mid) - 1 ||
-	    !all_digits(name, 12) || strncmp(name + 12, mid, sizeof(mid) - 1))
+	if (!buf || !name || strlen(name) < 12 + sizeof(mid) - 1 || !all_digits(name, 12) ||
+	    strncmp(name + 12, mid, sizeof(mid) - 1))
 		return -EINVAL;
 	region = name + 12 + sizeof(mid) - 1;
 	stamp = strchr(region, '_');
@@ -135,14 +132,13 @@ int hr_logfile_key_from_name(char *buf, size_t len, const char *name)
 	/* YYYYMMDDTHHmmZ_<16>.json.gz */
 	if (!valid_region(region, rlen) || strlen(stamp) != 14 + 1 + 16 + 8 ||
 	    !all_digits(stamp, 8) || stamp[8] != 'T' || !all_digits(stamp + 9, 4) ||
-	    stamp[13] != 'Z' || stamp[14] != '_' ||
-	    strspn(stamp + 15, alnum) != HR_LOG_UNIQUE_LEN)
+	    stamp[13] != 'Z' || stamp[14] != '_' || strspn(stamp + 15, alnum) != HR_LOG_UNIQUE_LEN)
 		return -EINVAL;
 	end = stamp + 15 + HR_LOG_UNIQUE_LEN;
 	if (strcmp(end, ".json.gz"))
 		return -EINVAL;
-	n = snprintf(buf, len, "AWSLogs/%.12s/CloudTrail/%.*s/%.4s/%.2s/%.2s/%s",
-		     name, (int)rlen, region, stamp, stamp + 4, stamp + 6, name);
+	n = snprintf(buf, len, "AWSLogs/%.12s/CloudTrail/%.*s/%.4s/%.2s/%.2s/%s", name, (int)rlen,
+		     region, stamp, stamp + 4, stamp + 6, name);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return 0;
@@ -152,8 +148,7 @@ int hr_logfile_key_from_name(char *buf, size_t len, const char *name)
 
 static int set_err(struct hr_publish *p, const char *verb, const char *object, int errnum)
 {
-	snprintf(p->err, sizeof(p->err), "failed to %s %s: %s", verb, object,
-		 strerror(errnum));
+	snprintf(p->err, sizeof(p->err), "failed to %s %s: %s", verb, object, strerror(errnum));
 	return -errnum;
 }
 
@@ -183,8 +178,7 @@ static int fsync_dir_path(const char *path)
 	return err;
 }
 
-static void fmt_err(char *err, size_t errlen, const char *verb, const char *object,
-		    int errnum)
+static void fmt_err(char *err, size_t errlen, const char *verb, const char *object, int errnum)
 {
 	if (err && errlen)
 		snprintf(err, errlen, "failed to %s %s: %s", verb, object, strerror(errnum));
@@ -465,8 +459,8 @@ void hr_publish_release(struct hr_publish *p)
 	p->active = false;
 }
 
-int hr_publish_gz(struct hr_publish *p, const char *bucket_dir, const char *key,
-		  const void *data, size_t len)
+int hr_publish_gz(struct hr_publish *p, const char *bucket_dir, const char *key, const void *data,
+		  size_t len)
 {
 	int err;
 
@@ -512,8 +506,8 @@ void hr_publish_discard_tmp(const char *bucket_dir, const char *key)
 	if (!bucket_dir || !key || !hr_key_is_plain(key))
 		return;
 	slash = strrchr(key, '/');
-	if (asprintf(&path, "%s/%.*s.%s.tmp", bucket_dir,
-		     slash ? (int)(slash - key + 1) : 0, key, slash ? slash + 1 : key) < 0)
+	if (asprintf(&path, "%s/%.*s.%s.tmp", bucket_dir, slash ? (int)(slash - key + 1) : 0, key,
+		     slash ? slash + 1 : key) < 0)
 		return;
 	unlink(path);
 	free(path);

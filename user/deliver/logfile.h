@@ -25,22 +25,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "common/files.h"	/* hr_key_is_plain */
+#include "common/files.h" /* hr_key_is_plain */
 
 /* Longest object key, NUL included; CloudTrail keys here stay under 300. */
-#define HR_LOG_KEY_MAX	512
-#define HR_LOG_UNIQUE_LEN 16
+#define HR_LOG_KEY_MAX	   512
+#define HR_LOG_UNIQUE_LEN  16
 #define HR_PUBLISH_ERR_MAX (HR_LOG_KEY_MAX + 256)
 
 /* What the digest writer needs to know about one delivered log file. */
 struct hr_delivered_log {
-	char key[HR_LOG_KEY_MAX];	/* relative to the bucket dir: "AWSLogs/..." */
-	char sha256_hex[65];		/* SHA-256 of the uncompressed bytes, lower-case */
-	int64_t oldest_event_ns;	/* oldest / newest record event time */
+	char key[HR_LOG_KEY_MAX]; /* relative to the bucket dir: "AWSLogs/..." */
+	char sha256_hex[65];	  /* SHA-256 of the uncompressed bytes, lower-case */
+	int64_t oldest_event_ns;  /* oldest / newest record event time */
 	int64_t newest_event_ns;
 	size_t n_records;
 	uint64_t uncompressed_bytes;
-	int64_t delivered_ns;		/* delivery time (wall clock); the key's time */
+	int64_t delivered_ns; /* delivery time (wall clock); the key's time */
 };
 
 /*
@@ -66,20 +66,20 @@ int hr_logfile_key_from_name(char *buf, size_t len, const char *name);
 
 /* One object being published. Zero it (or call hr_publish_begin) first. */
 struct hr_publish {
-	bool active;			/* begin was called: release has work to do */
+	bool active; /* begin was called: release has work to do */
 	bool committed;
-	int dir_fd;			/* the object's directory */
-	int fd;				/* the temporary file */
+	int dir_fd; /* the object's directory */
+	int fd;	    /* the temporary file */
 	char key[HR_LOG_KEY_MAX];
-	char tmp_name[HR_LOG_KEY_MAX];	/* ".<file name>.tmp" in dir_fd */
-	const char *name;		/* file name part of key */
-	void *zs;			/* z_stream */
-	void *md;			/* EVP_MD_CTX */
-	unsigned char *out;		/* compressed output buffer */
-	uint64_t in_bytes;		/* uncompressed bytes so far */
-	uint64_t out_bytes;		/* compressed bytes written */
-	char sha256_hex[65];		/* set by hr_publish_finish */
-	char err[HR_PUBLISH_ERR_MAX];	/* set on failure */
+	char tmp_name[HR_LOG_KEY_MAX]; /* ".<file name>.tmp" in dir_fd */
+	const char *name;	       /* file name part of key */
+	void *zs;		       /* z_stream */
+	void *md;		       /* EVP_MD_CTX */
+	unsigned char *out;	       /* compressed output buffer */
+	uint64_t in_bytes;	       /* uncompressed bytes so far */
+	uint64_t out_bytes;	       /* compressed bytes written */
+	char sha256_hex[65];	       /* set by hr_publish_finish */
+	char err[HR_PUBLISH_ERR_MAX];  /* set on failure */
 };
 
 /*
@@ -100,8 +100,8 @@ int hr_publish_commit(struct hr_publish *p);
 void hr_publish_release(struct hr_publish *p);
 
 /* begin + write(data, len) + finish: the "prepare" half in one call. */
-int hr_publish_gz(struct hr_publish *p, const char *bucket_dir, const char *key,
-		  const void *data, size_t len);
+int hr_publish_gz(struct hr_publish *p, const char *bucket_dir, const char *key, const void *data,
+		  size_t len);
 
 /* Is bucket_dir/key there? 1 yes, 0 no, -errno if that cannot be told. */
 int hr_publish_exists(const char *bucket_dir, const char *key);

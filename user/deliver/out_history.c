@@ -24,7 +24,8 @@ static int history_open(const struct hr_output_env *env, void **ctx)
 
 	if (rc)
 		hr_err("%s; recording goes on into the bucket, and the records the history "
-		       "misses are counted (LostEvents, sink history)", err);
+		       "misses are counted (LostEvents, sink history)",
+		       err);
 	return hr_queued_output_open(HR_OUTPUT_HISTORY, env->queue_bytes ?: HISTORY_QUEUE_BYTES,
 				     4096, rc ? NULL : hr_history_write, hr_history_maybe_prune, h,
 				     history_close, ctx);

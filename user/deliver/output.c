@@ -104,7 +104,7 @@ int hr_output_new_losses(const char *output, const struct hr_output_counters *c,
 	for (int k = 0; k < HR_LOSS_NR; k++) {
 		if (c->lost[k] == reported[k])
 			continue;
-		out[n++] = (struct hr_loss){ output, loss_names[k], c->lost[k] - reported[k] };
+		out[n++] = (struct hr_loss){output, loss_names[k], c->lost[k] - reported[k]};
 		reported[k] = c->lost[k];
 	}
 	return n;
@@ -142,15 +142,14 @@ void hr_listeners_published(void *arg, const struct hr_delivered_log *log)
 /* ---- an output on a sink worker ---- */
 
 struct queued {
-	struct hr_sink_worker *w;	/* NULL: the sink could not start */
+	struct hr_sink_worker *w; /* NULL: the sink could not start */
 	void *sink;
 	void (*close)(void *sink);
-	uint64_t unavailable;		/* records it could not take: refused */
+	uint64_t unavailable; /* records it could not take: refused */
 };
 
-int hr_queued_output_open(const char *name, size_t max_bytes, size_t batch,
-			  hr_sink_write_fn write, hr_sink_idle_fn idle, void *sink,
-			  void (*close)(void *sink), void **ctx)
+int hr_queued_output_open(const char *name, size_t max_bytes, size_t batch, hr_sink_write_fn write,
+			  hr_sink_idle_fn idle, void *sink, void (*close)(void *sink), void **ctx)
 {
 	struct queued *q = calloc(1, sizeof(*q));
 	int rc;
@@ -178,7 +177,7 @@ void hr_queued_output_take(void *ctx, struct hr_shared_record *rec)
 	if (!q->w || !rec)
 		q->unavailable++;
 	else
-		hr_sink_worker_push(q->w, rec);	/* a full queue is counted there */
+		hr_sink_worker_push(q->w, rec); /* a full queue is counted there */
 }
 
 void hr_queued_output_flush(void *ctx)
@@ -203,7 +202,7 @@ void hr_queued_output_stop(void *ctx)
 void hr_queued_output_counters(void *ctx, struct hr_output_counters *c)
 {
 	struct queued *q = ctx;
-	struct hr_sink_stats st = { 0 };
+	struct hr_sink_stats st = {0};
 
 	if (q->w)
 		hr_sink_worker_stats(q->w, &st);

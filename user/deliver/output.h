@@ -28,27 +28,27 @@
 
 /* Why records were lost; the names are LostEvents' reasons. */
 enum hr_output_loss {
-	HR_LOSS_QUEUE_FULL,	/* "sinkQueueFull": the output's queue was full */
-	HR_LOSS_REFUSED,	/* "sinkRefused": it refused them, or could not open */
-	HR_LOSS_SPOOL_WRITE,	/* "spoolWriteFailed": the bucket's spool */
-	HR_LOSS_HANDOFF_FULL,	/* "deliveryQueueFull": the bucket's delivery hand-off */
+	HR_LOSS_QUEUE_FULL,   /* "sinkQueueFull": the output's queue was full */
+	HR_LOSS_REFUSED,      /* "sinkRefused": it refused them, or could not open */
+	HR_LOSS_SPOOL_WRITE,  /* "spoolWriteFailed": the bucket's spool */
+	HR_LOSS_HANDOFF_FULL, /* "deliveryQueueFull": the bucket's delivery hand-off */
 	HR_LOSS_NR,
 };
 
 struct hr_output_counters {
-	uint64_t taken;			/* records handed to it */
-	uint64_t lost[HR_LOSS_NR];	/* totals since start, by reason */
+	uint64_t taken;		   /* records handed to it */
+	uint64_t lost[HR_LOSS_NR]; /* totals since start, by reason */
 };
 
 /* What an output may need at open. */
 struct hr_output_env {
 	const char *state_dir;
-	unsigned retention_days;	/* historyRetentionDays */
-	size_t queue_bytes;		/* bound of a queue; 0: the output's default */
+	unsigned retention_days; /* historyRetentionDays */
+	size_t queue_bytes;	 /* bound of a queue; 0: the output's default */
 };
 
 struct hr_output_ops {
-	const char *name;	/* in the configuration's "outputs" and in LostEvents */
+	const char *name; /* in the configuration's "outputs" and in LostEvents */
 	/* Never fails for an output that cannot work (its records are then
 	 * counted as refused): -ENOMEM only. */
 	int (*open)(const struct hr_output_env *env, void **ctx);
@@ -74,7 +74,7 @@ int hr_output_bit(const char *name);
 struct hr_output {
 	const struct hr_output_ops *ops;
 	void *ctx;
-	uint64_t reported[HR_LOSS_NR];	/* losses already returned by losses() */
+	uint64_t reported[HR_LOSS_NR]; /* losses already returned by losses() */
 };
 
 struct hr_outputs {
@@ -128,9 +128,8 @@ void hr_listeners_published(void *listeners, const struct hr_delivered_log *log)
  * hr_queued_output_open (write NULL: the sink could not open, every record
  * is counted as refused; close frees sink at stop).
  */
-int hr_queued_output_open(const char *name, size_t max_bytes, size_t batch,
-			  hr_sink_write_fn write, hr_sink_idle_fn idle, void *sink,
-			  void (*close)(void *sink), void **ctx);
+int hr_queued_output_open(const char *name, size_t max_bytes, size_t batch, hr_sink_write_fn write,
+			  hr_sink_idle_fn idle, void *sink, void (*close)(void *sink), void **ctx);
 void hr_queued_output_take(void *ctx, struct hr_shared_record *rec);
 void hr_queued_output_flush(void *ctx);
 void hr_queued_output_stop(void *ctx);

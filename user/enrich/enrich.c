@@ -16,10 +16,10 @@ struct hr_enricher {
 	char *proc_root;
 	struct hr_users *users;
 	struct hr_procs *procs;
-	struct hr_sessions *sessions;	/* login sessions */
-	struct hr_logins *logins;	/* PAM transactions */
+	struct hr_sessions *sessions; /* login sessions */
+	struct hr_logins *logins;     /* PAM transactions */
 	int64_t clock_off;
-	struct hr_proc_info pi;		/* scratch: the last task's process */
+	struct hr_proc_info pi; /* scratch: the last task's process */
 };
 
 int hr_enricher_new(const struct hr_enricher_opts *o, struct hr_enricher **out)
@@ -117,8 +117,7 @@ static char *user_name(struct hr_enricher *e, uint32_t uid)
  * alone names the session for that; its address and login kind are only
  * borrowed by a task that the session's login user owns.
  */
-int hr_enrich_task(struct hr_enricher *e, const struct hr_task *t, bool proc,
-		   struct hr_who *out)
+int hr_enrich_task(struct hr_enricher *e, const struct hr_task *t, bool proc, struct hr_who *out)
 {
 	bool in_session = t->loginuid != NO_ID;
 	const struct hr_session *s;
@@ -204,14 +203,14 @@ int hr_enrich_signin(struct hr_enricher *e, const struct hr_signin *si, struct h
 		out->task.euid = out->task.uid;
 		out->task.egid = out->task.gid;
 	} else if (out->user_known) {
-		out->task = (struct hr_task){ .loginuid = NO_ID, .sessionid = NO_ID };
+		out->task = (struct hr_task){.loginuid = NO_ID, .sessionid = NO_ID};
 		out->task.uid = out->task.euid = out->user_uid;
 		if (si->sessionid != NO_ID && si->loginuid == out->user_uid) {
 			out->task.loginuid = si->loginuid;
 			out->task.sessionid = si->sessionid;
 		}
 	} else {
-		return 0;	/* hidden: nothing to look up */
+		return 0; /* hidden: nothing to look up */
 	}
 	return hr_enrich_task(e, &out->task, false, &out->who);
 }

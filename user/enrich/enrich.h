@@ -24,15 +24,15 @@
 struct hr_enricher;
 
 struct hr_enricher_opts {
-	const char *proc_root;		/* "/proc" unless testing */
-	size_t user_cache_max;		/* 0: default */
-	size_t proc_cache_max;		/* 0: default */
-	int64_t clock_off;		/* CLOCK_REALTIME - CLOCK_BOOTTIME, ns */
+	const char *proc_root; /* "/proc" unless testing */
+	size_t user_cache_max; /* 0: default */
+	size_t proc_cache_max; /* 0: default */
+	int64_t clock_off;     /* CLOCK_REALTIME - CLOCK_BOOTTIME, ns */
 };
 
 /* Also rebuilds the sessions opened before the agent (processes, utmp). */
 int hr_enricher_new(const struct hr_enricher_opts *o, struct hr_enricher **out);
-void hr_enricher_free(struct hr_enricher *e);	/* NULL-safe */
+void hr_enricher_free(struct hr_enricher *e); /* NULL-safe */
 void hr_enricher_set_clock(struct hr_enricher *e, int64_t realtime_minus_boottime_ns);
 
 /* Feed the process cache from the exec/exit events of the ring buffer. */
@@ -45,32 +45,31 @@ struct hr_logins *hr_enricher_logins(struct hr_enricher *e);
 
 /* What enrichment knows about one task, for its record's userIdentity. */
 struct hr_who {
-	char *euid_name;	/* its effective user's account, "uid-<n>" when NSS has
+	char *euid_name;    /* its effective user's account, "uid-<n>" when NSS has
 				 * none; valid UTF-8; owned */
-	char *login_name;	/* in a session as someone else: the login user's, else
+	char *login_name;   /* in a session as someone else: the login user's, else
 				 * NULL; owned */
-	bool session_known;	/* its session id is in the table (whoever owns it) */
+	bool session_known; /* its session id is in the table (whoever owns it) */
 	bool session_mfa;
-	int64_t session_created_ns;	/* 0 when unknown */
-	char source_ip[HR_SESSION_IP_MAX];	/* its own session's address, "localhost" */
-	const char *via;	/* how its session logged in, NULL if not in a known one */
+	int64_t session_created_ns;	   /* 0 when unknown */
+	char source_ip[HR_SESSION_IP_MAX]; /* its own session's address, "localhost" */
+	const char *via; /* how its session logged in, NULL if not in a known one */
 	bool have_proc;
-	const struct hr_proc_info *proc;	/* the enricher's: valid until the next call */
+	const struct hr_proc_info *proc; /* the enricher's: valid until the next call */
 };
 
 /* proc: look its process up too. 0 or -ENOMEM. */
-int hr_enrich_task(struct hr_enricher *e, const struct hr_task *t, bool proc,
-		   struct hr_who *out);
-void hr_who_clear(struct hr_who *w);	/* leaves it zeroed */
+int hr_enrich_task(struct hr_enricher *e, const struct hr_task *t, bool proc, struct hr_who *out);
+void hr_who_clear(struct hr_who *w); /* leaves it zeroed */
 
 /* What enrichment knows about a sign-in: the target account and the
  * identity (task) the record names. */
 struct hr_signin_who {
-	bool user_known;	/* si->user is an account (NSS) */
+	bool user_known; /* si->user is an account (NSS) */
 	uint32_t user_uid;
-	struct hr_task task;	/* logins: the user signing in; su/sudo: the caller,
+	struct hr_task task; /* logins: the user signing in; su/sudo: the caller,
 				 * as its real uid */
-	struct hr_who who;	/* of task; not filled for an unknown login user */
+	struct hr_who who;   /* of task; not filled for an unknown login user */
 };
 
 /*

@@ -23,26 +23,26 @@
 #include <string.h>
 #include "logins.h"
 
-#define NO_ID 0xffffffffu
+#define NO_ID		 0xffffffffu
 #define AUDIT_USER_LOGIN 1112
-#define AUDIT_USER_CMD 1123
-#define PAM_DATA_FLAGS 0x60000000	/* PAM_DATA_SILENT | PAM_DATA_REPLACE */
-#define AUDIT_SLOTS 64
+#define AUDIT_USER_CMD	 1123
+#define PAM_DATA_FLAGS	 0x60000000 /* PAM_DATA_SILENT | PAM_DATA_REPLACE */
+#define AUDIT_SLOTS	 64
 
 enum txn_kind { TXN_LOGIN, TXN_SU, TXN_SUDO, TXN_IGNORED };
 
 struct txn {
 	bool valid;
-	bool ended;		/* pam_end seen: kept for sudo's late verdict */
+	bool ended; /* pam_end seen: kept for sudo's late verdict */
 	uint64_t used;
-	uint32_t owner;		/* tgid that called pam_start */
+	uint32_t owner; /* tgid that called pam_start */
 	uint64_t handle;
 	enum txn_kind kind;
-	struct hr_task caller;	/* pam_start's caller */
+	struct hr_task caller; /* pam_start's caller */
 	bool authed, acct_failed, session_open, last_auth_failed;
 	unsigned int auth_failures;
 	int last_pam_err;
-	const char *method;	/* of the successful authentication */
+	const char *method; /* of the successful authentication */
 	uint32_t sessionid, loginuid;
 	char service[64];
 	char user[HR_LOGIN_STR_MAX];
@@ -120,38 +120,40 @@ void hr_logins_get_stats(const struct hr_logins *l, struct hr_logins_stats *st)
 static const struct {
 	const char *name, *text;
 } pam_codes[] = {
-	[0] = { "PAM_SUCCESS", "Success" },
-	[1] = { "PAM_OPEN_ERR", "Failed to load module" },
-	[2] = { "PAM_SYMBOL_ERR", "Symbol not found" },
-	[3] = { "PAM_SERVICE_ERR", "Error in service module" },
-	[4] = { "PAM_SYSTEM_ERR", "System error" },
-	[5] = { "PAM_BUF_ERR", "Memory buffer error" },
-	[6] = { "PAM_PERM_DENIED", "Permission denied" },
-	[7] = { "PAM_AUTH_ERR", "Authentication failure" },
-	[8] = { "PAM_CRED_INSUFFICIENT", "Insufficient credentials to access authentication data" },
-	[9] = { "PAM_AUTHINFO_UNAVAIL", "Authentication service cannot retrieve authentication info" },
-	[10] = { "PAM_USER_UNKNOWN", "User not known to the underlying authentication module" },
-	[11] = { "PAM_MAXTRIES", "Have exhausted maximum number of retries for service" },
-	[12] = { "PAM_NEW_AUTHTOK_REQD", "Authentication token is no longer valid; new one required" },
-	[13] = { "PAM_ACCT_EXPIRED", "User account has expired" },
-	[14] = { "PAM_SESSION_ERR", "Cannot make/remove an entry for the specified session" },
-	[15] = { "PAM_CRED_UNAVAIL", "Authentication service cannot retrieve user credentials" },
-	[16] = { "PAM_CRED_EXPIRED", "User credentials expired" },
-	[17] = { "PAM_CRED_ERR", "Failure setting user credentials" },
-	[18] = { "PAM_NO_MODULE_DATA", "No module specific data is present" },
-	[19] = { "PAM_CONV_ERR", "Conversation error" },
-	[20] = { "PAM_AUTHTOK_ERR", "Authentication token manipulation error" },
-	[21] = { "PAM_AUTHTOK_RECOVERY_ERR", "Authentication information cannot be recovered" },
-	[22] = { "PAM_AUTHTOK_LOCK_BUSY", "Authentication token lock busy" },
-	[23] = { "PAM_AUTHTOK_DISABLE_AGING", "Authentication token aging disabled" },
-	[24] = { "PAM_TRY_AGAIN", "Failed preliminary check by password service" },
-	[25] = { "PAM_IGNORE", "The return value should be ignored by PAM dispatch" },
-	[26] = { "PAM_ABORT", "Critical error - immediate abort" },
-	[27] = { "PAM_AUTHTOK_EXPIRED", "Authentication token expired" },
-	[28] = { "PAM_MODULE_UNKNOWN", "Module is unknown" },
-	[29] = { "PAM_BAD_ITEM", "Bad item passed to pam_*_item()" },
-	[30] = { "PAM_CONV_AGAIN", "Conversation is waiting for event" },
-	[31] = { "PAM_INCOMPLETE", "Application needs to call libpam again" },
+	[0] = {"PAM_SUCCESS", "Success"},
+	[1] = {"PAM_OPEN_ERR", "Failed to load module"},
+	[2] = {"PAM_SYMBOL_ERR", "Symbol not found"},
+	[3] = {"PAM_SERVICE_ERR", "Error in service module"},
+	[4] = {"PAM_SYSTEM_ERR", "System error"},
+	[5] = {"PAM_BUF_ERR", "Memory buffer error"},
+	[6] = {"PAM_PERM_DENIED", "Permission denied"},
+	[7] = {"PAM_AUTH_ERR", "Authentication failure"},
+	[8] = {"PAM_CRED_INSUFFICIENT", "Insufficient credentials to access authentication data"},
+	[9] = {"PAM_AUTHINFO_UNAVAIL",
+	       "Authentication service cannot retrieve authentication info"},
+	[10] = {"PAM_USER_UNKNOWN", "User not known to the underlying authentication module"},
+	[11] = {"PAM_MAXTRIES", "Have exhausted maximum number of retries for service"},
+	[12] = {"PAM_NEW_AUTHTOK_REQD",
+		"Authentication token is no longer valid; new one required"},
+	[13] = {"PAM_ACCT_EXPIRED", "User account has expired"},
+	[14] = {"PAM_SESSION_ERR", "Cannot make/remove an entry for the specified session"},
+	[15] = {"PAM_CRED_UNAVAIL", "Authentication service cannot retrieve user credentials"},
+	[16] = {"PAM_CRED_EXPIRED", "User credentials expired"},
+	[17] = {"PAM_CRED_ERR", "Failure setting user credentials"},
+	[18] = {"PAM_NO_MODULE_DATA", "No module specific data is present"},
+	[19] = {"PAM_CONV_ERR", "Conversation error"},
+	[20] = {"PAM_AUTHTOK_ERR", "Authentication token manipulation error"},
+	[21] = {"PAM_AUTHTOK_RECOVERY_ERR", "Authentication information cannot be recovered"},
+	[22] = {"PAM_AUTHTOK_LOCK_BUSY", "Authentication token lock busy"},
+	[23] = {"PAM_AUTHTOK_DISABLE_AGING", "Authentication token aging disabled"},
+	[24] = {"PAM_TRY_AGAIN", "Failed preliminary check by password service"},
+	[25] = {"PAM_IGNORE", "The return value should be ignored by PAM dispatch"},
+	[26] = {"PAM_ABORT", "Critical error - immediate abort"},
+	[27] = {"PAM_AUTHTOK_EXPIRED", "Authentication token expired"},
+	[28] = {"PAM_MODULE_UNKNOWN", "Module is unknown"},
+	[29] = {"PAM_BAD_ITEM", "Bad item passed to pam_*_item()"},
+	[30] = {"PAM_CONV_AGAIN", "Conversation is waiting for event"},
+	[31] = {"PAM_INCOMPLETE", "Application needs to call libpam again"},
 };
 
 #define N_PAM_CODES ((int)(sizeof(pam_codes) / sizeof(pam_codes[0])))
@@ -173,8 +175,8 @@ static bool sudo_short_arg(char c)
 }
 
 static const char *const sudo_long_arg[] = {
-	"--close-from", "--chdir", "--group", "--host", "--prompt", "--chroot", "--role",
-	"--type", "--command-timeout", "--other-user", "--user",
+	"--close-from", "--chdir", "--group",		"--host",	"--prompt", "--chroot",
+	"--role",	"--type",  "--command-timeout", "--other-user", "--user",
 };
 
 void hr_sudo_target(const char *argv, size_t len, char *buf, size_t size)
@@ -196,13 +198,15 @@ void hr_sudo_target(const char *argv, size_t len, char *buf, size_t size)
 			continue;
 		}
 		if (al < 2 || a[0] != '-' || !strcmp(a, "--"))
-			break;	/* the command starts here */
+			break; /* the command starts here */
 		if (a[1] == '-') {
 			const char *eq = memchr(a, '=', al);
 			size_t nl = eq ? (size_t)(eq - a) : al;
 
-			for (size_t k = 0; k < sizeof(sudo_long_arg) / sizeof(sudo_long_arg[0]); k++) {
-				if (strlen(sudo_long_arg[k]) != nl || strncmp(a, sudo_long_arg[k], nl))
+			for (size_t k = 0; k < sizeof(sudo_long_arg) / sizeof(sudo_long_arg[0]);
+			     k++) {
+				if (strlen(sudo_long_arg[k]) != nl ||
+				    strncmp(a, sudo_long_arg[k], nl))
 					continue;
 				if (!strcmp(sudo_long_arg[k], "--user") && eq) {
 					target = eq + 1;
@@ -365,8 +369,7 @@ static void on_end(struct hr_logins *l, struct txn *t, const struct hr_login_eve
 
 	/* Nothing but sshd's audit reports says a key (or an unknown user
 	 * with a key) was refused: one failure for the connection. */
-	if (a && t->kind == TXN_LOGIN && !t->session_open && !t->auth_failures &&
-	    !t->acct_failed) {
+	if (a && t->kind == TXN_LOGIN && !t->session_open && !t->auth_failures && !t->acct_failed) {
 		outcome(t, ev, &si, HR_SIGNIN_LOGIN, false);
 		si.method = "publickey";
 		si.failed_attempts = a->failures;
@@ -378,12 +381,12 @@ static void on_end(struct hr_logins *l, struct txn *t, const struct hr_login_eve
 	t->ended = true;
 }
 
-static void on_audit_cmd(struct hr_logins *l, const struct hr_login_event *ev,
-			 hr_signin_fn fn, void *ctx)
+static void on_audit_cmd(struct hr_logins *l, const struct hr_login_event *ev, hr_signin_fn fn,
+			 void *ctx)
 {
 	struct txn *t = txn_latest(l, ev->hdr.task.tgid);
 	char command[HR_LOGIN_STR_MAX], target[HR_LOGIN_STR_MAX];
-	struct txn none = { 0 };
+	struct txn none = {0};
 	struct hr_signin si;
 
 	if (ev->audit_type != AUDIT_USER_CMD)
@@ -396,8 +399,11 @@ static void on_audit_cmd(struct hr_logins *l, const struct hr_login_event *ev,
 		t->kind = TXN_SUDO;
 	}
 	copy_str(ev, 0, command, sizeof(command));
-	hr_sudo_target(ev->argv, ev->str_len[HR_LOGIN_STRS - 1] <= HR_LOGIN_ARGV_MAX ?
-		       ev->str_len[HR_LOGIN_STRS - 1] : HR_LOGIN_ARGV_MAX, target, sizeof(target));
+	hr_sudo_target(ev->argv,
+		       ev->str_len[HR_LOGIN_STRS - 1] <= HR_LOGIN_ARGV_MAX ?
+			       ev->str_len[HR_LOGIN_STRS - 1] :
+			       HR_LOGIN_ARGV_MAX,
+		       target, sizeof(target));
 	outcome(t, ev, &si, HR_SIGNIN_ASSUME, ev->ret == 1);
 	si.user = target;
 	si.command = command;
@@ -453,7 +459,7 @@ int hr_logins_event(struct hr_logins *l, const struct hr_login_event *ev, size_t
 
 	t = txn_of(l, ev);
 	if (!t || t->ended)
-		return 0;	/* began before the agent, or not a transaction we follow */
+		return 0; /* began before the agent, or not a transaction we follow */
 	switch (ev->op) {
 	case HR_LOGIN_PAM_SET_ITEM:
 		if (ev->item == HR_PAM_USER)
@@ -469,8 +475,8 @@ int hr_logins_event(struct hr_logins *l, const struct hr_login_event *ev, size_t
 		break;
 	case HR_LOGIN_PAM_AUTHENTICATE: {
 		/* sshd runs keyboard-interactive in a forked child */
-		const char *method = ev->hdr.task.tgid != t->owner ? "keyboard-interactive"
-								    : "password";
+		const char *method = ev->hdr.task.tgid != t->owner ? "keyboard-interactive" :
+								     "password";
 
 		if (ev->ret == 0) {
 			t->authed = true;

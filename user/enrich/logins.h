@@ -24,10 +24,10 @@
 #define HR_LOGINS_DEFAULT_MAX 256
 
 enum hr_signin_kind {
-	HR_SIGNIN_LOGIN = 1,	/* ConsoleLogin */
-	HR_SIGNIN_LOGOUT,	/* ConsoleLogout */
-	HR_SIGNIN_SWITCH,	/* SwitchRole: su */
-	HR_SIGNIN_ASSUME,	/* AssumeRole: sudo */
+	HR_SIGNIN_LOGIN = 1, /* ConsoleLogin */
+	HR_SIGNIN_LOGOUT,    /* ConsoleLogout */
+	HR_SIGNIN_SWITCH,    /* SwitchRole: su */
+	HR_SIGNIN_ASSUME,    /* AssumeRole: sudo */
 };
 
 /* One outcome. Strings are NUL-terminated, untrusted bytes (escape them),
@@ -35,20 +35,20 @@ enum hr_signin_kind {
 struct hr_signin {
 	enum hr_signin_kind kind;
 	bool success;
-	const char *service;	/* PAM service: "sshd", "login", "su", "sudo" */
-	const char *user;	/* who logs in; su/sudo: the target user */
-	const char *rhost;	/* PAM_RHOST, "" when none */
-	const char *tty;	/* PAM_TTY, "" when none */
-	const char *method;	/* "password", "keyboard-interactive", "publickey",
+	const char *service;	      /* PAM service: "sshd", "login", "su", "sudo" */
+	const char *user;	      /* who logs in; su/sudo: the target user */
+	const char *rhost;	      /* PAM_RHOST, "" when none */
+	const char *tty;	      /* PAM_TTY, "" when none */
+	const char *method;	      /* "password", "keyboard-interactive", "publickey",
 				 * "none" (static) */
-	int pam_result;		/* the failing PAM code, or -1 */
-	bool not_allowed;	/* sudo: refused by policy, not by authentication */
-	const char *command;	/* sudo: the command, else NULL */
-	unsigned int failed_attempts;	/* authentications that failed in it */
-	uint32_t sessionid;	/* LOGIN success / LOGOUT: the audit session */
+	int pam_result;		      /* the failing PAM code, or -1 */
+	bool not_allowed;	      /* sudo: refused by policy, not by authentication */
+	const char *command;	      /* sudo: the command, else NULL */
+	unsigned int failed_attempts; /* authentications that failed in it */
+	uint32_t sessionid;	      /* LOGIN success / LOGOUT: the audit session */
 	uint32_t loginuid;
-	const struct hr_task *caller;	/* who made the call (su/sudo: the invoker) */
-	uint64_t boot_ns;	/* when (CLOCK_BOOTTIME) */
+	const struct hr_task *caller; /* who made the call (su/sudo: the invoker) */
+	uint64_t boot_ns;	      /* when (CLOCK_BOOTTIME) */
 };
 
 typedef void (*hr_signin_fn)(void *ctx, const struct hr_signin *si);
@@ -59,8 +59,8 @@ struct hr_logins_stats {
 	uint64_t events, transactions, evicted_open, ignored_services;
 };
 
-int hr_logins_new(size_t max, struct hr_logins **out);	/* 0 or -ENOMEM */
-void hr_logins_free(struct hr_logins *l);		/* NULL-safe */
+int hr_logins_new(size_t max, struct hr_logins **out); /* 0 or -ENOMEM */
+void hr_logins_free(struct hr_logins *l);	       /* NULL-safe */
 
 /* One event as received (size = bytes). Calls fn for each outcome it
  * completes. Returns 0, or -EINVAL for a malformed event. */

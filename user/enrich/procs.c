@@ -13,15 +13,15 @@
 
 struct pentry {
 	uint32_t tgid;
-	bool details;		/* tty and container id were read */
-	char *exe;		/* owned; NULL when unknown */
+	bool details; /* tty and container id were read */
+	char *exe;    /* owned; NULL when unknown */
 	size_t exe_len;
 	char tty[HR_TTY_MAX];
 	char cid[HR_CONTAINER_ID_LEN + 1];
 };
 
 struct hr_procs {
-	struct hr_setassoc t;	/* of struct pentry, by tgid */
+	struct hr_setassoc t; /* of struct pentry, by tgid */
 	char *root;
 	struct hr_procs_stats st;
 };
@@ -56,16 +56,15 @@ void hr_procs_free(struct hr_procs *p)
 	free(p);
 }
 
-ssize_t hr_proc_readlink(const char *proc_root, uint32_t tgid, const char *what,
-			 char *buf, size_t size)
+ssize_t hr_proc_readlink(const char *proc_root, uint32_t tgid, const char *what, char *buf,
+			 size_t size)
 {
 	char path[256];
 	ssize_t n;
 
 	if (size < 2)
 		return -EINVAL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%u/%s", proc_root, tgid, what) >=
-	    sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%u/%s", proc_root, tgid, what) >= sizeof(path))
 		return -ENAMETOOLONG;
 	n = readlink(path, buf, size);
 	if (n < 0)
@@ -77,8 +76,7 @@ ssize_t hr_proc_readlink(const char *proc_root, uint32_t tgid, const char *what,
 }
 
 /* Read a small /proc file whole; returns bytes read or -errno. */
-static ssize_t read_small(const char *root, uint32_t tgid, const char *what,
-			  char *buf, size_t size)
+static ssize_t read_small(const char *root, uint32_t tgid, const char *what, char *buf, size_t size)
 {
 	char path[256];
 	ssize_t n, tot = 0;
@@ -119,7 +117,7 @@ void hr_tty_name(uint32_t tty_nr, char *buf, size_t size)
 	else if (major == 5 && minor == 1)
 		snprintf(buf, size, "console");
 	else
-		snprintf(buf, size, "%u:%u", major, minor);	/* device numbers */
+		snprintf(buf, size, "%u:%u", major, minor); /* device numbers */
 }
 
 static inline bool is_lhex(char c)
@@ -162,14 +160,13 @@ static void load_details(struct hr_procs *p, struct pentry *e)
 	ssize_t n;
 	unsigned long tty_nr;
 
-	e->details = true;	/* once, even if it fails: no retry storm */
+	e->details = true; /* once, even if it fails: no retry storm */
 	e->tty[0] = '\0';
 	e->cid[0] = '\0';
 	n = read_small(p->root, e->tgid, "stat", buf, sizeof(buf));
 	/* "pid (comm) state ppid pgrp session tty_nr ...": comm may hold
 	 * anything, ')' included, so parse from its last ')'. */
-	if (n > 0 && (s = strrchr(buf, ')')) &&
-	    sscanf(s + 1, " %*c %*d %*d %*d %lu", &tty_nr) == 1)
+	if (n > 0 && (s = strrchr(buf, ')')) && sscanf(s + 1, " %*c %*d %*d %*d %lu", &tty_nr) == 1)
 		hr_tty_name((uint32_t)tty_nr, e->tty, sizeof(e->tty));
 	n = read_small(p->root, e->tgid, "cgroup", buf, sizeof(buf));
 	if (n > 0)
@@ -203,7 +200,7 @@ static void set_exe(struct pentry *e, const char *s, size_t len)
 	e->exe = NULL;
 	e->exe_len = 0;
 	if (!c)
-		return;	/* unknown rather than wrong */
+		return; /* unknown rather than wrong */
 	memcpy(c, s, len);
 	c[len] = '\0';
 	e->exe = c;

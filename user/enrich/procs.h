@@ -21,8 +21,8 @@
 #include <sys/types.h>
 
 #define HR_PROCS_DEFAULT_MAX 16384
-#define HR_TTY_MAX 32
-#define HR_CONTAINER_ID_LEN 64
+#define HR_TTY_MAX	     32
+#define HR_CONTAINER_ID_LEN  64
 
 struct hr_procs;
 
@@ -30,9 +30,9 @@ struct hr_procs;
 struct hr_proc_info {
 	bool exe_known;
 	size_t exe_len;
-	char exe[PATH_MAX];		/* exact bytes, NUL-terminated */
-	char tty[HR_TTY_MAX];		/* "pts/3", "tty1"; "" when none */
-	char container_id[HR_CONTAINER_ID_LEN + 1];	/* "" when none */
+	char exe[PATH_MAX];			    /* exact bytes, NUL-terminated */
+	char tty[HR_TTY_MAX];			    /* "pts/3", "tty1"; "" when none */
+	char container_id[HR_CONTAINER_ID_LEN + 1]; /* "" when none */
 };
 
 struct hr_procs_stats {
@@ -41,7 +41,7 @@ struct hr_procs_stats {
 
 /* proc_root: "/proc" or a test directory; max 0: default. */
 int hr_procs_new(const char *proc_root, size_t max, struct hr_procs **out);
-void hr_procs_free(struct hr_procs *p);	/* NULL-safe */
+void hr_procs_free(struct hr_procs *p); /* NULL-safe */
 
 /*
  * Fill *out for tgid, reading /proc on a miss. Returns 0, or -ENOENT when
@@ -63,8 +63,8 @@ void hr_procs_get_stats(const struct hr_procs *p, struct hr_procs_stats *st);
  * ("exe", "cwd", "fd/3") into buf, NUL-terminated; returns the length or
  * -errno (-ENAMETOOLONG when it does not fit).
  */
-ssize_t hr_proc_readlink(const char *proc_root, uint32_t tgid, const char *what,
-			 char *buf, size_t size);
+ssize_t hr_proc_readlink(const char *proc_root, uint32_t tgid, const char *what, char *buf,
+			 size_t size);
 
 /* tty name from a /proc/<pid>/stat tty_nr ("" for none). */
 void hr_tty_name(uint32_t tty_nr, char *buf, size_t size);

@@ -13,11 +13,11 @@
 #include "common/setassoc.h"
 #include "sessions.h"
 
-#define WAYS 8
+#define WAYS  8
 #define NO_ID 0xffffffffu
 
 struct hr_sessions {
-	struct hr_setassoc t;	/* of struct hr_session, by sessionid */
+	struct hr_setassoc t; /* of struct hr_session, by sessionid */
 	struct hr_sessions_stats st;
 };
 
@@ -106,8 +106,7 @@ const char *hr_session_via(const char *service)
 
 /* ---- rebuilding at start ---- */
 
-static ssize_t read_file(const char *proc_root, long pid, const char *what, char *buf,
-			 size_t size)
+static ssize_t read_file(const char *proc_root, long pid, const char *what, char *buf, size_t size)
 {
 	char path[256];
 	ssize_t n, tot = 0;
@@ -143,8 +142,10 @@ static unsigned long long start_ticks(const char *proc_root, long pid)
 
 	if (read_file(proc_root, pid, "stat", buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
 		return 0;
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-		   "%*d %*d %llu", &t) != 1)
+	if (sscanf(p + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+		   "%*d %*d %llu",
+		   &t) != 1)
 		return 0;
 	return t;
 }
@@ -176,7 +177,7 @@ struct found {
 	struct hr_session s;
 	unsigned long long first_tick;
 	bool from_utmp;
-	bool from_env;		/* an SSH_CONNECTION was found */
+	bool from_env; /* an SSH_CONNECTION was found */
 };
 
 static struct found *found_get(struct found *f, size_t n, uint32_t sid)
@@ -248,8 +249,8 @@ int hr_sessions_rebuild(struct hr_sessions *s, const char *proc_root, const char
 		}
 		/* sshd's own processes in the session have no SSH_CONNECTION;
 		 * the user's shell and its children do */
-		if (!x->from_env && env_client(proc_root, pid, x->s.source_ip,
-					       sizeof(x->s.source_ip))) {
+		if (!x->from_env &&
+		    env_client(proc_root, pid, x->s.source_ip, sizeof(x->s.source_ip))) {
 			x->from_env = true;
 			x->s.via = "ssh";
 		} else if (!x->from_env) {
@@ -289,7 +290,8 @@ int hr_sessions_rebuild(struct hr_sessions *s, const char *proc_root, const char
 		if (!x->from_utmp) {
 			if (x->first_tick && hz > 0)
 				x->s.created_ns = boot_wall_ns +
-					(int64_t)(x->first_tick * (1000000000ULL / (unsigned long)hz));
+						  (int64_t)(x->first_tick *
+							    (1000000000ULL / (unsigned long)hz));
 		}
 		if (getpwuid_r(x->s.loginuid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp)
 			snprintf(x->s.user, sizeof(x->s.user), "%s", pw.pw_name);

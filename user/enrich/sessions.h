@@ -19,19 +19,19 @@
 #include <stdint.h>
 
 #define HR_SESSIONS_DEFAULT_MAX 4096
-#define HR_SESSION_IP_MAX 64		/* "localhost", IPv4, IPv6 or a host name */
-#define HR_SESSION_USER_MAX 256
+#define HR_SESSION_IP_MAX	64 /* "localhost", IPv4, IPv6 or a host name */
+#define HR_SESSION_USER_MAX	256
 
 struct hr_sessions;
 
 struct hr_session {
 	uint32_t sessionid;
 	uint32_t loginuid;
-	int64_t created_ns;		/* wall clock; 0 when unknown */
+	int64_t created_ns; /* wall clock; 0 when unknown */
 	bool mfa;
-	bool closed;			/* ConsoleLogout seen */
-	const char *via;		/* "ssh", "console", "su", "sudo" (static) */
-	const char *method;		/* "password", "publickey"... (static), or NULL */
+	bool closed;	    /* ConsoleLogout seen */
+	const char *via;    /* "ssh", "console", "su", "sudo" (static) */
+	const char *method; /* "password", "publickey"... (static), or NULL */
 	char source_ip[HR_SESSION_IP_MAX];
 	char user[HR_SESSION_USER_MAX];
 };
@@ -40,8 +40,8 @@ struct hr_sessions_stats {
 	uint64_t opened, rebuilt, evictions;
 };
 
-int hr_sessions_new(size_t max, struct hr_sessions **out);	/* 0 or -ENOMEM */
-void hr_sessions_free(struct hr_sessions *s);			/* NULL-safe */
+int hr_sessions_new(size_t max, struct hr_sessions **out); /* 0 or -ENOMEM */
+void hr_sessions_free(struct hr_sessions *s);		   /* NULL-safe */
 
 /* Add or replace the session s->sessionid. */
 void hr_sessions_put(struct hr_sessions *s, const struct hr_session *sess);

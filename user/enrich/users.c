@@ -13,21 +13,21 @@
 #define WAYS 4
 /* An NSS failure that is not "no such entry" may be transient (sssd
  * restarting): remember it only briefly. */
-#define ERROR_TTL_NS 1000000000LL
+#define ERROR_TTL_NS  1000000000LL
 #define NSS_BUF_START 4096
-#define NSS_BUF_MAX (1 << 20)
+#define NSS_BUF_MAX   (1 << 20)
 
 enum { E_FOUND = 1, E_ABSENT, E_ERROR };
 
 struct uentry {
-	int64_t expires;	/* monotonic ns */
+	int64_t expires; /* monotonic ns */
 	int state;
-	int err;		/* E_ERROR: the -errno */
-	char *name;		/* E_FOUND: owned */
+	int err;    /* E_ERROR: the -errno */
+	char *name; /* E_FOUND: owned */
 };
 
 struct hr_users {
-	struct hr_setassoc t;	/* of struct uentry, by kind << 32 | id */
+	struct hr_setassoc t; /* of struct uentry, by kind << 32 | id */
 	int64_t ttl;
 	struct hr_users_stats st;
 };

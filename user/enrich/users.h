@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HR_USER_NAME_MAX 256	/* bytes incl. NUL; longer names are cut */
-#define HR_USERS_DEFAULT_MAX 1024
+#define HR_USER_NAME_MAX	256 /* bytes incl. NUL; longer names are cut */
+#define HR_USERS_DEFAULT_MAX	1024
 #define HR_USERS_DEFAULT_TTL_NS (30LL * 1000000000LL)
 
 struct hr_users;
@@ -26,7 +26,7 @@ struct hr_users_stats {
 
 /* max entries (0: default), ttl_ns (0: default). 0 or -ENOMEM. */
 int hr_users_new(size_t max, int64_t ttl_ns, struct hr_users **out);
-void hr_users_free(struct hr_users *u);	/* NULL-safe */
+void hr_users_free(struct hr_users *u); /* NULL-safe */
 
 /*
  * Copy the name of uid (gid) into buf. Returns 0, -ENOENT if there is no

@@ -18,7 +18,7 @@ enum { HR_CAT_MANAGEMENT = 0, HR_CAT_DATA = 1, HR_CAT_INSIGHT = 2, HR_CAT_OTHER 
  * enum hr_lookup_attr numbers, plus the Insight category, which
  * --event-category insight walks. Part of the on-disk format.
  */
-#define HR_POSTING_INSIGHT 16
+#define HR_POSTING_INSIGHT   16
 #define HR_ATTR_EVENT_ID_SQL "1"
 _Static_assert(HR_ATTR_EVENT_ID == 1, "HR_ATTR_EVENT_ID_SQL");
 
@@ -39,8 +39,8 @@ static inline int64_t hr_history_part(int64_t tmax)
  * (u32), the mask of the block's records that have the value (u32).
  */
 #define HR_HISTORY_WINDOW_SHIFT 12
-#define HR_HISTORY_WINDOW (1 << HR_HISTORY_WINDOW_SHIFT)
-#define HR_HISTORY_ENTRY 12
+#define HR_HISTORY_WINDOW	(1 << HR_HISTORY_WINDOW_SHIFT)
+#define HR_HISTORY_ENTRY	12
 
 static inline uint32_t hr_history_get32(const unsigned char *d)
 {
@@ -63,8 +63,7 @@ struct hr_dir_entry {
 	int cat;
 };
 
-static inline void hr_history_dir_get(const unsigned char *d, int64_t tmin,
-				      struct hr_dir_entry *e)
+static inline void hr_history_dir_get(const unsigned char *d, int64_t tmin, struct hr_dir_entry *e)
 {
 	e->t = tmin + hr_history_get32(d);
 	e->off = hr_history_get32(d + 4);
@@ -77,7 +76,7 @@ static inline void hr_history_dir_get(const unsigned char *d, int64_t tmin,
 size_t hr_history_id_value(const char *event_id, unsigned char uuid[16], const void **v);
 
 /* An event's id from its block and place in it, and back. */
-#define HR_HISTORY_BLOCK_SHIFT 6	/* event id = block id << SHIFT | place */
+#define HR_HISTORY_BLOCK_SHIFT 6 /* event id = block id << SHIFT | place */
 static inline int64_t hr_history_event_pos(int64_t blk, size_t place)
 {
 	return blk << HR_HISTORY_BLOCK_SHIFT | (int64_t)place;

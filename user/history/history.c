@@ -19,13 +19,13 @@
 #include "history/postings.h"
 #include "common/timefmt.h"
 
-#define SCHEMA_VERSION "3"	/* 3: per-block postings instead of per-event indexes */
-#define PRUNE_EVERY_S 3600
-#define PRUNE_CHUNK 5000
-#define SQL_TEXT_(n) #n
-#define SQL_TEXT(n) SQL_TEXT_(n)
-#define PRUNE_CHUNK_SQL SQL_TEXT(PRUNE_CHUNK)	/* "5000", in the statements */
-#define RECORD_MAX (1 << 20)
+#define SCHEMA_VERSION	"3" /* 3: per-block postings instead of per-event indexes */
+#define PRUNE_EVERY_S	3600
+#define PRUNE_CHUNK	5000
+#define SQL_TEXT_(n)	#n
+#define SQL_TEXT(n)	SQL_TEXT_(n)
+#define PRUNE_CHUNK_SQL SQL_TEXT(PRUNE_CHUNK) /* "5000", in the statements */
+#define RECORD_MAX	(1 << 20)
 /* zstd level 1: measured (bench_history) several times faster than
  * deflate level 1 on these records, and smaller. */
 #define ZSTD_LEVEL 1
@@ -38,7 +38,7 @@
 #define BLOCK_RECORDS 32
 _Static_assert(BLOCK_RECORDS <= 1 << HR_HISTORY_BLOCK_SHIFT, "a block's places fit its id bits");
 #define BLOCK_BYTES (48 * 1024)
-#define BLOCK_MAX (BLOCK_BYTES + RECORD_MAX)	/* uncompressed, at most */
+#define BLOCK_MAX   (BLOCK_BYTES + RECORD_MAX) /* uncompressed, at most */
 
 /*
  * The preset dictionary (zstd raw content): what nearly every record
@@ -110,8 +110,8 @@ static int category_code(const char *c)
 /* ---- record blocks ---- */
 
 /* Compress n records as one zstd frame into h->zbuf; *out = its size. */
-static int compress_block(struct hr_history *h, const struct hr_history_row *const *rows,
-			  size_t n, size_t total, size_t *out)
+static int compress_block(struct hr_history *h, const struct hr_history_row *const *rows, size_t n,
+			  size_t total, size_t *out)
 {
 	size_t bound = ZSTD_compressBound(total) + 64, rc;
 	ZSTD_outBuffer ob;
@@ -124,14 +124,14 @@ static int compress_block(struct hr_history *h, const struct hr_history_row *con
 		h->zbuf = p;
 		h->zcap = bound;
 	}
-	ob = (ZSTD_outBuffer){ .dst = h->zbuf, .size = h->zcap };
+	ob = (ZSTD_outBuffer){.dst = h->zbuf, .size = h->zcap};
 	/* The frame says its size: the reader allocates once. */
 	if (ZSTD_isError(ZSTD_CCtx_reset(h->zc, ZSTD_reset_session_only)) ||
 	    ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(h->zc, total)) ||
 	    ZSTD_isError(ZSTD_CCtx_refCDict(h->zc, h->cdict)))
 		return -EIO;
 	for (size_t i = 0; i < n; i++) {
-		ZSTD_inBuffer ib = { .src = rows[i]->json, .size = rows[i]->len };
+		ZSTD_inBuffer ib = {.src = rows[i]->json, .size = rows[i]->len};
 
 		do {
 			rc = ZSTD_compressStream2(h->zc, &ob, &ib, ZSTD_e_continue);
@@ -140,10 +140,10 @@ static int compress_block(struct hr_history *h, const struct hr_history_row *con
 		} while (ib.pos < ib.size);
 	}
 	{
-		ZSTD_inBuffer ib = { 0 };
+		ZSTD_inBuffer ib = {0};
 
 		rc = ZSTD_compressStream2(h->zc, &ob, &ib, ZSTD_e_end);
-		if (rc != 0)	/* the bound guarantees it ends in one call */
+		if (rc != 0) /* the bound guarantees it ends in one call */
 			return -EIO;
 	}
 	*out = ob.pos;
@@ -193,8 +193,8 @@ static int load_block(struct hr_history *h, int64_t blk)
 	return 0;
 }
 
-int hr_history_record(struct hr_history *h, int64_t id, int64_t off, int64_t len,
-		      char **buf, size_t *cap)
+int hr_history_record(struct hr_history *h, int64_t id, int64_t off, int64_t len, char **buf,
+		      size_t *cap)
 {
 	int rc = load_block(h, hr_history_event_block(id));
 
@@ -244,8 +244,8 @@ static int load_token_key(struct hr_history *h)
 		return SQLITE_CORRUPT;
 	if (getentropy(h->token_key, sizeof(h->token_key)))
 		return SQLITE_IOERR;
-	rc = sqlite3_prepare_v2(h->db, "INSERT OR IGNORE INTO meta VALUES('token_key', ?)", -1,
-				&st, NULL);
+	rc = sqlite3_prepare_v2(h->db, "INSERT OR IGNORE INTO meta VALUES('token_key', ?)", -1, &st,
+				NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_bind_blob(st, 1, h->token_key, 32, SQLITE_STATIC);
@@ -261,7 +261,8 @@ static int load_token_key(struct hr_history *h)
 static int check_meta(struct hr_history *h)
 {
 	static const char *const keys[2][2] = {
-		{ "schema", SCHEMA_VERSION }, { "dictionary", DICT_VERSION },
+		{"schema", SCHEMA_VERSION},
+		{"dictionary", DICT_VERSION},
 	};
 	sqlite3_stmt *st;
 	int rc;
@@ -283,7 +284,8 @@ static int check_meta(struct hr_history *h)
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
 			rc = strcmp((const char *)sqlite3_column_text(st, 0) ?: "", keys[k][1]) ?
-			     SQLITE_MISMATCH : SQLITE_OK;
+				     SQLITE_MISMATCH :
+				     SQLITE_OK;
 		else if (rc == SQLITE_DONE)
 			rc = SQLITE_CORRUPT;
 		sqlite3_finalize(st);
@@ -317,12 +319,21 @@ static int prepare_all(struct hr_history *h)
 {
 	int rc = SQLITE_OK;
 
-	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT INTO blocks(tmin, tmax, dir, z)"
-				      " VALUES(?, ?, ?, ?)", -1, &h->ins_block, NULL);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "INSERT INTO postings(p, a, v, tmax, blk, list)"
-				      " VALUES(?, ?, ?, ?, ?, ?)", -1, &h->ins_posting, NULL);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT 1 FROM postings WHERE p IN (?, ?) AND a = "
-				      HR_ATTR_EVENT_ID_SQL " AND v = ?", -1, &h->has_id, NULL);
+	rc = rc	   ?:
+		     sqlite3_prepare_v2(h->db,
+					"INSERT INTO blocks(tmin, tmax, dir, z)"
+					" VALUES(?, ?, ?, ?)",
+					-1, &h->ins_block, NULL);
+	rc = rc	   ?:
+		     sqlite3_prepare_v2(h->db,
+					"INSERT INTO postings(p, a, v, tmax, blk, list)"
+					" VALUES(?, ?, ?, ?, ?, ?)",
+					-1, &h->ins_posting, NULL);
+	rc = rc	   ?:
+		     sqlite3_prepare_v2(h->db,
+					"SELECT 1 FROM postings WHERE p IN (?, ?) AND a "
+					"= " HR_ATTR_EVENT_ID_SQL " AND v = ?",
+					-1, &h->has_id, NULL);
 	rc = rc ?: sqlite3_prepare_v2(h->db, "BEGIN IMMEDIATE", -1, &h->begin, NULL);
 	rc = rc ?: sqlite3_prepare_v2(h->db, "COMMIT", -1, &h->commit, NULL);
 	rc = rc ?: sqlite3_prepare_v2(h->db, "ROLLBACK", -1, &h->rollback, NULL);
@@ -348,7 +359,7 @@ static void close_db(struct hr_history *h)
 static int open_db(struct hr_history *h)
 {
 	int flags = h->mode == HR_HISTORY_READ ? SQLITE_OPEN_READONLY :
-		    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+						 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	int rc;
 
 	rc = sqlite3_open_v2(h->path, &h->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
@@ -369,8 +380,9 @@ static int open_db(struct hr_history *h)
 	}
 	rc = rc ?: check_meta(h);
 	rc = rc ?: load_token_key(h);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT z FROM blocks WHERE id = ?", -1,
-				      &h->get_block, NULL);
+	rc = rc	   ?:
+		     sqlite3_prepare_v2(h->db, "SELECT z FROM blocks WHERE id = ?", -1,
+					&h->get_block, NULL);
 	if (rc == SQLITE_OK && h->mode != HR_HISTORY_READ)
 		rc = prepare_all(h);
 	return rc;
@@ -379,7 +391,7 @@ static int open_db(struct hr_history *h)
 /* Keep a database SQLite cannot read: never delete what may be evidence. */
 static int move_aside(struct hr_history *h, char *moved, size_t len)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm" };
+	static const char *const sfx[] = {"", "-wal", "-shm"};
 	char stamp[HR_CT_KEYTIME_LEN + 1], from[PATH_MAX + 8], to[PATH_MAX + 64];
 
 	hr_ct_keytime_fmt(hr_ns_to_sec(hr_wall_ns()), stamp);
@@ -399,8 +411,8 @@ static bool is_corrupt(int rc)
 	       rc == SQLITE_FORMAT;
 }
 
-int hr_history_open(const char *state_dir, enum hr_history_mode mode,
-		    unsigned retention_days, struct hr_history **out, char *err, size_t errlen)
+int hr_history_open(const char *state_dir, enum hr_history_mode mode, unsigned retention_days,
+		    struct hr_history **out, char *err, size_t errlen)
 {
 	struct hr_history *h;
 	char moved[PATH_MAX + 64];
@@ -422,7 +434,8 @@ int hr_history_open(const char *state_dir, enum hr_history_mode mode,
 	if (mode == HR_HISTORY_READ) {
 		if (access(h->path, F_OK) && errno == ENOENT) {
 			e = -errno;
-			snprintf(err, errlen, "no event history at %s: %s (the agent creates it; "
+			snprintf(err, errlen,
+				 "no event history at %s: %s (the agent creates it; "
 				 "`hostrail rebuild-history` restores it from the bucket)",
 				 h->path, strerror(-e));
 			free(h);
@@ -449,15 +462,17 @@ int hr_history_open(const char *state_dir, enum hr_history_mode mode,
 		close_db(h);
 		e = move_aside(h, moved, sizeof(moved));
 		if (e) {
-			snprintf(err, errlen, "the event history %s is unusable (%s) and cannot be "
-				 "moved aside: %s", h->path, sqlite3_errstr(rc), strerror(-e));
+			snprintf(err, errlen,
+				 "the event history %s is unusable (%s) and cannot be "
+				 "moved aside: %s",
+				 h->path, sqlite3_errstr(rc), strerror(-e));
 			free(h);
 			return e;
 		}
 		hr_err("the event history %s is unusable (%s): moved it to %s and started a new "
 		       "one; `hostrail rebuild-history --state-dir %s --bucket-dir <bucket>` "
-		       "restores it from the delivered log files", h->path, sqlite3_errstr(rc),
-		       moved, state_dir);
+		       "restores it from the delivered log files",
+		       h->path, sqlite3_errstr(rc), moved, state_dir);
 		e = make_private_file(h->path);
 		rc = e ? SQLITE_CANTOPEN : open_db(h);
 	}
@@ -465,9 +480,10 @@ int hr_history_open(const char *state_dir, enum hr_history_mode mode,
 		snprintf(err, errlen, "failed to open the event history %s: %s", h->path,
 			 h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
 		if (is_corrupt(rc))
-			snprintf(err, errlen, "the event history %s is unusable (%s); "
-				 "`hostrail rebuild-history` restores it from the bucket", h->path,
-				 sqlite3_errstr(rc));
+			snprintf(err, errlen,
+				 "the event history %s is unusable (%s); "
+				 "`hostrail rebuild-history` restores it from the bucket",
+				 h->path, sqlite3_errstr(rc));
 		close_db(h);
 		free(h);
 		return is_corrupt(rc) ? -EBADMSG : -EIO;
@@ -560,9 +576,9 @@ static int add_block(struct hr_history *h, const struct hr_history_row *const *r
 	if (!step_done(h->ins_block))
 		return -EIO;
 	blk = sqlite3_last_insert_rowid(h->db);
-	for (size_t i = 0; i < n; i++)	/* the category as the directory holds it */
-		hr_postings_add(h->postings, rows[i], dir[i * HR_HISTORY_DIR_ENTRY + 12], blk,
-				tmax, i);
+	for (size_t i = 0; i < n; i++) /* the category as the directory holds it */
+		hr_postings_add(h->postings, rows[i], dir[i * HR_HISTORY_DIR_ENTRY + 12], blk, tmax,
+				i);
 	/* REBUILD looks eventIDs up in the database as it goes */
 	if (h->mode == HR_HISTORY_REBUILD && hr_postings_flush(h->postings, h->ins_posting))
 		return -EIO;
@@ -667,7 +683,8 @@ size_t hr_history_add(struct hr_history *h, const struct hr_history_row *rows, s
 		return invalid;
 	h->duplicates = dups;
 	hr_warn("event history: failed to store %zu records at once (%s); storing them one "
-		"by one", n, sqlite3_errmsg(h->db));
+		"by one",
+		n, sqlite3_errmsg(h->db));
 	for (size_t i = 0; i < n; i++)
 		if (!add_all(h, &rows[i], 1, &invalid) || invalid)
 			failed++;
@@ -718,11 +735,16 @@ int hr_history_prune(struct hr_history *h, int64_t now_sec)
 
 	if (!h->retention_days || h->mode == HR_HISTORY_READ)
 		return 0;
-	rc = sqlite3_prepare_v2(h->db, "DELETE FROM blocks WHERE id IN (SELECT id FROM blocks"
-				" WHERE tmax < ? LIMIT " PRUNE_CHUNK_SQL ")", -1, &del_blk, NULL);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "DELETE FROM postings WHERE (p, a, v, tmax, blk) IN"
-				      " (SELECT p, a, v, tmax, blk FROM postings WHERE p < ?"
-				      " LIMIT " PRUNE_CHUNK_SQL ")", -1, &del_post, NULL);
+	rc = sqlite3_prepare_v2(h->db,
+				"DELETE FROM blocks WHERE id IN (SELECT id FROM blocks"
+				" WHERE tmax < ? LIMIT " PRUNE_CHUNK_SQL ")",
+				-1, &del_blk, NULL);
+	rc = rc	   ?:
+		     sqlite3_prepare_v2(h->db,
+					"DELETE FROM postings WHERE (p, a, v, tmax, blk) IN"
+					" (SELECT p, a, v, tmax, blk FROM postings WHERE p < ?"
+					" LIMIT " PRUNE_CHUNK_SQL ")",
+					-1, &del_post, NULL);
 	rc = rc ?: delete_chunks(h, del_blk, cutoff);
 	rc = rc ?: delete_chunks(h, del_post, hr_history_part(cutoff));
 	if (rc != SQLITE_OK)
@@ -754,8 +776,8 @@ int64_t hr_history_count(struct hr_history *h)
 	sqlite3_stmt *st;
 	int64_t n = -1;
 
-	if (sqlite3_prepare_v2(h->db, "SELECT coalesce(sum(length(dir)), 0) FROM blocks", -1,
-			       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h->db, "SELECT coalesce(sum(length(dir)), 0) FROM blocks", -1, &st,
+			       NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0) / HR_HISTORY_DIR_ENTRY;

@@ -22,9 +22,9 @@
 struct hr_history;
 
 enum hr_history_mode {
-	HR_HISTORY_WRITE,	/* the agent: create; a corrupt file is moved aside */
-	HR_HISTORY_REBUILD,	/* rebuild-history: WRITE, skipping eventIDs already stored */
-	HR_HISTORY_READ,	/* lookup-events: must exist, read-only */
+	HR_HISTORY_WRITE,   /* the agent: create; a corrupt file is moved aside */
+	HR_HISTORY_REBUILD, /* rebuild-history: WRITE, skipping eventIDs already stored */
+	HR_HISTORY_READ,    /* lookup-events: must exist, read-only */
 };
 
 /*
@@ -32,11 +32,11 @@ enum hr_history_mode {
  * never). err gets one sentence on failure. Returns 0, -ENOENT (READ mode,
  * no database), -EBADMSG (READ mode, not a usable database), or -errno.
  */
-int hr_history_open(const char *state_dir, enum hr_history_mode mode,
-		    unsigned retention_days, struct hr_history **out, char *err, size_t errlen);
+int hr_history_open(const char *state_dir, enum hr_history_mode mode, unsigned retention_days,
+		    struct hr_history **out, char *err, size_t errlen);
 /* REBUILD mode: records skipped because their eventID was already stored. */
 uint64_t hr_history_duplicates(const struct hr_history *h);
-void hr_history_close(struct hr_history *h);	/* NULL-safe */
+void hr_history_close(struct hr_history *h); /* NULL-safe */
 
 /* Store rows in one transaction (the worker hands over up to 4096: fewer
  * commits write each index page fewer times). Returns how many were not
@@ -53,43 +53,42 @@ int64_t hr_history_count(struct hr_history *h);
 /* ---- LookupEvents (query.c) ---- */
 
 #define HR_LOOKUP_MAX_RESULTS 50
-#define HR_LOOKUP_VALUE_MAX 2000
+#define HR_LOOKUP_VALUE_MAX   2000
 
 struct hr_lookup {
 	enum hr_lookup_attr attr;
 	char value[HR_LOOKUP_VALUE_MAX + 1];
-	int64_t start_sec, end_sec;	/* inclusive */
-	bool insight;			/* --event-category insight */
-	int max_results;		/* 1..50 */
-	const char *next_token;		/* NULL: the first page */
+	int64_t start_sec, end_sec; /* inclusive */
+	bool insight;		    /* --event-category insight */
+	int max_results;	    /* 1..50 */
+	const char *next_token;	    /* NULL: the first page */
 };
 
 /* One event of the answer; strings point into the history's buffers and
  * stay valid until the next lookup. */
 struct hr_lookup_event {
 	int64_t time_sec;
-	const char *record;	/* the whole record, JSON */
+	const char *record; /* the whole record, JSON */
 	size_t len;
 };
 
 struct hr_lookup_page {
 	struct hr_lookup_event events[HR_LOOKUP_MAX_RESULTS];
 	int n;
-	char next_token[128];	/* "" on the last page */
+	char next_token[128]; /* "" on the last page */
 };
 
 /* "AttributeKey=K,AttributeValue=V" (aws-cli shorthand) into q. 0 or -EINVAL
  * with err saying what is wrong. */
 int hr_lookup_parse_attribute(const char *arg, struct hr_lookup *q, char *err, size_t errlen);
 /* Run one page. -EINVAL with err for a bad, forged or stale next-token. */
-int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
-		      struct hr_lookup_page *page, char *err, size_t errlen);
+int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q, struct hr_lookup_page *page,
+		      char *err, size_t errlen);
 
 /* Token helpers, exposed for the unit tests. */
-int hr_lookup_token_make(const unsigned char key[32], const struct hr_lookup *q,
-			 int64_t t, int64_t id, int64_t now, char *out, size_t len);
-int hr_lookup_token_check(const unsigned char key[32], const struct hr_lookup *q,
-			  const char *token, int64_t now, int64_t *t, int64_t *id,
-			  char *err, size_t errlen);
+int hr_lookup_token_make(const unsigned char key[32], const struct hr_lookup *q, int64_t t,
+			 int64_t id, int64_t now, char *out, size_t len);
+int hr_lookup_token_check(const unsigned char key[32], const struct hr_lookup *q, const char *token,
+			  int64_t now, int64_t *t, int64_t *id, char *err, size_t errlen);
 
 #endif

@@ -22,7 +22,7 @@ struct posting {
 	const void *v;
 	size_t len;
 	int64_t window;
-	int first, last;	/* entries, a list in block order */
+	int first, last; /* entries, a list in block order */
 };
 
 struct entry {
@@ -36,9 +36,9 @@ struct hr_postings {
 	int n, cap;
 	struct entry *e;
 	int ne, ecap;
-	int32_t *slot;		/* -1: empty */
+	int32_t *slot; /* -1: empty */
 	size_t nslots;
-	unsigned char (*uuids)[16];	/* the batch's event id values */
+	unsigned char (*uuids)[16]; /* the batch's event id values */
 	size_t nuuids, uuid_cap;
 	unsigned char *blob;
 	size_t blob_cap;
@@ -82,7 +82,7 @@ int hr_postings_begin(struct hr_postings *ps, size_t rows)
 {
 	size_t most = rows * PER_RECORD + 1, slots = 64, cap;
 
-	while (slots < 2 * most)	/* at most half full */
+	while (slots < 2 * most) /* at most half full */
 		slots *= 2;
 	if (slots > ps->nslots) {
 		int32_t *s = realloc(ps->slot, slots * sizeof(*s));
@@ -113,13 +113,13 @@ static uint64_t value_hash(int a, const void *v, size_t len, int64_t window)
 	uint64_t hash = 0xcbf29ce484222325ULL ^ (uint64_t)a ^ (uint64_t)window << 8;
 	const unsigned char *b = v;
 
-	for (size_t i = 0; i < len; i++)	/* FNV-1a */
+	for (size_t i = 0; i < len; i++) /* FNV-1a */
 		hash = (hash ^ b[i]) * 0x100000001b3ULL;
 	return hash;
 }
 
-static void add(struct hr_postings *ps, int a, const void *v, size_t len, int64_t blk,
-		int64_t tmax, size_t place)
+static void add(struct hr_postings *ps, int a, const void *v, size_t len, int64_t blk, int64_t tmax,
+		size_t place)
 {
 	int64_t window = tmax >> HR_HISTORY_WINDOW_SHIFT;
 	size_t mask = ps->nslots - 1, i;
@@ -139,17 +139,17 @@ static void add(struct hr_postings *ps, int a, const void *v, size_t len, int64_
 		return;
 	}
 	if (ps->ne == ps->ecap || (!p && ps->n == ps->cap))
-		return;	/* cannot happen: hr_postings_begin sized both */
+		return; /* cannot happen: hr_postings_begin sized both */
 	e = &ps->e[ps->ne];
-	*e = (struct entry){ .blk = blk, .tmax = tmax, .mask = 1u << place, .next = -1 };
+	*e = (struct entry){.blk = blk, .tmax = tmax, .mask = 1u << place, .next = -1};
 	if (p) {
 		ps->e[p->last].next = ps->ne;
 		p->last = ps->ne++;
 		return;
 	}
 	ps->slot[i] = ps->n;
-	ps->p[ps->n++] = (struct posting){ .a = a, .v = v, .len = len, .window = window,
-					   .first = ps->ne, .last = ps->ne };
+	ps->p[ps->n++] = (struct posting){
+		.a = a, .v = v, .len = len, .window = window, .first = ps->ne, .last = ps->ne};
 	ps->ne++;
 }
 
@@ -160,14 +160,14 @@ static void add_text(struct hr_postings *ps, int a, const char *s, int64_t blk, 
 		add(ps, a, s, strlen(s), blk, tmax, place);
 }
 
-void hr_postings_add(struct hr_postings *ps, const struct hr_history_row *r, int cat,
-		     int64_t blk, int64_t tmax, size_t place)
+void hr_postings_add(struct hr_postings *ps, const struct hr_history_row *r, int cat, int64_t blk,
+		     int64_t tmax, size_t place)
 {
 	const void *id;
 	size_t n;
 
 	if (ps->nuuids == ps->uuid_cap)
-		return;	/* cannot happen: hr_postings_begin sized it */
+		return; /* cannot happen: hr_postings_begin sized it */
 	n = hr_history_id_value(r->event_id, ps->uuids[ps->nuuids++], &id);
 	add(ps, HR_ATTR_EVENT_ID, id, n, blk, tmax, place);
 	add_text(ps, HR_ATTR_EVENT_NAME, r->event_name, blk, tmax, place);

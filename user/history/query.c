@@ -23,20 +23,16 @@
 #include "common/timefmt.h"
 #include "common/encode.h"
 
-#define TOKEN_VERSION 1
+#define TOKEN_VERSION	1
 #define TOKEN_MAX_AGE_S 86400
-#define TOKEN_MAC_LEN 16
-#define TOKEN_LEN (1 + 3 * 8 + TOKEN_MAC_LEN)
+#define TOKEN_MAC_LEN	16
+#define TOKEN_LEN	(1 + 3 * 8 + TOKEN_MAC_LEN)
 
 static const char *const attr_names[] = {
-	[HR_ATTR_EVENT_ID] = "EventId",
-	[HR_ATTR_EVENT_NAME] = "EventName",
-	[HR_ATTR_READ_ONLY] = "ReadOnly",
-	[HR_ATTR_USERNAME] = "Username",
-	[HR_ATTR_RESOURCE_TYPE] = "ResourceType",
-	[HR_ATTR_RESOURCE_NAME] = "ResourceName",
-	[HR_ATTR_EVENT_SOURCE] = "EventSource",
-	[HR_ATTR_ACCESS_KEY_ID] = "AccessKeyId",
+	[HR_ATTR_EVENT_ID] = "EventId",		  [HR_ATTR_EVENT_NAME] = "EventName",
+	[HR_ATTR_READ_ONLY] = "ReadOnly",	  [HR_ATTR_USERNAME] = "Username",
+	[HR_ATTR_RESOURCE_TYPE] = "ResourceType", [HR_ATTR_RESOURCE_NAME] = "ResourceName",
+	[HR_ATTR_EVENT_SOURCE] = "EventSource",	  [HR_ATTR_ACCESS_KEY_ID] = "AccessKeyId",
 };
 
 /* "AttributeKey=K,AttributeValue=V": the value runs to the end, so it may
@@ -53,14 +49,16 @@ int hr_lookup_parse_attribute(const char *arg, struct hr_lookup *q, char *err, s
 		return -EINVAL;
 	}
 	if (strncmp(arg, kp, sizeof(kp) - 1)) {
-		snprintf(err, errlen, "--lookup-attributes: expected "
+		snprintf(err, errlen,
+			 "--lookup-attributes: expected "
 			 "AttributeKey=KEY,AttributeValue=VALUE");
 		return -EINVAL;
 	}
 	k = arg + sizeof(kp) - 1;
 	v = strstr(k, vp);
 	if (!v) {
-		snprintf(err, errlen, "--lookup-attributes: expected "
+		snprintf(err, errlen,
+			 "--lookup-attributes: expected "
 			 "AttributeKey=KEY,AttributeValue=VALUE");
 		return -EINVAL;
 	}
@@ -71,15 +69,19 @@ int hr_lookup_parse_attribute(const char *arg, struct hr_lookup *q, char *err, s
 		if (strlen(attr_names[a]) == klen && !memcmp(attr_names[a], k, klen))
 			q->attr = a;
 	if (q->attr == HR_ATTR_NONE) {
-		snprintf(err, errlen, "--lookup-attributes: unknown AttributeKey '%.*s' (one of "
+		snprintf(err, errlen,
+			 "--lookup-attributes: unknown AttributeKey '%.*s' (one of "
 			 "EventId, EventName, ReadOnly, Username, ResourceType, ResourceName, "
-			 "EventSource, AccessKeyId)", (int)(klen > 64 ? 64 : klen), k);
+			 "EventSource, AccessKeyId)",
+			 (int)(klen > 64 ? 64 : klen), k);
 		return -EINVAL;
 	}
 	if (vlen < 1 || vlen > HR_LOOKUP_VALUE_MAX) {
 		q->attr = HR_ATTR_NONE;
-		snprintf(err, errlen, "--lookup-attributes: AttributeValue must be 1 to %d "
-			 "characters", HR_LOOKUP_VALUE_MAX);
+		snprintf(err, errlen,
+			 "--lookup-attributes: AttributeValue must be 1 to %d "
+			 "characters",
+			 HR_LOOKUP_VALUE_MAX);
 		return -EINVAL;
 	}
 	memcpy(q->value, v, vlen + 1);
@@ -114,7 +116,7 @@ static int token_mac(const unsigned char key[32], const struct hr_lookup *q,
 	memcpy(buf, body, 25);
 	o = 25;
 	buf[o++] = (unsigned char)q->attr;
-	put64(buf + o, (int64_t)vlen);	/* length first: no two queries serialise alike */
+	put64(buf + o, (int64_t)vlen); /* length first: no two queries serialise alike */
 	o += 8;
 	memcpy(buf + o, q->value, vlen);
 	o += vlen;
@@ -129,8 +131,8 @@ static int token_mac(const unsigned char key[32], const struct hr_lookup *q,
 	return 0;
 }
 
-int hr_lookup_token_make(const unsigned char key[32], const struct hr_lookup *q,
-			 int64_t t, int64_t id, int64_t now, char *out, size_t len)
+int hr_lookup_token_make(const unsigned char key[32], const struct hr_lookup *q, int64_t t,
+			 int64_t id, int64_t now, char *out, size_t len)
 {
 	unsigned char tok[TOKEN_LEN];
 	char *b64;
@@ -153,9 +155,8 @@ int hr_lookup_token_make(const unsigned char key[32], const struct hr_lookup *q,
 	return 0;
 }
 
-int hr_lookup_token_check(const unsigned char key[32], const struct hr_lookup *q,
-			  const char *token, int64_t now, int64_t *t, int64_t *id,
-			  char *err, size_t errlen)
+int hr_lookup_token_check(const unsigned char key[32], const struct hr_lookup *q, const char *token,
+			  int64_t now, int64_t *t, int64_t *id, char *err, size_t errlen)
 {
 	unsigned char *tok = NULL, mac[TOKEN_MAC_LEN];
 	size_t n = 0;
@@ -176,7 +177,8 @@ int hr_lookup_token_check(const unsigned char key[32], const struct hr_lookup *q
 	free(canon);
 	if (token_mac(key, q, tok, mac) || CRYPTO_memcmp(mac, tok + 25, TOKEN_MAC_LEN)) {
 		free(tok);
-		snprintf(err, errlen, "invalid --next-token: it was altered, or it belongs to "
+		snprintf(err, errlen,
+			 "invalid --next-token: it was altered, or it belongs to "
 			 "another query or another history database (send it with the same "
 			 "--lookup-attributes, --start-time, --end-time and --event-category)");
 		return -EINVAL;
@@ -186,8 +188,10 @@ int hr_lookup_token_check(const unsigned char key[32], const struct hr_lookup *q
 	*id = get64(tok + 9);
 	free(tok);
 	if (now - issued > TOKEN_MAX_AGE_S || issued - now > 300) {
-		snprintf(err, errlen, "expired --next-token: tokens are good for %d hours; "
-			 "start the lookup again", TOKEN_MAX_AGE_S / 3600);
+		snprintf(err, errlen,
+			 "expired --next-token: tokens are good for %d hours; "
+			 "start the lookup again",
+			 TOKEN_MAX_AGE_S / 3600);
 		return -EINVAL;
 	}
 	return 0;
@@ -204,9 +208,9 @@ int hr_lookup_token_check(const unsigned char key[32], const struct hr_lookup *q
  */
 struct page_walk {
 	const struct hr_lookup *q;
-	int64_t pos_t, pos_id;	/* only events before this position */
+	int64_t pos_t, pos_id; /* only events before this position */
 	int want;
-	int n, least;		/* best[least]: the smallest, when n == want */
+	int n, least; /* best[least]: the smallest, when n == want */
 	struct hit {
 		int64_t t, id, off, len;
 	} best[HR_LOOKUP_MAX_RESULTS + 1];
@@ -257,8 +261,10 @@ static void scan_block(struct page_walk *w, int64_t blk, int64_t tmin, const uns
 		if (!(mask >> i & 1))
 			continue;
 		hr_history_dir_get(dir + i * HR_HISTORY_DIR_ENTRY, tmin, &e);
-		x = (struct hit){ .t = e.t, .id = hr_history_event_pos(blk, (size_t)i),
-				  .off = e.off, .len = e.len };
+		x = (struct hit){.t = e.t,
+				 .id = hr_history_event_pos(blk, (size_t)i),
+				 .off = e.off,
+				 .len = e.len};
 		if (x.t < q->start_sec || x.t > q->end_sec ||
 		    !hit_before(x.t, x.id, w->pos_t, w->pos_id) ||
 		    (e.cat == HR_CAT_INSIGHT) != q->insight)
@@ -275,14 +281,16 @@ static int db_error(struct hr_history *h, int rc, char *err, size_t errlen)
 }
 
 /* Without an attribute: every block, newest first. */
-static int walk_blocks(struct hr_history *h, struct page_walk *w, int64_t tmax_hi,
-		       char *err, size_t errlen)
+static int walk_blocks(struct hr_history *h, struct page_walk *w, int64_t tmax_hi, char *err,
+		       size_t errlen)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = sqlite3_prepare_v2(h->db, "SELECT id, tmin, tmax, dir FROM blocks WHERE tmax"
-				" BETWEEN ? AND ? ORDER BY tmax DESC, id DESC", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(h->db,
+				"SELECT id, tmin, tmax, dir FROM blocks WHERE tmax"
+				" BETWEEN ? AND ? ORDER BY tmax DESC, id DESC",
+				-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_error(h, rc, err, errlen);
 	sqlite3_bind_int64(st, 1, w->q->start_sec);
@@ -304,11 +312,11 @@ static int tmax_span(struct hr_history *h, int64_t *lo, int64_t *hi)
 		"SELECT tmax FROM blocks ORDER BY tmax ASC LIMIT 1",
 		"SELECT tmax FROM blocks ORDER BY tmax DESC LIMIT 1",
 	};
-	int64_t *out[2] = { lo, hi };
+	int64_t *out[2] = {lo, hi};
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
 
-	*lo = 1;	/* empty: nothing to walk */
+	*lo = 1; /* empty: nothing to walk */
 	*hi = 0;
 	for (int k = 0; k < 2 && rc == SQLITE_OK; k++) {
 		rc = sqlite3_prepare_v2(h->db, sql[k], -1, &st, NULL);
@@ -325,8 +333,8 @@ static int tmax_span(struct hr_history *h, int64_t *lo, int64_t *hi)
 
 /* The blocks a postings row lists, each read through its directory for
  * the records the row's mask names. */
-static int scan_entries(struct page_walk *w, sqlite3_stmt *dir, int64_t row_tmax,
-			int64_t row_blk, const unsigned char *list, int len, int64_t tmax_hi)
+static int scan_entries(struct page_walk *w, sqlite3_stmt *dir, int64_t row_tmax, int64_t row_blk,
+			const unsigned char *list, int len, int64_t tmax_hi)
 {
 	for (int k = len / HR_HISTORY_ENTRY - 1; k >= 0; k--) {
 		const unsigned char *e = list + k * HR_HISTORY_ENTRY;
@@ -338,9 +346,10 @@ static int scan_entries(struct page_walk *w, sqlite3_stmt *dir, int64_t row_tmax
 			continue;
 		sqlite3_bind_int64(dir, 1, blk);
 		rc = sqlite3_step(dir);
-		if (rc == SQLITE_ROW)	/* else pruned: its partition outlives it */
-			scan_block(w, blk, sqlite3_column_int64(dir, 0), sqlite3_column_blob(dir, 1),
-				   sqlite3_column_bytes(dir, 1), hr_history_get32(e + 8));
+		if (rc == SQLITE_ROW) /* else pruned: its partition outlives it */
+			scan_block(w, blk, sqlite3_column_int64(dir, 0),
+				   sqlite3_column_blob(dir, 1), sqlite3_column_bytes(dir, 1),
+				   hr_history_get32(e + 8));
 		sqlite3_reset(dir);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			return rc;
@@ -359,19 +368,23 @@ static int walk_postings(struct hr_history *h, struct page_walk *w, int a, const
 	bool done = false;
 
 	rc = tmax_span(h, &lo, &hi);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT tmax, blk, list FROM postings WHERE p = ?"
-				      " AND a = ? AND v = ? AND tmax BETWEEN ? AND ?"
-				      " ORDER BY tmax DESC, blk DESC", -1, &post, NULL);
-	rc = rc ?: sqlite3_prepare_v2(h->db, "SELECT tmin, dir FROM blocks WHERE id = ?", -1,
-				      &dir, NULL);
+	rc = rc	   ?:
+		     sqlite3_prepare_v2(h->db,
+					"SELECT tmax, blk, list FROM postings WHERE p = ?"
+					" AND a = ? AND v = ? AND tmax BETWEEN ? AND ?"
+					" ORDER BY tmax DESC, blk DESC",
+					-1, &post, NULL);
+	rc = rc	   ?:
+		     sqlite3_prepare_v2(h->db, "SELECT tmin, dir FROM blocks WHERE id = ?", -1,
+					&dir, NULL);
 	if (lo < w->q->start_sec)
 		lo = w->q->start_sec;
 	if (hi > tmax_hi)
 		hi = tmax_hi;
 	/* a row's tmax is less than its entries' + WINDOW */
 	row_hi = hi > INT64_MAX - HR_HISTORY_WINDOW ? INT64_MAX : hi + HR_HISTORY_WINDOW - 1;
-	for (int64_t p = hr_history_part(row_hi); rc == SQLITE_OK && !done && lo <= hi &&
-	     p >= hr_history_part(lo); p--) {
+	for (int64_t p = hr_history_part(row_hi);
+	     rc == SQLITE_OK && !done && lo <= hi && p >= hr_history_part(lo); p--) {
 		sqlite3_reset(post);
 		sqlite3_bind_int64(post, 1, p);
 		sqlite3_bind_int(post, 2, a);
@@ -382,7 +395,8 @@ static int walk_postings(struct hr_history *h, struct page_walk *w, int a, const
 			if ((done = walk_done(w, sqlite3_column_int64(post, 0))))
 				break;
 			rc = scan_entries(w, dir, sqlite3_column_int64(post, 0),
-					  sqlite3_column_int64(post, 1), sqlite3_column_blob(post, 2),
+					  sqlite3_column_int64(post, 1),
+					  sqlite3_column_blob(post, 2),
 					  sqlite3_column_bytes(post, 2), hi);
 			if (rc != SQLITE_OK)
 				break;
@@ -400,13 +414,15 @@ static int by_position_desc(const void *a, const void *b)
 {
 	const struct hit *x = a, *y = b;
 
-	return hit_before(x->t, x->id, y->t, y->id) ? 1 : hit_before(y->t, y->id, x->t, x->id) ? -1 : 0;
+	return hit_before(x->t, x->id, y->t, y->id) ? 1 :
+	       hit_before(y->t, y->id, x->t, x->id) ? -1 :
+						      0;
 }
 
-int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
-		      struct hr_lookup_page *page, char *err, size_t errlen)
+int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q, struct hr_lookup_page *page,
+		      char *err, size_t errlen)
 {
-	struct page_walk w = { .q = q, .pos_t = INT64_MAX, .pos_id = INT64_MAX };
+	struct page_walk w = {.q = q, .pos_t = INT64_MAX, .pos_id = INT64_MAX};
 	unsigned char uuid[16];
 	int64_t tmax_hi;
 	const void *v = q->value;
@@ -422,15 +438,15 @@ int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
 		snprintf(err, errlen, "--start-time is after --end-time");
 		return -EINVAL;
 	}
-	if (q->next_token && hr_lookup_token_check(h->token_key, q, q->next_token,
-						   hr_ns_to_sec(hr_wall_ns()), &w.pos_t, &w.pos_id,
-						   err, errlen))
+	if (q->next_token &&
+	    hr_lookup_token_check(h->token_key, q, q->next_token, hr_ns_to_sec(hr_wall_ns()),
+				  &w.pos_t, &w.pos_id, err, errlen))
 		return -EINVAL;
 	w.want = q->max_results + 1;
 	/* A record at time t is in a block whose tmax is at most t + SPAN. */
 	tmax_hi = q->end_sec < w.pos_t ? q->end_sec : w.pos_t;
 	tmax_hi = tmax_hi > INT64_MAX - HR_HISTORY_BLOCK_SPAN ? INT64_MAX :
-		  tmax_hi + HR_HISTORY_BLOCK_SPAN;
+								tmax_hi + HR_HISTORY_BLOCK_SPAN;
 	if (a == HR_ATTR_EVENT_ID)
 		vlen = hr_history_id_value(q->value, uuid, &v);
 	if (a == HR_ATTR_NONE && q->insight) {
@@ -439,7 +455,7 @@ int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
 		vlen = strlen("Insight");
 	}
 	rc = a == HR_ATTR_NONE ? walk_blocks(h, &w, tmax_hi, err, errlen) :
-	     walk_postings(h, &w, a, v, vlen, tmax_hi, err, errlen);
+				 walk_postings(h, &w, a, v, vlen, tmax_hi, err, errlen);
 	if (rc)
 		return rc;
 	qsort(w.best, (size_t)w.n, sizeof(w.best[0]), by_position_desc);
@@ -448,7 +464,8 @@ int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q,
 		const struct hit *x = &w.best[k];
 
 		if (hr_history_record(h, x->id, x->off, x->len, &h->page_buf[k], &h->page_cap[k])) {
-			snprintf(err, errlen, "the event history holds a damaged record (id %lld); "
+			snprintf(err, errlen,
+				 "the event history holds a damaged record (id %lld); "
 				 "`hostrail rebuild-history` restores it from the bucket",
 				 (long long)x->id);
 			return -EBADMSG;

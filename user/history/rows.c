@@ -48,8 +48,7 @@ static const char *resource_name(const char *type, const char *arn)
 	return p;
 }
 
-int hr_history_row_from_json(json_t *rec, const char *json, size_t len,
-			     struct hr_history_row *row)
+int hr_history_row_from_json(json_t *rec, const char *json, size_t len, struct hr_history_row *row)
 {
 	json_t *ui = json_object_get(rec, "userIdentity"), *res, *r;
 	const char *t = str(rec, "eventTime");

@@ -17,10 +17,10 @@
 #include "enrich/enrich.h"
 
 struct hr_recorder {
-	struct jsonw req;		/* decode: requestParameters */
-	struct hr_decode_env env;	/* decode: names from enrich's caches */
-	struct hr_enricher *enr;	/* enrich */
-	struct hr_rec rec;		/* record */
+	struct jsonw req;	  /* decode: requestParameters */
+	struct hr_decode_env env; /* decode: names from enrich's caches */
+	struct hr_enricher *enr;  /* enrich */
+	struct hr_rec rec;	  /* record */
 };
 
 int hr_recorder_new(const struct hr_recorder_opts *opts, struct hr_recorder **out)
@@ -39,10 +39,11 @@ int hr_recorder_new(const struct hr_recorder_opts *opts, struct hr_recorder **ou
 		free(p);
 		return rc;
 	}
-	rc = hr_enricher_new(&(struct hr_enricher_opts){
-			     .proc_root = opts->proc_root, .user_cache_max = opts->user_cache_max,
-			     .proc_cache_max = opts->proc_cache_max,
-			     .clock_off = p->rec.clock_off }, &p->enr);
+	rc = hr_enricher_new(&(struct hr_enricher_opts){.proc_root = opts->proc_root,
+							.user_cache_max = opts->user_cache_max,
+							.proc_cache_max = opts->proc_cache_max,
+							.clock_off = p->rec.clock_off},
+			     &p->enr);
 	rc = rc ?: jw_init(&p->req, 4096);
 	if (rc) {
 		hr_recorder_free(p);
@@ -157,7 +158,7 @@ static void on_signin(void *arg, const struct hr_signin *si)
 int hr_record_login(struct hr_recorder *p, const struct hr_login_event *ev, size_t size,
 		    hr_record_fn emit, void *ctx)
 {
-	struct login_ctx c = { .p = p, .emit = emit, .ctx = ctx };
+	struct login_ctx c = {.p = p, .emit = emit, .ctx = ctx};
 	int rc = hr_logins_event(hr_enricher_logins(p->enr), ev, size, on_signin, &c);
 
 	return rc ? rc : c.err;
@@ -166,7 +167,7 @@ int hr_record_login(struct hr_recorder *p, const struct hr_login_event *ev, size
 int hr_record_control_call(struct hr_recorder *p, const struct hr_control_call *call,
 			   struct hr_record *out)
 {
-	struct hr_task root = { .loginuid = NO_ID, .sessionid = NO_ID };	/* the agent */
+	struct hr_task root = {.loginuid = NO_ID, .sessionid = NO_ID}; /* the agent */
 	struct hr_who who;
 	int rc;
 
@@ -179,12 +180,13 @@ int hr_record_control_call(struct hr_recorder *p, const struct hr_control_call *
 	return rc;
 }
 
-int hr_record_control(struct hr_recorder *p, const char *event_name,
-		      const struct hr_task *caller, const char *extra_json,
-		      struct hr_record *out)
+int hr_record_control(struct hr_recorder *p, const char *event_name, const struct hr_task *caller,
+		      const char *extra_json, struct hr_record *out)
 {
 	struct hr_control_call call = {
-		.event_name = event_name, .caller = caller, .extra_json = extra_json,
+		.event_name = event_name,
+		.caller = caller,
+		.extra_json = extra_json,
 	};
 
 	return hr_record_control_call(p, &call, out);

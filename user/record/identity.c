@@ -61,8 +61,7 @@ void hr_rec_principal(struct hr_rec *r, uint32_t uid, const char *name, char **a
  *      sessionIssuer = the login user's own identity
  * The names come from who (the enrich stage), and go over to id.
  */
-int hr_rec_identity(struct hr_rec *r, const struct hr_task *t, struct hr_who *who,
-		    struct ident *id)
+int hr_rec_identity(struct hr_rec *r, const struct hr_task *t, struct hr_who *who, struct ident *id)
 {
 	struct jsonw *w = &r->w;
 	bool in_session = t->loginuid != NO_ID;

@@ -28,14 +28,14 @@ static size_t object_len(const char *json)
 int hr_rec_control(struct hr_rec *r, const struct hr_control_call *call, struct hr_who *who,
 		   struct hr_record *out)
 {
-	static const char *const names[] = { "StartLogging", "StopLogging", "PutEventSelectors",
-					     "UpdateTrail" };
+	static const char *const names[] = {"StartLogging", "StopLogging", "PutEventSelectors",
+					    "UpdateTrail"};
 	const struct hr_task *caller = call->caller;
 	const char *event_name = call->event_name, *extra_json = call->extra_json;
 	const char *name = NULL;
-	struct ident id = { 0 };
+	struct ident id = {0};
 	struct jsonw *w = &r->w;
-	struct hr_task root = { .loginuid = NO_ID, .sessionid = NO_ID };
+	struct hr_task root = {.loginuid = NO_ID, .sessionid = NO_ID};
 	int64_t wall_ns = hr_clock_ns(CLOCK_REALTIME);
 	size_t xlen = 0, qlen = 0, plen = 0;
 	char rid[48];
@@ -44,7 +44,7 @@ int hr_rec_control(struct hr_rec *r, const struct hr_control_call *call, struct 
 	memset(out, 0, sizeof(*out));
 	for (size_t k = 0; event_name && k < sizeof(names) / sizeof(names[0]); k++)
 		if (!strcmp(event_name, names[k]))
-			name = names[k];	/* struct hr_record wants a static string */
+			name = names[k]; /* struct hr_record wants a static string */
 	if (!name)
 		return -EINVAL;
 	if ((extra_json && !(xlen = object_len(extra_json))) ||
@@ -71,8 +71,8 @@ int hr_rec_control(struct hr_rec *r, const struct hr_control_call *call, struct 
 		jw_kstrz(w, "userAgent", "hostraild");
 	if (call->error_code) {
 		jw_kstrz(w, "errorCode", call->error_code);
-		jw_kstrz(w, "errorMessage", call->error_message ? call->error_message :
-			 call->error_code);
+		jw_kstrz(w, "errorMessage",
+			 call->error_message ? call->error_message : call->error_code);
 	}
 	jw_key(w, "requestParameters");
 	if (call->request_json) {
@@ -93,11 +93,15 @@ int hr_rec_control(struct hr_rec *r, const struct hr_control_call *call, struct 
 		jw_raw(w, extra_json, xlen);
 	}
 	hr_rec_request_id(r, (uint64_t)hr_clock_ns(CLOCK_BOOTTIME),
-		   caller ? caller->pid : (uint32_t)getpid(), rid);
-	rc = hr_rec_tail(r, &(struct hr_rec_kind){
-			 .event_source = "hostrail.linux", .event_name = name,
-			 .event_type = "AwsApiCall", .category = "Management",
-			 .wall_ns = wall_ns, .request_id = rid }, out);
+			  caller ? caller->pid : (uint32_t)getpid(), rid);
+	rc = hr_rec_tail(r,
+			 &(struct hr_rec_kind){.event_source = "hostrail.linux",
+					       .event_name = name,
+					       .event_type = "AwsApiCall",
+					       .category = "Management",
+					       .wall_ns = wall_ns,
+					       .request_id = rid},
+			 out);
 	if (rc)
 		goto fail;
 	out->source_ip = strdup("localhost");
@@ -168,11 +172,16 @@ int hr_rec_lost(struct hr_rec *r, uint64_t count, int64_t from_ns, int64_t to_ns
 	jw_kstrz(w, "userAgent", "hostrail.linux");
 	jw_knull(w, "requestParameters");
 	jw_knull(w, "responseElements");
-	rc = hr_rec_tail(r, &(struct hr_rec_kind){
-			 .event_source = "hostrail.linux", .event_name = "LostEvents",
-			 .event_type = "AwsServiceEvent", .category = "Management",
-			 .wall_ns = wall_ns, .details = w_lost_details,
-			 .arg = &(struct lost){ count, from_ns, to_ns, reason, sink } }, out);
+	rc = hr_rec_tail(
+		r,
+		&(struct hr_rec_kind){.event_source = "hostrail.linux",
+				      .event_name = "LostEvents",
+				      .event_type = "AwsServiceEvent",
+				      .category = "Management",
+				      .wall_ns = wall_ns,
+				      .details = w_lost_details,
+				      .arg = &(struct lost){count, from_ns, to_ns, reason, sink}},
+		out);
 	if (rc)
 		goto fail;
 	out->source_ip = strdup("hostrail.linux");

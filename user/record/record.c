@@ -30,7 +30,7 @@ _Static_assert(HR_DECODE_MAX_RES == HR_RECORD_MAX_RESOURCES, "resource bounds di
 static void load_boot_id(struct hr_rec *r, const char *proc_root)
 {
 	char path[PATH_MAX], buf[64];
-	const char *roots[2] = { proc_root, "/proc" };
+	const char *roots[2] = {proc_root, "/proc"};
 	size_t o = 0;
 	ssize_t n = -1;
 	int fd;
@@ -47,7 +47,7 @@ static void load_boot_id(struct hr_rec *r, const char *proc_root)
 		if ((buf[i] >= '0' && buf[i] <= '9') || (buf[i] >= 'a' && buf[i] <= 'f'))
 			r->boot_id[o++] = buf[i];
 	if (o < 32) {
-		unsigned char b[16] = { 0 };
+		unsigned char b[16] = {0};
 
 		if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
 			memset(b, 0, sizeof(b));
@@ -99,8 +99,7 @@ int hr_rec_init(struct hr_rec *r, const struct hr_frame *frame, const char *proc
 	r->clock_off = hr_clock_ns(CLOCK_REALTIME) - hr_clock_ns(CLOCK_BOOTTIME);
 	r->last_sec = INT64_MIN;
 	r->rnd_off = RND_POOL;
-	snprintf(r->arn_tail, sizeof(r->arn_tail), "%s:%s:", r->frame.region,
-		 r->frame.account_id);
+	snprintf(r->arn_tail, sizeof(r->arn_tail), "%s:%s:", r->frame.region, r->frame.account_id);
 	load_boot_id(r, proc_root);
 	return 0;
 }
@@ -187,8 +186,7 @@ const char *hr_rec_event_time(struct hr_rec *r, int64_t ns)
 
 /* requestID: unique per system call on this host, and decodable:
  * <first 16 hex of boot id>-<CLOCK_BOOTTIME ns, 16 hex>-<tid, 8 hex>. */
-void hr_rec_request_id(const struct hr_rec *r, uint64_t boot_ns, uint32_t tid,
-		       char out[48])
+void hr_rec_request_id(const struct hr_rec *r, uint64_t boot_ns, uint32_t tid, char out[48])
 {
 	snprintf(out, 48, "%.16s-%016llx-%08x", r->boot_id, (unsigned long long)boot_ns, tid);
 }

@@ -20,57 +20,58 @@
 
 /* Where this agent records: CloudTrail's account, region and trail. */
 struct hr_frame {
-	char account_id[16];	/* 12 digits */
-	char region[64];	/* the host: lower-case [a-z0-9-] */
+	char account_id[16]; /* 12 digits */
+	char region[64];     /* the host: lower-case [a-z0-9-] */
 	char trail_name[128];
-	char bucket_name[256];	/* s3BucketName as written in records/digests */
+	char bucket_name[256]; /* s3BucketName as written in records/digests */
 };
 
 #define HR_RECORD_MAX_RESOURCES 3
 
 struct hr_resource {
-	const char *type;	/* "Linux::File" (static string) */
-	char *arn;		/* owned */
-	char *name;		/* owned: the path, module, user... */
+	const char *type; /* "Linux::File" (static string) */
+	char *arn;	  /* owned */
+	char *name;	  /* owned: the path, module, user... */
 };
 
 /* One finished record. All char* fields are owned by the record. */
 struct hr_record {
-	char *json;		/* one compact JSON object, valid UTF-8, no newline */
+	char *json; /* one compact JSON object, valid UTF-8, no newline */
 	size_t len;
 	int64_t event_time_ns;	/* wall clock (UTC) of the event */
 	char event_id[37];	/* lower-case UUID */
-	const char *event_name;	/* static strings */
+	const char *event_name; /* static strings */
 	const char *event_source;
-	const char *event_category;	/* "Management", "Data" */
-	const char *event_type;		/* "AwsApiCall", "AwsServiceEvent", ... */
+	const char *event_category; /* "Management", "Data" */
+	const char *event_type;	    /* "AwsApiCall", "AwsServiceEvent", ... */
 	bool read_only;
-	char *user_name;	/* userIdentity.userName (or the issuer's), may be NULL */
-	char *user_arn;		/* userIdentity.arn, may be NULL */
-	char *access_key_id;	/* the login session id, may be NULL */
-	char *source_ip;	/* "localhost" or the client's address */
-	const char *via;	/* how the session logged in: "ssh", "console", "su", "sudo"; NULL if not in a known session */
-	char *acting_as;	/* the effective user when it is not the login user (AssumedRole), else NULL */
-	char *error_code;	/* errno name, NULL on success */
-	bool failed;		/* it failed: error_code set, or a sign-in whose
+	char *user_name;     /* userIdentity.userName (or the issuer's), may be NULL */
+	char *user_arn;	     /* userIdentity.arn, may be NULL */
+	char *access_key_id; /* the login session id, may be NULL */
+	char *source_ip;     /* "localhost" or the client's address */
+	const char *
+		via; /* how the session logged in: "ssh", "console", "su", "sudo"; NULL if not in a known session */
+	char *acting_as; /* the effective user when it is not the login user (AssumedRole), else NULL */
+	char *error_code; /* errno name, NULL on success */
+	bool failed;	  /* it failed: error_code set, or a sign-in whose
 				 * responseElements says Failure (CloudTrail gives a
 				 * failed ConsoleLogin an errorMessage, no errorCode) */
-	char *what;		/* what it was done to, short and readable for a
+	char *what;	  /* what it was done to, short and readable for a
 				 * journald line ("tmpfs on /mnt", "uid 0 (root)"),
 				 * may be NULL: then the resources' names say it */
 	int n_resources;
 	struct hr_resource resources[HR_RECORD_MAX_RESOURCES];
 };
 
-void hr_record_free(struct hr_record *rec);	/* NULL-safe; leaves *rec zeroed */
+void hr_record_free(struct hr_record *rec); /* NULL-safe; leaves *rec zeroed */
 
-struct hr_recorder;	/* frame + caches (users, processes) + clock */
+struct hr_recorder; /* frame + caches (users, processes) + clock */
 
 struct hr_recorder_opts {
 	struct hr_frame frame;
-	size_t user_cache_max;	/* 0: default */
-	size_t proc_cache_max;	/* 0: default */
-	const char *proc_root;	/* "/proc" unless testing */
+	size_t user_cache_max; /* 0: default */
+	size_t proc_cache_max; /* 0: default */
+	const char *proc_root; /* "/proc" unless testing */
 };
 
 int hr_recorder_new(const struct hr_recorder_opts *opts, struct hr_recorder **out);
@@ -82,8 +83,8 @@ void hr_recorder_exit(struct hr_recorder *r, const struct hr_exit_event *ev);
 
 /* One captured system call into one record. size = bytes received.
  * Returns 0, or -EINVAL for an event that is malformed (size, nr). */
-int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
-		      size_t size, struct hr_record *out);
+int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev, size_t size,
+		      struct hr_record *out);
 
 /*
  * The agent's own control-plane events (eventSource hostrail.linux):
@@ -91,9 +92,8 @@ int hr_record_syscall(struct hr_recorder *r, const struct hr_syscall_event *ev,
  * (the agent itself, as root). extra_json, if not NULL, is a JSON object
  * text placed as additionalEventData (e.g. what the kernel cannot record).
  */
-int hr_record_control(struct hr_recorder *r, const char *event_name,
-		      const struct hr_task *caller, const char *extra_json,
-		      struct hr_record *out);
+int hr_record_control(struct hr_recorder *r, const char *event_name, const struct hr_task *caller,
+		      const char *extra_json, struct hr_record *out);
 
 /*
  * The general form of the above, for the control socket and SIGHUP
@@ -103,8 +103,8 @@ int hr_record_control(struct hr_recorder *r, const char *event_name,
  * adds errorCode/errorMessage and the record's error_code.
  */
 struct hr_control_call {
-	const char *event_name;	/* StartLogging, StopLogging, PutEventSelectors, UpdateTrail */
-	const struct hr_task *caller;	/* NULL: the agent itself */
+	const char *event_name; /* StartLogging, StopLogging, PutEventSelectors, UpdateTrail */
+	const struct hr_task *caller; /* NULL: the agent itself */
 	const char *request_json;
 	const char *response_json;
 	const char *extra_json;

@@ -16,20 +16,20 @@
 #include "decode/syscall_table.h"
 #include "enrich/enrich.h"
 
-#define EVENT_VERSION "1.11"
-#define NO_ID 0xffffffffu
-#define USER_AGENT_MAX 1024	/* CloudTrail cuts userAgent at 1 KB */
-#define RND_POOL 4096
+#define EVENT_VERSION  "1.11"
+#define NO_ID	       0xffffffffu
+#define USER_AGENT_MAX 1024 /* CloudTrail cuts userAgent at 1 KB */
+#define RND_POOL       4096
 
 /* The record stage's state: the frame and what makes ids and times. */
 struct hr_rec {
 	struct hr_frame frame;
 	struct jsonw w;
-	int64_t clock_off;		/* CLOCK_REALTIME - CLOCK_BOOTTIME, ns */
-	char boot_id[33];		/* 32 lower-case hex digits */
-	char key_prefix[20];		/* "HRS" + 16 upper-case hex of boot_id */
-	char arn_tail[96];		/* "<region>:<account>:" */
-	int64_t last_sec;		/* eventTime of the previous record */
+	int64_t clock_off;   /* CLOCK_REALTIME - CLOCK_BOOTTIME, ns */
+	char boot_id[33];    /* 32 lower-case hex digits */
+	char key_prefix[20]; /* "HRS" + 16 upper-case hex of boot_id */
+	char arn_tail[96];   /* "<region>:<account>:" */
+	int64_t last_sec;    /* eventTime of the previous record */
 	char last_time[32];
 	size_t rnd_off;
 	unsigned char rnd[RND_POOL];
@@ -45,18 +45,17 @@ struct hr_call {
 	const struct hr_syscall_event *ev;
 	const struct hr_syscall_desc *d;
 	bool failed;
-	char ecode[32];			/* errno name when failed */
+	char ecode[32]; /* errno name when failed */
 	const char *emsg;
 	bool read_only;
-	const char *request;		/* requestParameters' JSON text */
+	const char *request; /* requestParameters' JSON text */
 	size_t request_len;
-	struct hr_decoded dec;		/* resources and what; the record takes them */
+	struct hr_decoded dec; /* resources and what; the record takes them */
 };
 
 /* The record of c for the task enrichment described in who (whose names
  * go over to the record). 0 or -errno. */
-int hr_rec_syscall(struct hr_rec *r, struct hr_call *c, struct hr_who *who,
-		   struct hr_record *out);
+int hr_rec_syscall(struct hr_rec *r, struct hr_call *c, struct hr_who *who, struct hr_record *out);
 /* who: the caller's, NULL for the agent itself. */
 int hr_rec_control(struct hr_rec *r, const struct hr_control_call *call, struct hr_who *who,
 		   struct hr_record *out);
@@ -70,7 +69,7 @@ struct ident {
 	char *user_name;
 	char *user_arn;
 	char *access_key_id;
-	char *acting_as;	/* AssumedRole: the effective user */
+	char *acting_as; /* AssumedRole: the effective user */
 };
 
 int hr_rec_uuid(struct hr_rec *r, char out[37]);
@@ -89,12 +88,12 @@ void hr_rec_user_agent(struct jsonw *w, const struct hr_proc_info *pi, const cha
 
 /* What names a record, and the parts of its tail that differ by kind. */
 struct hr_rec_kind {
-	const char *event_source, *event_name;	/* static strings */
-	const char *event_type;			/* "AwsApiCall", ... */
-	const char *category;			/* "Management", "Data" */
+	const char *event_source, *event_name; /* static strings */
+	const char *event_type;		       /* "AwsApiCall", ... */
+	const char *category;		       /* "Management", "Data" */
 	bool read_only;
 	int64_t wall_ns;
-	const char *request_id;			/* NULL: none (LostEvents) */
+	const char *request_id; /* NULL: none (LostEvents) */
 	/* after readOnly: resources (system calls); may fail */
 	int (*resources)(struct hr_rec *r, void *arg, struct hr_record *out);
 	/* before eventCategory: serviceEventDetails (LostEvents) */

@@ -21,10 +21,14 @@
 static const char *event_name(enum hr_signin_kind k)
 {
 	switch (k) {
-	case HR_SIGNIN_LOGIN: return "ConsoleLogin";
-	case HR_SIGNIN_LOGOUT: return "ConsoleLogout";
-	case HR_SIGNIN_SWITCH: return "SwitchRole";
-	default: return "AssumeRole";
+	case HR_SIGNIN_LOGIN:
+		return "ConsoleLogin";
+	case HR_SIGNIN_LOGOUT:
+		return "ConsoleLogout";
+	case HR_SIGNIN_SWITCH:
+		return "SwitchRole";
+	default:
+		return "AssumeRole";
 	}
 }
 
@@ -104,12 +108,12 @@ int hr_rec_signin(struct hr_rec *r, const struct hr_signin *si, struct hr_signin
 {
 	struct jsonw *w = &r->w;
 	const struct hr_frame *f = &r->frame;
-	bool sts = si->kind == HR_SIGNIN_ASSUME, login = si->kind == HR_SIGNIN_LOGIN ||
-						     si->kind == HR_SIGNIN_LOGOUT;
+	bool sts = si->kind == HR_SIGNIN_ASSUME,
+	     login = si->kind == HR_SIGNIN_LOGIN || si->kind == HR_SIGNIN_LOGOUT;
 	int64_t wall_ns = (int64_t)si->boot_ns + r->clock_off;
 	char *to_arn = NULL, *role_arn = NULL, *source = NULL;
 	const char *name = event_name(si->kind), *src;
-	struct ident id = { 0 };
+	struct ident id = {0};
 	char rid[48];
 	int rc;
 
@@ -136,8 +140,9 @@ int hr_rec_signin(struct hr_rec *r, const struct hr_signin *si, struct hr_signin
 	if (!si->success && si->kind != HR_SIGNIN_LOGOUT) {
 		if (sts)
 			jw_kstrz(w, "errorCode", "AccessDenied");
-		jw_kstrz(w, "errorMessage", si->not_allowed ? "Not allowed by the sudoers policy"
-							    : "Failed authentication");
+		jw_kstrz(w, "errorMessage",
+			 si->not_allowed ? "Not allowed by the sudoers policy" :
+					   "Failed authentication");
 	}
 	if (si->kind == HR_SIGNIN_SWITCH || sts) {
 		to_arn = target_arn(r, si->user, sw);
@@ -189,10 +194,15 @@ int hr_rec_signin(struct hr_rec *r, const struct hr_signin *si, struct hr_signin
 	w_additional(r, si, wall_ns, si->kind == HR_SIGNIN_SWITCH ? id.user_arn : NULL,
 		     si->kind == HR_SIGNIN_SWITCH ? to_arn : NULL);
 	hr_rec_request_id(r, si->boot_ns, si->caller->pid, rid);
-	rc = hr_rec_tail(r, &(struct hr_rec_kind){
-			 .event_source = sts ? "sts.linux" : "signin.linux", .event_name = name,
-			 .event_type = sts ? "AwsApiCall" : "AwsConsoleSignIn",
-			 .category = "Management", .wall_ns = wall_ns, .request_id = rid }, out);
+	rc = hr_rec_tail(
+		r,
+		&(struct hr_rec_kind){.event_source = sts ? "sts.linux" : "signin.linux",
+				      .event_name = name,
+				      .event_type = sts ? "AwsApiCall" : "AwsConsoleSignIn",
+				      .category = "Management",
+				      .wall_ns = wall_ns,
+				      .request_id = rid},
+		out);
 	if (rc)
 		goto fail;
 	out->source_ip = source;

@@ -21,7 +21,7 @@ static const char *res_service(const char *type)
 		return "process";
 	if (!strcmp(type, "Linux::User"))
 		return "iam";
-	return "module";	/* Linux::KernelModule */
+	return "module"; /* Linux::KernelModule */
 }
 
 /* resources: [{accountId, type, ARN}], moving the names into out. */
@@ -116,14 +116,13 @@ static void w_additional(struct hr_rec *r, const struct hr_call *c, const struct
 	jw_obj_end(w);
 }
 
-int hr_rec_syscall(struct hr_rec *r, struct hr_call *c, struct hr_who *who,
-		   struct hr_record *out)
+int hr_rec_syscall(struct hr_rec *r, struct hr_call *c, struct hr_who *who, struct hr_record *out)
 {
 	const struct hr_syscall_event *ev = c->ev;
 	const struct hr_syscall_desc *d = c->d;
 	const struct hr_task *t = &ev->hdr.task;
 	int64_t wall_ns = (int64_t)ev->hdr.boot_ns + r->clock_off;
-	struct ident id = { 0 };
+	struct ident id = {0};
 	struct jsonw *w = &r->w;
 	char rid[48];
 	int rc;
@@ -150,18 +149,24 @@ int hr_rec_syscall(struct hr_rec *r, struct hr_call *c, struct hr_who *who,
 	jw_knull(w, "responseElements");
 	w_additional(r, c, who, wall_ns);
 	hr_rec_request_id(r, ev->hdr.boot_ns, t->pid, rid);
-	rc = hr_rec_tail(r, &(struct hr_rec_kind){
-			 .event_source = d->event_source, .event_name = d->event_name,
-			 .event_type = "AwsApiCall", .category = d->category,
-			 .read_only = c->read_only, .wall_ns = wall_ns,
-			 .request_id = rid, .resources = w_resources, .arg = &c->dec }, out);
+	rc = hr_rec_tail(r,
+			 &(struct hr_rec_kind){.event_source = d->event_source,
+					       .event_name = d->event_name,
+					       .event_type = "AwsApiCall",
+					       .category = d->category,
+					       .read_only = c->read_only,
+					       .wall_ns = wall_ns,
+					       .request_id = rid,
+					       .resources = w_resources,
+					       .arg = &c->dec},
+			 out);
 	if (rc)
 		goto fail;
 	out->source_ip = strdup(who->source_ip);
 	out->via = who->via;
 	out->error_code = c->failed ? strdup(c->ecode) : NULL;
 	out->failed = c->failed;
-	out->what = c->dec.what;	/* moved: dec no longer frees it */
+	out->what = c->dec.what; /* moved: dec no longer frees it */
 	c->dec.what = NULL;
 	if (!out->source_ip || (c->failed && !out->error_code)) {
 		rc = -ENOMEM;

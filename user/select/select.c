@@ -12,20 +12,16 @@
 #include "record/record.h"
 #include "select/select.h"
 
-#define VALUE_MAX 2048		/* CloudTrail: values are 1-2048 characters */
-#define NAME_MAX_ 1000
+#define VALUE_MAX     2048 /* CloudTrail: values are 1-2048 characters */
+#define NAME_MAX_     1000
 #define MAX_SELECTORS 64
-#define MAX_VALUES 256
+#define MAX_VALUES    256
 
 const char *const hr_sel_field_names[HR_SF_NR] = {
-	[HR_SF_EVENT_CATEGORY] = "eventCategory",
-	[HR_SF_EVENT_SOURCE] = "eventSource",
-	[HR_SF_EVENT_NAME] = "eventName",
-	[HR_SF_READ_ONLY] = "readOnly",
-	[HR_SF_RESOURCES_TYPE] = "resources.type",
-	[HR_SF_RESOURCES_ARN] = "resources.ARN",
-	[HR_SF_USER_ARN] = "userIdentity.arn",
-	[HR_SF_ERROR_CODE] = "errorCode",
+	[HR_SF_EVENT_CATEGORY] = "eventCategory",  [HR_SF_EVENT_SOURCE] = "eventSource",
+	[HR_SF_EVENT_NAME] = "eventName",	   [HR_SF_READ_ONLY] = "readOnly",
+	[HR_SF_RESOURCES_TYPE] = "resources.type", [HR_SF_RESOURCES_ARN] = "resources.ARN",
+	[HR_SF_USER_ARN] = "userIdentity.arn",	   [HR_SF_ERROR_CODE] = "errorCode",
 };
 
 const char *const hr_sel_op_names[HR_OP_NR] = {
@@ -41,8 +37,8 @@ const char *const hr_sel_op_names[HR_OP_NR] = {
 static const struct {
 	const char *type, *service;
 } data_types[] = {
-	{ "Linux::File", "file" },
-	{ "Linux::Process", "process" },
+	{"Linux::File", "file"},
+	{"Linux::Process", "process"},
 };
 
 static const char *data_type_service(const char *type)
@@ -85,8 +81,8 @@ static int refuse(struct parse *p, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	snprintf(p->err, p->errlen, "%s: %s: %s", p->ctx->file ? p->ctx->file : "selectors",
-		 path, reason);
+	snprintf(p->err, p->errlen, "%s: %s: %s", p->ctx->file ? p->ctx->file : "selectors", path,
+		 reason);
 	return -EINVAL;
 }
 
@@ -175,16 +171,20 @@ static int check_selector(struct parse *p, const struct hr_sel *sel, const char 
 		return refuse(p, path, "eventCategory takes exactly one value");
 	data = !strcmp(cat->values[0], "Data");
 	if (!data && (type || find_cond(sel, HR_SF_RESOURCES_ARN, -1)))
-		return refuse(p, path, "resources.type and resources.ARN are only allowed "
+		return refuse(p, path,
+			      "resources.type and resources.ARN are only allowed "
 			      "with eventCategory Data");
 	if (!data)
 		return 0;
 	if (!type || type->n != 1)
-		return refuse(p, path, "a Data selector needs resources.type Equals exactly one "
+		return refuse(p, path,
+			      "a Data selector needs resources.type Equals exactly one "
 			      "of Linux::File, Linux::Process");
 	if (hr_select_arn_head(p->ctx, type->values[0], head, sizeof(head)))
-		return refuse(p, path, "resources.type must be Linux::File or Linux::Process, "
-			      "not '%s'", type->values[0]);
+		return refuse(p, path,
+			      "resources.type must be Linux::File or Linux::Process, "
+			      "not '%s'",
+			      type->values[0]);
 	for (int i = 0; i < sel->n; i++) {
 		const struct hr_sel_cond *c = &sel->conds[i];
 
@@ -195,7 +195,8 @@ static int check_selector(struct parse *p, const struct hr_sel *sel, const char 
 		 * nothing: say so instead. */
 		for (int k = 0; k < c->n; k++)
 			if (strncmp(c->values[k], head, strlen(head)))
-				return refuse(p, path, "resources.ARN %s value '%.200s' must begin "
+				return refuse(p, path,
+					      "resources.ARN %s value '%.200s' must begin "
 					      "with %s (this host's region and account)",
 					      hr_sel_op_names[c->op], c->values[k], head);
 	}
@@ -205,7 +206,8 @@ static int check_selector(struct parse *p, const struct hr_sel *sel, const char 
 static int check_value(struct parse *p, int field, int op, const char *v, const char *path)
 {
 	if ((field == HR_SF_EVENT_CATEGORY || field == HR_SF_READ_ONLY ||
-	     field == HR_SF_RESOURCES_TYPE) && op != HR_OP_EQUALS)
+	     field == HR_SF_RESOURCES_TYPE) &&
+	    op != HR_OP_EQUALS)
 		return refuse(p, path, "%s allows only the Equals operator",
 			      hr_sel_field_names[field]);
 	if (field == HR_SF_EVENT_CATEGORY && strcmp(v, "Management") && strcmp(v, "Data"))
@@ -215,8 +217,8 @@ static int check_value(struct parse *p, int field, int op, const char *v, const 
 	return 0;
 }
 
-static int parse_field_selector(struct parse *p, struct hr_sel *sel, json_t *fs,
-				const char *path, bool seen[HR_SF_NR])
+static int parse_field_selector(struct parse *p, struct hr_sel *sel, json_t *fs, const char *path,
+				bool seen[HR_SF_NR])
 {
 	char sub[512];
 	const char *key;
@@ -233,14 +235,18 @@ static int parse_field_selector(struct parse *p, struct hr_sel *sel, json_t *fs,
 		return refuse(p, sub, "expected a string");
 	field = field_by_name(json_string_value(f));
 	if (field < 0)
-		return refuse(p, sub, "unknown field '%.100s' (eventCategory, eventSource, "
+		return refuse(p, sub,
+			      "unknown field '%.100s' (eventCategory, eventSource, "
 			      "eventName, readOnly, resources.type, resources.ARN, "
-			      "userIdentity.arn, errorCode)", json_string_value(f));
+			      "userIdentity.arn, errorCode)",
+			      json_string_value(f));
 	if (seen[field])
-		return refuse(p, sub, "%s appears twice in one selector", hr_sel_field_names[field]);
+		return refuse(p, sub, "%s appears twice in one selector",
+			      hr_sel_field_names[field]);
 	seen[field] = true;
 	if (json_object_size(fs) < 2)
-		return refuse(p, path, "at least one operator (Equals, StartsWith, EndsWith, "
+		return refuse(p, path,
+			      "at least one operator (Equals, StartsWith, EndsWith, "
 			      "NotEquals, NotStartsWith, NotEndsWith) is required");
 	json_object_foreach(fs, key, v) {
 		struct hr_sel_cond *c;
@@ -267,7 +273,8 @@ static int parse_field_selector(struct parse *p, struct hr_sel *sel, json_t *fs,
 				return refuse(p, sub, "expected a string");
 			if (!json_string_length(e) || json_string_length(e) > VALUE_MAX ||
 			    strlen(json_string_value(e)) != json_string_length(e))
-				return refuse(p, sub, "values are 1 to 2048 characters, without NUL");
+				return refuse(p, sub,
+					      "values are 1 to 2048 characters, without NUL");
 			rc = check_value(p, field, op, json_string_value(e), sub);
 			if (!rc)
 				rc = add_value(c, json_string_value(e), json_string_length(e));
@@ -288,7 +295,7 @@ static int parse_advanced(struct parse *p, json_t *arr, const char *path)
 	if (!json_is_array(arr) || json_array_size(arr) > MAX_SELECTORS)
 		return refuse(p, path, "expected an array of at most %d selectors", MAX_SELECTORS);
 	json_array_foreach(arr, i, s) {
-		bool seen[HR_SF_NR] = { false };
+		bool seen[HR_SF_NR] = {false};
 		struct hr_sel *sel;
 		const char *key;
 		json_t *v;
@@ -309,7 +316,8 @@ static int parse_advanced(struct parse *p, json_t *arr, const char *path)
 		if (v) {
 			snprintf(fpath, sizeof(fpath), "%.380s.Name", sub);
 			if (!json_is_string(v) || json_string_length(v) > NAME_MAX_)
-				return refuse(p, fpath, "expected a string of at most 1000 characters");
+				return refuse(p, fpath,
+					      "expected a string of at most 1000 characters");
 			sel->name = strdup(json_string_value(v));
 			if (!sel->name)
 				return -ENOMEM;
@@ -317,7 +325,8 @@ static int parse_advanced(struct parse *p, json_t *arr, const char *path)
 		fs = json_object_get(s, "FieldSelectors");
 		snprintf(fpath, sizeof(fpath), "%.380s.FieldSelectors", sub);
 		if (!json_is_array(fs) || !json_array_size(fs))
-			return refuse(p, fs ? fpath : sub, "FieldSelectors: expected a non-empty "
+			return refuse(p, fs ? fpath : sub,
+				      "FieldSelectors: expected a non-empty "
 				      "array");
 		json_array_foreach(fs, j, v) {
 			char fp[512];
@@ -357,8 +366,8 @@ static int basic_one(struct parse *p, json_t *s, const char *path)
 		snprintf(sub, sizeof(sub), "%.380s.%.40s", path, key);
 		if (!strcmp(key, "ReadWriteType")) {
 			if (!json_is_string(v) || (strcmp(json_string_value(v), "All") &&
-			    strcmp(json_string_value(v), "ReadOnly") &&
-			    strcmp(json_string_value(v), "WriteOnly")))
+						   strcmp(json_string_value(v), "ReadOnly") &&
+						   strcmp(json_string_value(v), "WriteOnly")))
 				return refuse(p, sub, "expected ReadOnly, WriteOnly or All");
 			rw = json_string_value(v);
 		} else if (!strcmp(key, "IncludeManagementEvents")) {
@@ -378,7 +387,8 @@ static int basic_one(struct parse *p, json_t *s, const char *path)
 			json_array_foreach(v, i, e)
 				if (!json_is_string(e) || !json_string_length(e) ||
 				    json_string_length(e) > VALUE_MAX)
-					return refuse(p, sub, "expected an array of non-empty strings");
+					return refuse(p, sub,
+						      "expected an array of non-empty strings");
 			excl = v;
 		} else {
 			return refuse(p, sub, "unknown field");
@@ -416,7 +426,8 @@ static int basic_one(struct parse *p, json_t *s, const char *path)
 			return refuse(p, sub, "expected an object with Type and Values");
 		json_object_foreach(d, key, v)
 			if (strcmp(key, "Type") && strcmp(key, "Values")) {
-				snprintf(sub, sizeof(sub), "%.380s.DataResources[%zu].%.40s", path, i, key);
+				snprintf(sub, sizeof(sub), "%.380s.DataResources[%zu].%.40s", path,
+					 i, key);
 				return refuse(p, sub, "unknown field");
 			}
 		type = json_object_get(d, "Type");
@@ -441,11 +452,13 @@ static int basic_one(struct parse *p, json_t *s, const char *path)
 		json_array_foreach(vals, j, e) {
 			char arn[VALUE_MAX + 300];
 
-			snprintf(sub, sizeof(sub), "%.380s.DataResources[%zu].Values[%zu]", path, i, j);
+			snprintf(sub, sizeof(sub), "%.380s.DataResources[%zu].Values[%zu]", path, i,
+				 j);
 			if (!json_is_string(e) || json_string_value(e)[0] != '/' ||
 			    json_string_length(e) > VALUE_MAX ||
 			    strlen(json_string_value(e)) != json_string_length(e))
-				return refuse(p, sub, "expected an absolute path (a prefix: end it "
+				return refuse(p, sub,
+					      "expected an absolute path (a prefix: end it "
 					      "with '/' to select a directory's contents)");
 			snprintf(arn, sizeof(arn), "%s%s", head, json_string_value(e));
 			rc = add_value(c, arn, strlen(arn));
@@ -483,7 +496,7 @@ static int compile_at(struct hr_selectors *out, const void *basic, const void *a
 		      const struct hr_sel_ctx *ctx, const char *path, const char *key_basic,
 		      const char *key_adv, char *err, size_t errlen)
 {
-	struct parse p = { .ctx = ctx, .err = err, .errlen = errlen, .out = out };
+	struct parse p = {.ctx = ctx, .err = err, .errlen = errlen, .out = out};
 	char sub[512];
 	json_t *shown;
 	int rc;
@@ -525,8 +538,7 @@ static int compile_at(struct hr_selectors *out, const void *basic, const void *a
 }
 
 int hr_selectors_compile(struct hr_selectors *out, const void *basic, const void *advanced,
-			 const struct hr_sel_ctx *ctx, const char *path, char *err,
-			 size_t errlen)
+			 const struct hr_sel_ctx *ctx, const char *path, char *err, size_t errlen)
 {
 	return compile_at(out, basic, advanced, ctx, path, "eventSelectors",
 			  "advancedEventSelectors", err, errlen);
@@ -536,7 +548,7 @@ int hr_selectors_compile_text(struct hr_selectors *out, const char *text,
 			      const struct hr_sel_ctx *ctx, const char *path, char *err,
 			      size_t errlen)
 {
-	struct parse p = { .ctx = ctx, .err = err, .errlen = errlen, .out = out };
+	struct parse p = {.ctx = ctx, .err = err, .errlen = errlen, .out = out};
 	json_error_t jerr;
 	json_t *root, *basic, *adv;
 	const char *key;
@@ -557,7 +569,8 @@ int hr_selectors_compile_text(struct hr_selectors *out, const char *text,
 		basic = json_object_get(root, "EventSelectors");
 		adv = json_object_get(root, "AdvancedEventSelectors");
 		if (!basic && !adv)
-			rc = refuse(&p, path, "EventSelectors or AdvancedEventSelectors is required");
+			rc = refuse(&p, path,
+				    "EventSelectors or AdvancedEventSelectors is required");
 		else
 			rc = compile_at(out, basic, adv, ctx, path, "EventSelectors",
 					"AdvancedEventSelectors", err, errlen);
@@ -590,7 +603,7 @@ static bool positive(uint8_t op, const char *v, size_t vlen, const char *want)
 {
 	size_t wlen = strlen(want);
 
-	switch (op % 3) {	/* Equals/NotEquals, StartsWith/..., EndsWith/... */
+	switch (op % 3) { /* Equals/NotEquals, StartsWith/..., EndsWith/... */
 	case HR_OP_EQUALS:
 		return vlen == wlen && !memcmp(v, want, vlen);
 	case HR_OP_STARTS_WITH:
@@ -619,17 +632,29 @@ static bool cond_holds(const struct hr_sel_cond *c, const struct hr_record *r)
 	bool neg = c->op >= HR_OP_NOT_EQUALS, hit = false;
 
 	switch (c->field) {
-	case HR_SF_EVENT_CATEGORY: hit = any_value(c, r->event_category); break;
-	case HR_SF_EVENT_SOURCE:   hit = any_value(c, r->event_source); break;
-	case HR_SF_EVENT_NAME:     hit = any_value(c, r->event_name); break;
-	case HR_SF_READ_ONLY:      hit = any_value(c, r->read_only ? "true" : "false"); break;
-	case HR_SF_USER_ARN:       hit = any_value(c, r->user_arn); break;
-	case HR_SF_ERROR_CODE:     hit = any_value(c, r->error_code); break;
+	case HR_SF_EVENT_CATEGORY:
+		hit = any_value(c, r->event_category);
+		break;
+	case HR_SF_EVENT_SOURCE:
+		hit = any_value(c, r->event_source);
+		break;
+	case HR_SF_EVENT_NAME:
+		hit = any_value(c, r->event_name);
+		break;
+	case HR_SF_READ_ONLY:
+		hit = any_value(c, r->read_only ? "true" : "false");
+		break;
+	case HR_SF_USER_ARN:
+		hit = any_value(c, r->user_arn);
+		break;
+	case HR_SF_ERROR_CODE:
+		hit = any_value(c, r->error_code);
+		break;
 	case HR_SF_RESOURCES_TYPE:
 	case HR_SF_RESOURCES_ARN:
 		for (int i = 0; i < r->n_resources && i < HR_RECORD_MAX_RESOURCES && !hit; i++)
-			hit = any_value(c, c->field == HR_SF_RESOURCES_TYPE ?
-					r->resources[i].type : r->resources[i].arn);
+			hit = any_value(c, c->field == HR_SF_RESOURCES_TYPE ? r->resources[i].type :
+									      r->resources[i].arn);
 		break;
 	}
 	return hit != neg;
@@ -649,15 +674,14 @@ bool hr_select_match(const struct hr_selectors *s, const struct hr_record *rec)
 	return false;
 }
 
-bool hr_select_may_match(const struct hr_selectors *s, const char *category,
-			 const char *source, const char *name, const char *resource_type)
+bool hr_select_may_match(const struct hr_selectors *s, const char *category, const char *source,
+			 const char *name, const char *resource_type)
 {
 	return hr_select_may_match_ro(s, category, source, name, resource_type, NULL);
 }
 
-bool hr_select_may_match_ro(const struct hr_selectors *s, const char *category,
-			    const char *source, const char *name, const char *resource_type,
-			    const char *read_only)
+bool hr_select_may_match_ro(const struct hr_selectors *s, const char *category, const char *source,
+			    const char *name, const char *resource_type, const char *read_only)
 {
 	for (int i = 0; i < s->n; i++) {
 		bool ok = true;
@@ -667,12 +691,23 @@ bool hr_select_may_match_ro(const struct hr_selectors *s, const char *category,
 			const char *v;
 
 			switch (c->field) {
-			case HR_SF_EVENT_CATEGORY: v = category; break;
-			case HR_SF_EVENT_SOURCE: v = source; break;
-			case HR_SF_EVENT_NAME: v = name; break;
-			case HR_SF_RESOURCES_TYPE: v = resource_type; break;
-			case HR_SF_READ_ONLY: v = read_only; break;
-			default: continue;	/* unknown before the call: may hold */
+			case HR_SF_EVENT_CATEGORY:
+				v = category;
+				break;
+			case HR_SF_EVENT_SOURCE:
+				v = source;
+				break;
+			case HR_SF_EVENT_NAME:
+				v = name;
+				break;
+			case HR_SF_RESOURCES_TYPE:
+				v = resource_type;
+				break;
+			case HR_SF_READ_ONLY:
+				v = read_only;
+				break;
+			default:
+				continue; /* unknown before the call: may hold */
 			}
 			if (!v)
 				continue;
@@ -698,8 +733,9 @@ int hr_select_prefixes(const struct hr_selectors *s, const struct hr_sel_ctx *ct
 		const struct hr_sel *sel = &s->sel[i];
 		bool narrowed = false;
 
-		if (!hr_select_may_match(&(struct hr_selectors){ .n = 1, .sel = (struct hr_sel *)sel },
-					 "Data", NULL, NULL, resource_type))
+		if (!hr_select_may_match(
+			    &(struct hr_selectors){.n = 1, .sel = (struct hr_sel *)sel}, "Data",
+			    NULL, NULL, resource_type))
 			continue;
 		/* A selector that names the type only through NotEquals etc.
 		 * must still be sure the type is this one. */
@@ -714,7 +750,7 @@ int hr_select_prefixes(const struct hr_selectors *s, const struct hr_sel_ctx *ct
 			/* AND: one narrowing condition is enough for a superset. */
 			for (int k = 0; k < c->n; k++) {
 				if (strncmp(c->values[k], head, hl))
-					continue;	/* refused at parse; never matches */
+					continue; /* refused at parse; never matches */
 				fn(arg, c->values[k] + hl, strlen(c->values[k] + hl),
 				   c->op == HR_OP_EQUALS);
 				n++;

@@ -48,14 +48,14 @@ enum hr_sel_op {
 };
 
 struct hr_sel_cond {
-	uint8_t field;		/* enum hr_sel_field */
-	uint8_t op;		/* enum hr_sel_op */
+	uint8_t field; /* enum hr_sel_field */
+	uint8_t op;    /* enum hr_sel_op */
 	int n;
-	char **values;		/* owned */
+	char **values; /* owned */
 };
 
 struct hr_sel {
-	char *name;		/* owned, may be NULL */
+	char *name; /* owned, may be NULL */
 	int n;
 	struct hr_sel_cond *conds;
 };
@@ -66,14 +66,14 @@ struct hr_selectors {
 	/* What the user gave, compact JSON, as get-event-selectors shows it:
 	 * {"EventSelectors":[...]} or {"AdvancedEventSelectors":[...]}. */
 	char *shown;
-	bool advanced;		/* the user gave advanced selectors */
+	bool advanced; /* the user gave advanced selectors */
 };
 
 /* Where ARNs point: resources.ARN values are checked against it. */
 struct hr_sel_ctx {
 	const char *region;
 	const char *account_id;
-	const char *file;	/* for refusals: "FILE: $.path: reason" */
+	const char *file; /* for refusals: "FILE: $.path: reason" */
 };
 
 /*
@@ -83,8 +83,7 @@ struct hr_sel_ctx {
  * trail ("$.trails[0]"). Returns 0 or -EINVAL / -ENOMEM with err set.
  */
 int hr_selectors_compile(struct hr_selectors *out, const void *basic, const void *advanced,
-			 const struct hr_sel_ctx *ctx, const char *path, char *err,
-			 size_t errlen);
+			 const struct hr_sel_ctx *ctx, const char *path, char *err, size_t errlen);
 
 /* Same, from the text of a JSON object {"EventSelectors":...} or
  * {"AdvancedEventSelectors":...} (as shown, or as put-event-selectors
@@ -93,7 +92,7 @@ int hr_selectors_compile_text(struct hr_selectors *out, const char *text,
 			      const struct hr_sel_ctx *ctx, const char *path, char *err,
 			      size_t errlen);
 
-void hr_selectors_free(struct hr_selectors *s);	/* NULL-safe, leaves it zeroed */
+void hr_selectors_free(struct hr_selectors *s); /* NULL-safe, leaves it zeroed */
 
 /* Does the trail keep this record? */
 bool hr_select_match(const struct hr_selectors *s, const struct hr_record *rec);
@@ -103,12 +102,11 @@ bool hr_select_match(const struct hr_selectors *s, const struct hr_record *rec);
  * (NULL: unknown, any) be kept? Conditions on other fields are assumed
  * satisfiable. Decides which system calls are attached at all.
  */
-bool hr_select_may_match(const struct hr_selectors *s, const char *category,
-			 const char *source, const char *name, const char *resource_type);
+bool hr_select_may_match(const struct hr_selectors *s, const char *category, const char *source,
+			 const char *name, const char *resource_type);
 /* ... and with this readOnly ("true", "false"; NULL: either). */
-bool hr_select_may_match_ro(const struct hr_selectors *s, const char *category,
-			    const char *source, const char *name, const char *resource_type,
-			    const char *read_only);
+bool hr_select_may_match_ro(const struct hr_selectors *s, const char *category, const char *source,
+			    const char *name, const char *resource_type, const char *read_only);
 
 /*
  * The path prefixes the kernel must let through for data events on

@@ -100,8 +100,7 @@ bool hr_chain_same_dir(const char *a, const char *b)
 	if (!strcmp(a, b))
 		return true;
 	/* "/srv/b" and "/srv/b/", or a symlink to it */
-	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 const struct hr_chain_earlier *hr_chain_earlier_find(const struct hr_chain_state *st,
@@ -164,7 +163,7 @@ int hr_chain_restart_in(struct hr_chain_state *st, const struct hr_frame *frame,
 			free(dir);
 			return -ENOMEM;
 		}
-		st->bucket_dir = NULL;	/* now the entry's */
+		st->bucket_dir = NULL; /* now the entry's */
 	}
 	free(st->bucket_dir);
 	st->bucket_dir = dir;
@@ -204,8 +203,8 @@ static json_t *link_json(const struct hr_chain_link *l)
 
 	hr_ct_time_fmt(l->end, end);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "bucket", l->bucket, "key", l->key,
-			 "hashValue", l->sha256_hex, "signature",
-			 l->signature ? l->signature : "", "endTime", end);
+			 "hashValue", l->sha256_hex, "signature", l->signature ? l->signature : "",
+			 "endTime", end);
 }
 
 static json_t *state_json(const struct hr_chain_state *st)
@@ -214,13 +213,12 @@ static json_t *state_json(const struct hr_chain_state *st)
 	json_t *doc, *pend, *v;
 
 	hr_ct_time_fmt(st->period_start, start);
-	doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
-			"version", 1, "accountId", st->frame.account_id,
-			"region", st->frame.region, "trailName", st->frame.trail_name,
-			"bucketName", st->frame.bucket_name,
-			"bucketDir", st->bucket_dir ? st->bucket_dir : "",
-			"status", st->stopped ? "stopped" : "logging",
-			"linkPrevious", st->link_previous, "periodStart", start);
+	doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "version", 1, "accountId",
+			st->frame.account_id, "region", st->frame.region, "trailName",
+			st->frame.trail_name, "bucketName", st->frame.bucket_name, "bucketDir",
+			st->bucket_dir ? st->bucket_dir : "", "status",
+			st->stopped ? "stopped" : "logging", "linkPrevious", st->link_previous,
+			"periodStart", start);
 	if (!doc)
 		return NULL;
 	v = st->have_last ? link_json(&st->last) : json_null();
@@ -253,12 +251,10 @@ static json_t *state_json(const struct hr_chain_state *st)
 	for (size_t i = 0; i < st->n_pending; i++) {
 		const struct hr_chain_pending *p = &st->pending[i];
 
-		v = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "key", p->log.key,
-			      "hashValue", p->log.sha256_hex,
-			      "oldestEventNs", (json_int_t)p->log.oldest_ns,
-			      "newestEventNs", (json_int_t)p->log.newest_ns,
-			      "records", (json_int_t)p->log.n_records,
-			      "bytes", (json_int_t)p->bytes,
+		v = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "key", p->log.key, "hashValue",
+			      p->log.sha256_hex, "oldestEventNs", (json_int_t)p->log.oldest_ns,
+			      "newestEventNs", (json_int_t)p->log.newest_ns, "records",
+			      (json_int_t)p->log.n_records, "bytes", (json_int_t)p->bytes,
 			      "deliveredNs", (json_int_t)p->delivered_ns);
 		if (!v || json_array_append_new(pend, v))
 			goto fail;
@@ -272,7 +268,8 @@ static json_t *state_json(const struct hr_chain_state *st)
 			json_t *l = link_json(&st->earlier[i].last);
 
 			v = l ? json_pack("{s:s, s:o}", "bucketDir", st->earlier[i].bucket_dir,
-					  "last", l) : NULL;
+					  "last", l) :
+				NULL;
 			if (!v || json_array_append_new(arr, v))
 				goto fail;
 		}
@@ -283,8 +280,7 @@ fail:
 	return NULL;
 }
 
-int hr_chain_save(const char *state_dir, const struct hr_chain_state *st, char *err,
-		  size_t errlen)
+int hr_chain_save(const char *state_dir, const struct hr_chain_state *st, char *err, size_t errlen)
 {
 	char *dir = state_dir_path(state_dir), *text = NULL, name[160];
 	json_t *doc = NULL;
@@ -423,7 +419,7 @@ static int read_state(json_t *doc, struct hr_chain_state *st)
 	if (!json_is_array(v))
 		return -EINVAL;
 	json_array_foreach(v, i, e) {
-		struct hr_chain_pending p = { .inherited = true };
+		struct hr_chain_pending p = {.inherited = true};
 		int64_t n, bytes;
 
 		if (!json_is_object(e) || get_str(e, "key", p.log.key, sizeof(p.log.key)) ||
@@ -439,11 +435,11 @@ static int read_state(json_t *doc, struct hr_chain_state *st)
 		if (ret)
 			return ret;
 	}
-	v = json_object_get(doc, "earlierBuckets");	/* optional */
+	v = json_object_get(doc, "earlierBuckets"); /* optional */
 	if (v && !json_is_array(v))
 		return -EINVAL;
 	json_array_foreach(v, i, e) {
-		struct hr_chain_link l = { 0 };
+		struct hr_chain_link l = {0};
 		json_t *dir = json_object_get(e, "bucketDir");
 		char *d;
 
@@ -464,8 +460,8 @@ static int read_state(json_t *doc, struct hr_chain_state *st)
 	return 0;
 }
 
-int hr_chain_load(const char *state_dir, const char *trail, struct hr_chain_state *st,
-		  char *err, size_t errlen)
+int hr_chain_load(const char *state_dir, const char *trail, struct hr_chain_state *st, char *err,
+		  size_t errlen)
 {
 	char *dir = state_dir_path(state_dir), *path = NULL, *buf = NULL;
 	json_error_t jerr;

@@ -39,15 +39,15 @@ struct hr_chain_link {
 	char bucket[256];
 	char key[HR_LOG_KEY_MAX];
 	char sha256_hex[65];
-	char *signature;		/* hex, malloc'd */
-	int64_t end;			/* digestEndTime, seconds */
+	char *signature; /* hex, malloc'd */
+	int64_t end;	 /* digestEndTime, seconds */
 };
 
 struct hr_chain_pending {
 	struct hr_digest_log log;
 	uint64_t bytes;
 	int64_t delivered_ns;
-	bool inherited;			/* loaded at start: an earlier run reported it */
+	bool inherited; /* loaded at start: an earlier run reported it */
 };
 
 /* A bucket directory the trail has left, and its newest digest there. */
@@ -56,7 +56,7 @@ struct hr_chain_earlier {
 	struct hr_chain_link last;
 };
 
-#define HR_CHAIN_EARLIER_MAX 32	/* the oldest are forgotten beyond this */
+#define HR_CHAIN_EARLIER_MAX 32 /* the oldest are forgotten beyond this */
 
 struct hr_chain_state {
 	struct hr_frame frame;
@@ -79,12 +79,11 @@ struct hr_chain_state {
 };
 
 /* 0, -ENOENT (no state yet), -EINVAL (damaged: err says what), -errno. */
-int hr_chain_load(const char *state_dir, const char *trail, struct hr_chain_state *st,
-		  char *err, size_t errlen);
-/* Durably replace the state file (creating <state>/chain/ if needed). */
-int hr_chain_save(const char *state_dir, const struct hr_chain_state *st, char *err,
+int hr_chain_load(const char *state_dir, const char *trail, struct hr_chain_state *st, char *err,
 		  size_t errlen);
-void hr_chain_free(struct hr_chain_state *st);	/* NULL-safe; leaves it zeroed */
+/* Durably replace the state file (creating <state>/chain/ if needed). */
+int hr_chain_save(const char *state_dir, const struct hr_chain_state *st, char *err, size_t errlen);
+void hr_chain_free(struct hr_chain_state *st); /* NULL-safe; leaves it zeroed */
 
 /* Add or replace (same key) a pending log. 0 or -ENOMEM. */
 int hr_chain_add_pending(struct hr_chain_state *st, const struct hr_chain_pending *p);

@@ -17,7 +17,8 @@ int hr_trail_name_valid(const char *name)
 
 	return n > 0 && n <= 128 &&
 	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			    "0123456789._-") == n && name[0] != '.';
+			    "0123456789._-") == n &&
+	       name[0] != '.';
 }
 
 int hr_digest_key(char *buf, size_t len, const struct hr_frame *f, int64_t end)
@@ -33,8 +34,8 @@ int hr_digest_key(char *buf, size_t len, const struct hr_frame *f, int64_t end)
 	n = snprintf(buf, len,
 		     "AWSLogs/%s/CloudTrail-Digest/%s/%.4s/%.2s/%.2s/"
 		     "%s_CloudTrail-Digest_%s_%s_%s_%s.json.gz",
-		     f->account_id, f->region, stamp, stamp + 4, stamp + 6,
-		     f->account_id, f->region, f->trail_name, f->region, stamp);
+		     f->account_id, f->region, stamp, stamp + 4, stamp + 6, f->account_id,
+		     f->region, f->trail_name, f->region, stamp);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return 0;
@@ -126,8 +127,8 @@ int hr_digest_json(const struct hr_digest_in *in, const char *key, char **json, 
 }
 
 int hr_digest_string_to_sign(const char *end_time, const char *bucket, const char *key,
-			     const char *sha256_hex, const char *prev_signature,
-			     char **out, size_t *len)
+			     const char *sha256_hex, const char *prev_signature, char **out,
+			     size_t *len)
 {
 	/* "null" for a starting digest: what CloudTrail's Java signer writes */
 	int n = asprintf(out, "%s\n%s/%s\n%s\n%s", end_time, bucket, key, sha256_hex,

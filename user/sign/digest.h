@@ -18,15 +18,15 @@
 struct hr_digest_log {
 	char key[HR_LOG_KEY_MAX];
 	char sha256_hex[65];
-	int64_t oldest_ns, newest_ns;	/* event times of its records */
-	uint64_t n_records;		/* 0: times are written as null */
+	int64_t oldest_ns, newest_ns; /* event times of its records */
+	uint64_t n_records;	      /* 0: times are written as null */
 };
 
 /* What one digest says. prev_* all NULL: the first digest of a chain. */
 struct hr_digest_in {
 	const struct hr_frame *frame;
-	int64_t start, end;		/* digestStartTime / digestEndTime, seconds */
-	const char *fingerprint;	/* of the key that signs it */
+	int64_t start, end;	 /* digestStartTime / digestEndTime, seconds */
+	const char *fingerprint; /* of the key that signs it */
 	const struct hr_digest_log *logs;
 	size_t n_logs;
 	const char *prev_bucket, *prev_key, *prev_sha256, *prev_signature;
@@ -51,8 +51,8 @@ int hr_digest_json(const struct hr_digest_in *in, const char *key, char **json, 
  * <previous signature or null>" (no trailing newline). malloc'd.
  */
 int hr_digest_string_to_sign(const char *end_time, const char *bucket, const char *key,
-			     const char *sha256_hex, const char *prev_signature,
-			     char **out, size_t *len);
+			     const char *sha256_hex, const char *prev_signature, char **out,
+			     size_t *len);
 
 /* The signature sidecar's JSON: {"signature": ..., "signature-algorithm": ...}. */
 int hr_digest_sidecar_json(const char *signature_hex, char **json, size_t *len);

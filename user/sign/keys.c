@@ -27,9 +27,9 @@
 #include "common/encode.h"
 #include "common/files.h"
 
-#define INDEX_NAME	"index.json"
-#define INDEX_MAX	(4 << 20)
-#define PEM_MAX		(64 << 10)
+#define INDEX_NAME "index.json"
+#define INDEX_MAX  (4 << 20)
+#define PEM_MAX	   (64 << 10)
 
 struct hr_signkey {
 	EVP_PKEY *pkey;
@@ -205,8 +205,7 @@ out:
 	return ret;
 }
 
-int hr_keys_load_public(const char *state_dir, struct hr_pubkeys *out, char *err,
-			size_t errlen)
+int hr_keys_load_public(const char *state_dir, struct hr_pubkeys *out, char *err, size_t errlen)
 {
 	json_t *idx;
 	int ret;
@@ -243,8 +242,10 @@ int hr_pubkeys_load_file(const char *path, struct hr_pubkeys *out, char *err, si
 	doc = json_loadb(buf, len, 0, &jerr);
 	ret = doc ? load_list(json_object_get(doc, "PublicKeyList"), out) : -EINVAL;
 	if (ret) {
-		seterr(err, errlen, ret, "failed to read %s: not a ListPublicKeys document "
-		       "({\"PublicKeyList\": [{\"Value\", \"Fingerprint\", ...}]})", path);
+		seterr(err, errlen, ret,
+		       "failed to read %s: not a ListPublicKeys document "
+		       "({\"PublicKeyList\": [{\"Value\", \"Fingerprint\", ...}]})",
+		       path);
 		hr_pubkeys_free(out);
 	}
 	json_decref(doc);
@@ -268,8 +269,8 @@ void hr_pubkeys_print(FILE *out, const struct hr_pubkeys *k, int64_t start, int6
 			continue;
 		hr_ct_time_fmt(pk->valid_from, from);
 		hr_ct_time_fmt(pk->valid_to, to);
-		e = json_pack("{s:s, s:s, s:o, s:s}", "Value", pk->value, "ValidityStartTime",
-			      from, "ValidityEndTime",
+		e = json_pack("{s:s, s:s, s:o, s:s}", "Value", pk->value, "ValidityStartTime", from,
+			      "ValidityEndTime",
 			      pk->valid_to == HR_KEY_OPEN_END ? json_null() : json_string(to),
 			      "Fingerprint", pk->fingerprint);
 		if (e)
@@ -326,8 +327,7 @@ static int make_keys_dir(const char *state_dir, char **dir, char *err, size_t er
 }
 
 /* A new key pair: the private half durably in <dir>/<fp>.pem (0600). */
-static int new_key(const char *dir, char fp[HR_FP_LEN + 1], char **b64, char *err,
-		   size_t errlen)
+static int new_key(const char *dir, char fp[HR_FP_LEN + 1], char **b64, char *err, size_t errlen)
 {
 	EVP_PKEY *pkey = NULL;
 	unsigned char *der = NULL;
@@ -448,8 +448,8 @@ out:
 	return ret;
 }
 
-static int keys_change(const char *state_dir, int64_t now, bool force,
-		       char fp[HR_FP_LEN + 1], char *err, size_t errlen)
+static int keys_change(const char *state_dir, int64_t now, bool force, char fp[HR_FP_LEN + 1],
+		       char *err, size_t errlen)
 {
 	char *dir = NULL, ignore[256];
 	json_t *idx = NULL;
@@ -547,8 +547,10 @@ int hr_signkey_load(const char *state_dir, const char *fp, struct hr_signkey **o
 	}
 	hr_key_fingerprint(der, derlen, k->fingerprint);
 	if (strcmp(k->fingerprint, fp)) {
-		ret = seterr(err, errlen, -EINVAL, "the signing key %s does not match its "
-			     "fingerprint", path);
+		ret = seterr(err, errlen, -EINVAL,
+			     "the signing key %s does not match its "
+			     "fingerprint",
+			     path);
 		goto out;
 	}
 	*out = k;

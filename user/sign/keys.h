@@ -24,31 +24,30 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define HR_FP_LEN	32
-#define HR_KEY_BITS	2048
-#define HR_KEY_OPEN_END	INT64_MAX	/* valid_to of the current key */
+#define HR_FP_LEN	 32
+#define HR_KEY_BITS	 2048
+#define HR_KEY_OPEN_END	 INT64_MAX /* valid_to of the current key */
 #define HR_SIG_ALGORITHM "SHA256withRSA"
 
 struct hr_pubkey {
-	char fingerprint[HR_FP_LEN + 1];	/* as published (a file may say anything) */
-	char *value;			/* base64 DER as published */
-	int64_t valid_from;		/* seconds; INT64_MIN when not given */
-	int64_t valid_to;		/* seconds; HR_KEY_OPEN_END when open */
-	void *pkey;			/* EVP_PKEY once decoded, NULL before */
-	bool undecodable;		/* decoding was tried and failed */
+	char fingerprint[HR_FP_LEN + 1]; /* as published (a file may say anything) */
+	char *value;			 /* base64 DER as published */
+	int64_t valid_from;		 /* seconds; INT64_MIN when not given */
+	int64_t valid_to;		 /* seconds; HR_KEY_OPEN_END when open */
+	void *pkey;			 /* EVP_PKEY once decoded, NULL before */
+	bool undecodable;		 /* decoding was tried and failed */
 };
 
 struct hr_pubkeys {
 	struct hr_pubkey *v;
 	size_t n;
-	char current[HR_FP_LEN + 1];	/* from a state dir; "" from a file */
+	char current[HR_FP_LEN + 1]; /* from a state dir; "" from a file */
 };
 
-void hr_pubkeys_free(struct hr_pubkeys *k);	/* NULL-safe; leaves it zeroed */
+void hr_pubkeys_free(struct hr_pubkeys *k); /* NULL-safe; leaves it zeroed */
 
 /* The public keys of a state dir. -ENOENT when it has none. */
-int hr_keys_load_public(const char *state_dir, struct hr_pubkeys *out, char *err,
-			size_t errlen);
+int hr_keys_load_public(const char *state_dir, struct hr_pubkeys *out, char *err, size_t errlen);
 /* A ListPublicKeys JSON document (`hostrail list-public-keys` or
  * `aws cloudtrail list-public-keys` output); times may be ISO strings or
  * epoch numbers. */
@@ -82,7 +81,7 @@ int hr_signkey_load(const char *state_dir, const char *fp, struct hr_signkey **o
 const char *hr_signkey_fingerprint(const struct hr_signkey *k);
 /* SHA256withRSA (RSASSA-PKCS1-v1_5) of msg, hex-encoded into a malloc'd string. */
 int hr_signkey_sign(const struct hr_signkey *k, const void *msg, size_t len, char **sig_hex);
-void hr_signkey_free(struct hr_signkey *k);	/* NULL-safe */
+void hr_signkey_free(struct hr_signkey *k); /* NULL-safe */
 
 /*
  * Check a hex signature over msg with k. 0 valid; -EBADMSG it does not

@@ -10,9 +10,9 @@
 static const char prefix[] = "{\"Records\":[";
 
 enum { P_PREFIX, P_BODY, P_SUFFIX, P_TAIL };
-enum { X_NONE, X_KEY, X_COLON, X_VALUE };	/* what comes next at record level */
-enum { C_NONE, C_KEY, C_VALUE };		/* the string being captured */
-enum { K_OTHER, K_TIME, K_NAME };		/* record-level keys of interest */
+enum { X_NONE, X_KEY, X_COLON, X_VALUE }; /* what comes next at record level */
+enum { C_NONE, C_KEY, C_VALUE };	  /* the string being captured */
+enum { K_OTHER, K_TIME, K_NAME };	  /* record-level keys of interest */
 
 /* The bytes that change the scanner's state inside a nested value. */
 static const unsigned char structural[256] = {
@@ -139,7 +139,8 @@ void hr_logscan_feed(struct hr_logscan *s, const unsigned char *p, size_t n)
 				size_t bs = 0;
 
 				while (q) {
-					for (bs = 0; q - bs > p + i && q[-1 - (ptrdiff_t)bs] == '\\'; bs++)
+					for (bs = 0;
+					     q - bs > p + i && q[-1 - (ptrdiff_t)bs] == '\\'; bs++)
 						;
 					if (!(bs & 1))
 						break;
@@ -181,7 +182,7 @@ void hr_logscan_feed(struct hr_logscan *s, const unsigned char *p, size_t n)
 			continue;
 		if (s->phase == P_SUFFIX) {
 			if (c != '}')
-				s->need_exact = true;	/* more than Records at the top */
+				s->need_exact = true; /* more than Records at the top */
 			s->phase = P_TAIL;
 			continue;
 		}
@@ -202,7 +203,7 @@ void hr_logscan_feed(struct hr_logscan *s, const unsigned char *p, size_t n)
 					s->cap = C_VALUE;
 				s->expect = X_NONE;
 			} else if (s->depth == 2) {
-				s->need_exact = true;	/* a record that is not an object */
+				s->need_exact = true; /* a record that is not an object */
 			}
 			break;
 		case '{':
@@ -265,7 +266,8 @@ int hr_logscan_exact(struct hr_logscan *s, const char *doc, size_t len)
 		return -EINVAL;
 	}
 	json_array_foreach(recs, i, r) {
-		json_t *t = json_object_get(r, "eventTime"), *name = json_object_get(r, "eventName");
+		json_t *t = json_object_get(r, "eventTime"),
+		       *name = json_object_get(r, "eventName");
 
 		s->records++;
 		if (json_is_string(t) && ct_time_shape(json_string_value(t), json_string_length(t)))

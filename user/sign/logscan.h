@@ -23,24 +23,24 @@
 struct hr_logscan {
 	/* results */
 	uint64_t records;
-	uint64_t bad_times;		/* records without a CloudTrail eventTime */
-	char oldest[HR_CT_TIME_LEN + 1];	/* "" when no record had one */
+	uint64_t bad_times;		 /* records without a CloudTrail eventTime */
+	char oldest[HR_CT_TIME_LEN + 1]; /* "" when no record had one */
 	char newest[HR_CT_TIME_LEN + 1];
-	bool stop_logging;		/* some record's eventName is StopLogging */
-	bool need_exact;		/* the fast path cannot vouch: parse exactly */
+	bool stop_logging; /* some record's eventName is StopLogging */
+	bool need_exact;   /* the fast path cannot vouch: parse exactly */
 
 	/* the scanner's state between chunks */
 	int phase;
-	size_t pos;			/* in the envelope's prefix */
+	size_t pos; /* in the envelope's prefix */
 	int depth;
 	bool in_str, esc;
-	int expect;			/* at record level: key, value or neither */
-	int cap;			/* capturing the current string: which */
-	int cur_key;			/* record-level key being read */
+	int expect;  /* at record level: key, value or neither */
+	int cap;     /* capturing the current string: which */
+	int cur_key; /* record-level key being read */
 	char buf[HR_CT_TIME_LEN + 8];
 	size_t blen;
 	bool overflow;
-	unsigned seen;			/* keys of interest met in this record */
+	unsigned seen; /* keys of interest met in this record */
 	bool rec_time_ok, rec_stop;
 	char rec_time[HR_CT_TIME_LEN + 1];
 };

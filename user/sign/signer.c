@@ -30,12 +30,12 @@
 #include "common/gz.h"
 #include "common/clock.h"
 
-#define NS			1000000000LL
-#define RETRY_NS		(5 * NS)
+#define NS	 1000000000LL
+#define RETRY_NS (5 * NS)
 /* A log reported by this run that never appears (its rename failed and the
  * batcher redelivers under another key) is forgotten after this long. */
-#define STALE_PERIODS		2
-#define ERRBUF			HR_SIGNER_ERR_MAX
+#define STALE_PERIODS 2
+#define ERRBUF	      HR_SIGNER_ERR_MAX
 
 struct hr_signer {
 	char *state_dir;
@@ -44,8 +44,8 @@ struct hr_signer {
 	unsigned period;
 	struct hr_signkey *key;
 	struct hr_chain_state st;
-	bool dirty;			/* st changed but is not on disk yet */
-	int64_t retry_at_ns;		/* no digest attempt before this */
+	bool dirty;	     /* st changed but is not on disk yet */
+	int64_t retry_at_ns; /* no digest attempt before this */
 	struct hr_signer_stats stats;
 };
 
@@ -76,8 +76,8 @@ static char *sidecar_path(const struct hr_signer *s, const char *key)
 }
 
 /* Split bucket_dir/key into the directory and the sidecar's file name. */
-static int write_sidecar(struct hr_signer *s, const char *key, const char *sig,
-			 char *err, size_t errlen)
+static int write_sidecar(struct hr_signer *s, const char *key, const char *sig, char *err,
+			 size_t errlen)
 {
 	const char *slash = strrchr(key, '/');
 	char *dir = NULL, *name = NULL, *json = NULL;
@@ -177,10 +177,12 @@ static int recover_inflight(struct hr_signer *s)
 	}
 	if (ret && ret != -ENOENT) {
 		hr_warn("digest %s left in flight cannot be read (%s); it is not part of the "
-			"chain", in->key, strerror(-ret));
+			"chain",
+			in->key, strerror(-ret));
 	} else if (!ret) {
 		hr_warn("digest %s left in flight does not match what was signed; it is not "
-			"part of the chain", in->key);
+			"part of the chain",
+			in->key);
 	}
 	/* not visible: undo the sidecar and the temporary file */
 	side = sidecar_path(s, in->key);
@@ -256,7 +258,8 @@ static int load_state(struct hr_signer *s, int64_t now)
 
 		hr_warn("the trail's account, region, bucket or bucket directory changed: "
 			"starting a new digest chain (%zu log files of the old place are not "
-			"digested)", st->n_pending);
+			"digested)",
+			st->n_pending);
 		if (hr_chain_restart_in(st, &s->frame, s->bucket_dir, keep))
 			return -ENOMEM;
 	}
@@ -333,7 +336,7 @@ fail:
 void hr_signer_on_delivered(void *arg, const struct hr_delivered_log *log)
 {
 	struct hr_signer *s = arg;
-	struct hr_chain_pending p = { 0 };
+	struct hr_chain_pending p = {0};
 
 	if (!s || !log)
 		return;
@@ -385,9 +388,9 @@ static int select_logs(struct hr_signer *s, int64_t now_ns, struct hr_digest_log
 static int write_digest(struct hr_signer *s, int64_t end, bool final, int64_t now_ns)
 {
 	struct hr_chain_state *st = &s->st;
-	struct hr_publish pub = { 0 };
+	struct hr_publish pub = {0};
 	struct hr_digest_log *logs = NULL;
-	struct hr_digest_in in = { 0 };
+	struct hr_digest_in in = {0};
 	char key[HR_LOG_KEY_MAX], end_s[HR_CT_TIME_LEN + 1], err[ERRBUF];
 	char *json = NULL, *sts = NULL, *sig = NULL, **gone = NULL;
 	size_t n_logs = 0, n_gone = 0, len, stslen;
@@ -539,7 +542,7 @@ int hr_signer_stop(struct hr_signer *s, int64_t now_ns)
 		/* within the second of the previous digest: wait it out (at most
 		 * a second), or, if the clock went back further, step past it */
 		if (end == s->st.last.end) {
-			struct timespec ts = { 0, NS - now_ns % NS };
+			struct timespec ts = {0, NS - now_ns % NS};
 
 			nanosleep(&ts, NULL);
 			now_ns = hr_wall_ns();

@@ -31,24 +31,24 @@
 #include "sign/keys.h"
 
 #define HR_DEFAULT_DIGEST_SECONDS 300
-#define HR_SIGNER_ERR_MAX 1024
+#define HR_SIGNER_ERR_MAX	  1024
 
 struct hr_signer;
 
 struct hr_signer_opts {
-	const char *state_dir;		/* keys/ and chain/ live here */
-	const char *bucket_dir;		/* digests go to <bucket_dir>/AWSLogs/... */
-	struct hr_frame frame;		/* account, region, trail, bucket name */
-	unsigned digest_seconds;	/* 0: 300 */
+	const char *state_dir;	 /* keys/ and chain/ live here */
+	const char *bucket_dir;	 /* digests go to <bucket_dir>/AWSLogs/... */
+	struct hr_frame frame;	 /* account, region, trail, bucket name */
+	unsigned digest_seconds; /* 0: 300 */
 };
 
 struct hr_signer_stats {
-	int64_t last_digest_ns;		/* wall clock of the latest digest delivery, 0: none */
-	char last_digest_key[HR_LOG_KEY_MAX];	/* "" if none yet */
-	uint64_t digests;		/* digests delivered by this run */
-	uint64_t pending;		/* log files waiting for the next digest */
-	char fingerprint[HR_FP_LEN + 1];	/* key signing the next digest */
-	int64_t last_error_ns;		/* 0: none */
+	int64_t last_digest_ns; /* wall clock of the latest digest delivery, 0: none */
+	char last_digest_key[HR_LOG_KEY_MAX]; /* "" if none yet */
+	uint64_t digests;		      /* digests delivered by this run */
+	uint64_t pending;		      /* log files waiting for the next digest */
+	char fingerprint[HR_FP_LEN + 1];      /* key signing the next digest */
+	int64_t last_error_ns;		      /* 0: none */
 	/* The latest failure ("failed to ...: reason"), kept after a later
 	 * success: compare last_error_ns with last_digest_ns. */
 	char last_error[HR_SIGNER_ERR_MAX];
@@ -77,6 +77,6 @@ int hr_signer_stop(struct hr_signer *s, int64_t now_ns);
 
 void hr_signer_stats(const struct hr_signer *s, struct hr_signer_stats *st);
 
-void hr_signer_close(struct hr_signer *s);	/* NULL-safe */
+void hr_signer_close(struct hr_signer *s); /* NULL-safe */
 
 #endif

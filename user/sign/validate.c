@@ -60,11 +60,12 @@ static void report(struct ctx *c)
 			line = strdup(en->reason);
 		else if (en->valid)
 			line = vl_xasprintf("%s\ts3://%s/%s\tvalid",
-					    en->kind == ENT_DIGEST ? "Digest file" : "Log file", b, k);
+					    en->kind == ENT_DIGEST ? "Digest file" : "Log file", b,
+					    k);
 		else
 			line = vl_xasprintf("%s\ts3://%s/%s\tINVALID: %s",
-					    en->kind == ENT_DIGEST ? "Digest file" : "Log file", b, k,
-					    en->reason);
+					    en->kind == ENT_DIGEST ? "Digest file" : "Log file", b,
+					    k, en->reason);
 		if (en->kind == ENT_DIGEST)
 			en->valid ? r->digests_valid++ : r->digests_invalid++;
 		else if (en->kind == ENT_LOG)
@@ -160,8 +161,8 @@ static int discover_cb(struct ctx *c, const char *key, const struct stat *st)
 	size_t pl;
 
 	(void)c;
-	if (!S_ISREG(st->st_mode) || sscanf(key, "AWSLogs/%63[^/]/CloudTrail-Digest/%127[^/]/",
-					    a, r) != 2)
+	if (!S_ISREG(st->st_mode) ||
+	    sscanf(key, "AWSLogs/%63[^/]/CloudTrail-Digest/%127[^/]/", a, r) != 2)
 		return 0;
 	name = vl_xasprintf("%s_CloudTrail-Digest_%s_", a, r);
 	if (!name)
@@ -310,7 +311,7 @@ static int usage_error(struct ctx *c, const char *fmt, ...)
 static int pick_trail(struct ctx *c, struct trail_id *out)
 {
 	const struct hr_validate_opts *o = c->o;
-	struct trails t = { .o = o };
+	struct trails t = {.o = o};
 	int ret = 0;
 
 	discover_trails(c, &t);
@@ -321,13 +322,18 @@ static int pick_trail(struct ctx *c, struct trail_id *out)
 	if (t.n == 1) {
 		*out = t.v[0];
 	} else if (!t.n) {
-		ret = usage_error(c, "no digest files under %s/AWSLogs%s; name the trail with "
-				  "--account-id, --region and --trail-name", o->bucket_dir,
+		ret = usage_error(c,
+				  "no digest files under %s/AWSLogs%s; name the trail with "
+				  "--account-id, --region and --trail-name",
+				  o->bucket_dir,
 				  (o->account_id || o->region || o->trail_name) ?
-				  " for the trail given" : "");
+					  " for the trail given" :
+					  "");
 	} else {
-		fprintf(c->err, "hostrail validate-logs: %s holds digests of %zu trails; choose "
-			"one with --account-id, --region and --trail-name:\n", o->bucket_dir, t.n);
+		fprintf(c->err,
+			"hostrail validate-logs: %s holds digests of %zu trails; choose "
+			"one with --account-id, --region and --trail-name:\n",
+			o->bucket_dir, t.n);
 		for (size_t i = 0; i < t.n; i++)
 			fprintf(c->err, "  --account-id %s --region %s --trail-name %s\n",
 				t.v[i].account, t.v[i].region, t.v[i].trail);
@@ -362,9 +368,9 @@ static void ctx_free(struct ctx *c)
 int hr_validate_logs(const struct hr_validate_opts *o, struct hr_validate_result *res)
 {
 	struct hr_validate_result local;
-	struct unlisted ul = { 0 };
+	struct unlisted ul = {0};
 	struct trail_id tid;
-	struct ctx c = { .o = o, .bfd = -1 };
+	struct ctx c = {.o = o, .bfd = -1};
 	char err[1024], s[HR_CT_TIME_LEN + 1], e[HR_CT_TIME_LEN + 1], *folder = NULL;
 	size_t in_range = 0;
 	int ret;
@@ -380,7 +386,7 @@ int hr_validate_logs(const struct hr_validate_opts *o, struct hr_validate_result
 	c.end = o->end ? o->end : c.now;
 	if (c.start > c.end) {
 		ret = usage_error(&c, "invalid time range: the start time must not be after the "
-				  "end time");
+				      "end time");
 		goto out;
 	}
 	if (!o->bucket_dir) {
@@ -410,7 +416,7 @@ int hr_validate_logs(const struct hr_validate_opts *o, struct hr_validate_result
 	c.region = tid.region;
 	c.trail = tid.trail;
 
-	vl_read_state(&c);		/* for the bucket name; read again at the end */
+	vl_read_state(&c); /* for the bucket name; read again at the end */
 
 	folder = vl_xasprintf("AWSLogs/%s/CloudTrail-Digest/%s", c.account, c.region);
 	if (!folder || vl_walk_folder(&c, folder, vl_collect_digest)) {
@@ -428,7 +434,8 @@ int hr_validate_logs(const struct hr_validate_opts *o, struct hr_validate_result
 	if (!c.bucket)
 		c.bucket = base_name(o->bucket_dir);
 	c.arn = o->trail_arn ? strdup(o->trail_arn) :
-		vl_xasprintf("arn:hostrail:cloudtrail:%s:%s:trail/%s", c.region, c.account, c.trail);
+			       vl_xasprintf("arn:hostrail:cloudtrail:%s:%s:trail/%s", c.region,
+					    c.account, c.trail);
 	if (!c.bucket || !c.arn) {
 		ret = usage_error(&c, "out of memory");
 		goto out;

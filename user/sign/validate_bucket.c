@@ -22,9 +22,9 @@
 #include "common/gz.h"
 #include "sign/validate_bucket.h"
 
-#define SIDECAR_MAX	(64 << 10)
-#define EXACT_MAX	(1ULL << 31)	/* inflated log for the exact record parse */
-#define WALK_DEPTH	12
+#define SIDECAR_MAX (64 << 10)
+#define EXACT_MAX   (1ULL << 31) /* inflated log for the exact record parse */
+#define WALK_DEPTH  12
 
 /* ---- the bucket ---- */
 
@@ -75,7 +75,7 @@ int vl_walk_folder(struct ctx *c, const char *rel, walk_cb cb)
 	int fd;
 
 	fd = hr_bucket_open_dir(c->bfd, rel);
-	if (fd == -ENOENT || fd == -EPERM)	/* missing, or a symlink: no objects */
+	if (fd == -ENOENT || fd == -EPERM) /* missing, or a symlink: no objects */
 		return 0;
 	return fd < 0 ? fd : walk(c, fd, rel, 0, cb);
 }
@@ -84,7 +84,7 @@ int vl_walk_folder(struct ctx *c, const char *rel, walk_cb cb)
 bool vl_key_stamp(const char *key, char *out, size_t outlen)
 {
 	size_t n = strlen(key), cps = 0, i;
-	size_t pos[25];		/* byte offsets of the last 24 code points */
+	size_t pos[25]; /* byte offsets of the last 24 code points */
 
 	if (!hr_utf8_valid(key, n))
 		return false;
@@ -114,8 +114,8 @@ bool vl_key_stamp(const char *key, char *out, size_t outlen)
 static bool digest_key_matches(const struct ctx *c, const char *key)
 {
 	char *head = vl_xasprintf("AWSLogs/%s/CloudTrail-Digest/%s/", c->account, c->region);
-	char *name = vl_xasprintf("%s_CloudTrail-Digest_%s_%s_%s_", c->account, c->region,
-				  c->trail, c->region);
+	char *name = vl_xasprintf("%s_CloudTrail-Digest_%s_%s_%s_", c->account, c->region, c->trail,
+				  c->region);
 	const char *p = key;
 	bool ok = false;
 	size_t n;
@@ -219,7 +219,7 @@ int vl_load_digest(struct ctx *c, const char *bucket, const char *key, bool in_r
 {
 	static const char *const required[] = {
 		"digestPublicKeyFingerprint", "digestS3Bucket", "digestS3Object",
-		"previousDigestSignature", "digestEndTime", "digestStartTime",
+		"previousDigestSignature",    "digestEndTime",	"digestStartTime",
 	};
 	unsigned char *raw = NULL, md[32];
 	char *sts = NULL, *fps = NULL, *endv = NULL, *bkt = NULL, *obj = NULL, *prev = NULL;
@@ -231,7 +231,7 @@ int vl_load_digest(struct ctx *c, const char *bucket, const char *key, bool in_r
 	memset(d, 0, sizeof(*d));
 	*msg = NULL;
 	if (strcmp(bucket, c->bucket))
-		return LD_MISSING;	/* no other bucket is here */
+		return LD_MISSING; /* no other bucket is here */
 	fd = hr_bucket_open(c->bfd, key);
 	if (fd == -ENOENT)
 		return LD_MISSING;
@@ -282,8 +282,9 @@ int vl_load_digest(struct ctx *c, const char *bucket, const char *key, bool in_r
 	endv = vl_pystr(json_object_get(d->doc, "digestEndTime"));
 	bkt = vl_pystr(json_object_get(d->doc, "digestS3Bucket"));
 	obj = vl_pystr(json_object_get(d->doc, "digestS3Object"));
-	prev = json_is_null(json_object_get(d->doc, "previousDigestSignature")) ? NULL :
-	       vl_pystr(json_object_get(d->doc, "previousDigestSignature"));
+	prev = json_is_null(json_object_get(d->doc, "previousDigestSignature")) ?
+		       NULL :
+		       vl_pystr(json_object_get(d->doc, "previousDigestSignature"));
 	if (!endv || !bkt || !obj ||
 	    hr_digest_string_to_sign(endv, bkt, obj, d->sha256, prev, &sts, &len)) {
 		*msg = strdup("out of memory");
@@ -388,8 +389,8 @@ static void check_log(struct ctx *c, struct vdigest *d, json_t *lf)
 	l->times_ok = (json_is_null(json_object_get(lf, "oldestEventTime")) &&
 		       json_is_null(json_object_get(lf, "newestEventTime"))) ||
 		      (l->oldest && l->newest &&
-		       !hr_ct_time_parse(l->oldest, strlen(l->oldest), &(int64_t){ 0 }) &&
-		       !hr_ct_time_parse(l->newest, strlen(l->newest), &(int64_t){ 0 }));
+		       !hr_ct_time_parse(l->oldest, strlen(l->oldest), &(int64_t){0}) &&
+		       !hr_ct_time_parse(l->newest, strlen(l->newest), &(int64_t){0}));
 	d->n_logs++;
 	if (!json_is_object(lf) || !bucket || !key) {
 		l->entry = vl_add_entry(c, ENT_LOG, false, bucket ? bucket : "?", key ? key : "?",
@@ -404,7 +405,8 @@ static void check_log(struct ctx *c, struct vdigest *d, json_t *lf)
 	if (fd < 0) {
 		l->entry = vl_add_entry(c, ENT_LOG, false, bucket, key,
 					strdup(fd == -ENOENT ? "not found" :
-					    fd == -EPERM ? "not a regular file" : "invalid format"));
+					       fd == -EPERM  ? "not a regular file" :
+							       "invalid format"));
 		return;
 	}
 	hr_logscan_init(&l->scan);
@@ -443,4 +445,3 @@ void vl_check_logs(struct ctx *c, struct vdigest *d)
 	json_array_foreach(lfs, i, lf)
 		check_log(c, d, lf);
 }
-

@@ -15,8 +15,8 @@
 #include "sign/validate_bucket.h"
 #include "sign/validate_chain.h"
 
-#define HOUR		3600
-#define KEY_SLACK	5		/* seconds: a digest signed around a rotation */
+#define HOUR	  3600
+#define KEY_SLACK 5 /* seconds: a digest signed around a rotation */
 
 /* ---- phase 1: aws-cli's traversal ---- */
 
@@ -70,7 +70,7 @@ static int push_digest(struct ctx *c, struct vdigest *d)
 
 int vl_traverse(struct ctx *c)
 {
-	struct strv list = { 0 };	/* borrowed pointers into all_digests */
+	struct strv list = {0}; /* borrowed pointers into all_digests */
 	char marker_stamp[HR_CT_KEYTIME_LEN + 1], lo[HR_CT_KEYTIME_LEN + 1];
 	char hi[HR_CT_KEYTIME_LEN + 1], stamp[64], *marker = NULL, *key = NULL;
 	char *bucket = strdup(c->bucket);
@@ -86,9 +86,10 @@ int vl_traverse(struct ctx *c)
 	hr_ct_keytime_fmt(c->start, lo);
 	hr_ct_keytime_fmt(c->end + HOUR, hi);
 	marker = vl_xasprintf("AWSLogs/%s/CloudTrail-Digest/%s/%.4s/%.2s/%.2s/"
-			      "%s_CloudTrail-Digest_%s_%s_%s_%s.json.gz", c->account, c->region,
-			      marker_stamp, marker_stamp + 4, marker_stamp + 6, c->account,
-			      c->region, c->trail, c->region, marker_stamp);
+			      "%s_CloudTrail-Digest_%s_%s_%s_%s.json.gz",
+			      c->account, c->region, marker_stamp, marker_stamp + 4,
+			      marker_stamp + 6, c->account, c->region, c->trail, c->region,
+			      marker_stamp);
 	list.v = calloc(c->all_digests.n + 1, sizeof(char *));
 	if (!marker || !list.v || !bucket) {
 		ret = -ENOMEM;
@@ -151,9 +152,11 @@ int vl_traverse(struct ctx *c)
 
 				hr_ct_time_fmt(date, a);
 				hr_ct_time_fmt(last_start, b);
-				vl_add_entry(c, ENT_NOTE, true, NULL, NULL,
-					     vl_xasprintf("No log files were delivered by CloudTrail "
-							  "between %s and %s", a, b));
+				vl_add_entry(
+					c, ENT_NOTE, true, NULL, NULL,
+					vl_xasprintf("No log files were delivered by CloudTrail "
+						     "between %s and %s",
+						     a, b));
 			}
 			via = VIA_GAP;
 		} else {
@@ -192,21 +195,26 @@ void vl_check_algorithms(struct ctx *c, struct vdigest *d)
 	if (!v || strcmp(v, HR_SIG_ALGORITHM)) {
 		char *s = vl_pystr(json_object_get(d->doc, "digestSignatureAlgorithm"));
 
-		vl_invalidate(c, d->entry, vl_xasprintf("unexpected algorithm \"%s\" in "
-							"digestSignatureAlgorithm", s ? s : "?"));
+		vl_invalidate(c, d->entry,
+			      vl_xasprintf("unexpected algorithm \"%s\" in "
+					   "digestSignatureAlgorithm",
+					   s ? s : "?"));
 		free(s);
 	}
 	if (strcmp(d->sig_alg, HR_SIG_ALGORITHM))
-		vl_invalidate(c, d->entry, vl_xasprintf("unexpected algorithm \"%s\" in the "
-							"signature-algorithm metadata", d->sig_alg));
+		vl_invalidate(c, d->entry,
+			      vl_xasprintf("unexpected algorithm \"%s\" in the "
+					   "signature-algorithm metadata",
+					   d->sig_alg));
 	if (!vl_is_null(d->doc, "previousDigestS3Bucket")) {
 		v = vl_jstr(d->doc, "previousDigestHashAlgorithm");
 		if (!v || strcmp(v, HR_HASH_ALGORITHM)) {
 			char *s = vl_pystr(json_object_get(d->doc, "previousDigestHashAlgorithm"));
 
-			vl_invalidate(c, d->entry, vl_xasprintf("unexpected algorithm \"%s\" in "
-								"previousDigestHashAlgorithm",
-								s ? s : "?"));
+			vl_invalidate(c, d->entry,
+				      vl_xasprintf("unexpected algorithm \"%s\" in "
+						   "previousDigestHashAlgorithm",
+						   s ? s : "?"));
 			free(s);
 		}
 	}
@@ -214,8 +222,10 @@ void vl_check_algorithms(struct ctx *c, struct vdigest *d)
 		struct vlog *l = &d->logs[i];
 
 		if (!l->alg || strcmp(l->alg, HR_HASH_ALGORITHM))
-			vl_invalidate(c, l->entry, vl_xasprintf("unexpected algorithm \"%s\" in "
-								"hashAlgorithm", l->alg ? l->alg : "?"));
+			vl_invalidate(c, l->entry,
+				      vl_xasprintf("unexpected algorithm \"%s\" in "
+						   "hashAlgorithm",
+						   l->alg ? l->alg : "?"));
 	}
 }
 
@@ -223,7 +233,7 @@ void vl_check_algorithms(struct ctx *c, struct vdigest *d)
 void vl_check_previous_fields(struct ctx *c, struct vdigest *d)
 {
 	static const char *const f[] = {
-		"previousDigestS3Bucket", "previousDigestS3Object", "previousDigestHashValue",
+		"previousDigestS3Bucket",      "previousDigestS3Object",  "previousDigestHashValue",
 		"previousDigestHashAlgorithm", "previousDigestSignature",
 	};
 	int nulls = 0;
@@ -232,15 +242,16 @@ void vl_check_previous_fields(struct ctx *c, struct vdigest *d)
 		json_t *v = json_object_get(d->doc, f[i]);
 
 		if (!v)
-			nulls += 100;	/* missing altogether */
+			nulls += 100; /* missing altogether */
 		else if (json_is_null(v))
 			nulls++;
 		else if (!json_is_string(v))
 			nulls += 100;
 	}
 	if (nulls != 0 && nulls != 5)
-		vl_invalidate(c, d->entry, strdup("the previousDigest* fields are neither all "
-						  "null (a starting digest) nor all set"));
+		vl_invalidate(c, d->entry,
+			      strdup("the previousDigest* fields are neither all "
+				     "null (a starting digest) nor all set"));
 }
 
 void vl_check_key_window(struct ctx *c, struct vdigest *d)
@@ -255,8 +266,10 @@ void vl_check_key_window(struct ctx *c, struct vdigest *d)
 		snprintf(to, sizeof(to), "now");
 	else
 		hr_ct_time_fmt(d->pk->valid_to, to);
-	vl_invalidate(c, d->entry, vl_xasprintf("signed with key %s outside its validity window "
-						"(%s to %s)", d->pk->fingerprint, from, to));
+	vl_invalidate(c, d->entry,
+		      vl_xasprintf("signed with key %s outside its validity window "
+				   "(%s to %s)",
+				   d->pk->fingerprint, from, to));
 }
 
 /* The newer digest's link to this one must match it exactly. */
@@ -273,15 +286,21 @@ void vl_check_link(struct ctx *c, struct vdigest *d)
 	hv = vl_jstr(n->doc, "previousDigestHashValue");
 	sig = vl_jstr(n->doc, "previousDigestSignature");
 	if (!hv || strcmp(hv, d->sha256))
-		vl_invalidate(c, n->entry, vl_xasprintf("previousDigestHashValue doesn't match the "
-							"hash of %s", where));
+		vl_invalidate(c, n->entry,
+			      vl_xasprintf("previousDigestHashValue doesn't match the "
+					   "hash of %s",
+					   where));
 	else if (!sig || strcmp(sig, d->signature))
-		vl_invalidate(c, n->entry, vl_xasprintf("previousDigestSignature doesn't match the "
-							"signature of %s", where));
+		vl_invalidate(c, n->entry,
+			      vl_xasprintf("previousDigestSignature doesn't match the "
+					   "signature of %s",
+					   where));
 	else if (n->start != d->end)
-		vl_invalidate(c, n->entry, vl_xasprintf("digestStartTime %s is not the digestEndTime "
-							"%s of %s", vl_jstr(n->doc, "digestStartTime"),
-							vl_jstr(d->doc, "digestEndTime"), where));
+		vl_invalidate(c, n->entry,
+			      vl_xasprintf("digestStartTime %s is not the digestEndTime "
+					   "%s of %s",
+					   vl_jstr(n->doc, "digestStartTime"),
+					   vl_jstr(d->doc, "digestEndTime"), where));
 	free(where);
 }
 
@@ -300,7 +319,7 @@ unsigned vl_infer_period(struct ctx *c)
 	for (size_t i = 0; i < c->n_ds; i++)
 		if (c->ds[i].end > c->ds[i].start)
 			v[n++] = c->ds[i].end - c->ds[i].start;
-	for (size_t i = 1; i < n; i++)	/* insertion sort: few distinct values */
+	for (size_t i = 1; i < n; i++) /* insertion sort: few distinct values */
 		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
 			int64_t t = v[j];
 
@@ -334,10 +353,11 @@ void vl_check_chain_ends(struct ctx *c)
 		if (next_start - d->end <= (int64_t)c->period + vl_slack(c))
 			continue;
 		hr_ct_time_fmt(next_start, a);
-		vl_add_entry(c, ENT_DIGEST, false, c->bucket, d->key,
-			     vl_xasprintf("the chain ends here without StopLogging, %lld s before the "
-					  "next chain starts (%s): the digests after it are missing",
-					  (long long)(next_start - d->end), a));
+		vl_add_entry(
+			c, ENT_DIGEST, false, c->bucket, d->key,
+			vl_xasprintf("the chain ends here without StopLogging, %lld s before the "
+				     "next chain starts (%s): the digests after it are missing",
+				     (long long)(next_start - d->end), a));
 	}
 	for (size_t i = 0; i < c->visited.cap; i++) {
 		int64_t t;
@@ -348,11 +368,12 @@ void vl_check_chain_ends(struct ctx *c)
 	if (c->n_ds && !c->ds[0].closed && c->ds[0].end >= newest_end &&
 	    limit - c->ds[0].end > (int64_t)c->period + vl_slack(c)) {
 		hr_ct_time_fmt(limit, a);
-		vl_add_entry(c, ENT_DIGEST, false, c->bucket, c->ds[0].key,
-			     vl_xasprintf("no digest follows this one although its chain did not end "
-					  "with StopLogging, and the range ends %lld s later (%s), more "
-					  "than one digest period (%u s): newer digests are missing",
-					  (long long)(limit - c->ds[0].end), a, c->period));
+		vl_add_entry(
+			c, ENT_DIGEST, false, c->bucket, c->ds[0].key,
+			vl_xasprintf("no digest follows this one although its chain did not end "
+				     "with StopLogging, and the range ends %lld s later (%s), more "
+				     "than one digest period (%u s): newer digests are missing",
+				     (long long)(limit - c->ds[0].end), a, c->period));
 	}
 	/* the agent's own record of its newest digest */
 	if (c->have_state && c->state.have_last && !vl_sset_get(&c->visited, c->state.last.key) &&
@@ -364,7 +385,7 @@ void vl_check_chain_ends(struct ctx *c)
 		else
 			vl_add_entry(c, ENT_DIGEST, false, c->bucket, c->state.last.key,
 				     strdup("not found (the agent's state names it as its newest "
-					 "digest)"));
+					    "digest)"));
 	}
 }
 
@@ -387,7 +408,7 @@ void vl_check_unreached(struct ctx *c)
 		}
 		if (strcmp(stamp, lo) < 0 || strcmp(stamp, hi) > 0)
 			continue;
-		if (!vl_key_time(k, &(int64_t){ 0 })) {
+		if (!vl_key_time(k, &(int64_t){0})) {
 			vl_add_entry(c, ENT_DIGEST, false, c->bucket, k,
 				     strdup("not a digest key: its name does not end in a time"));
 			continue;
@@ -407,7 +428,7 @@ void vl_check_unreached(struct ctx *c)
 static bool state_for_earlier_bucket(struct ctx *c)
 {
 	const struct hr_chain_earlier *e;
-	struct hr_chain_link l = { 0 };
+	struct hr_chain_link l = {0};
 
 	if (hr_chain_same_dir(c->state.bucket_dir, c->o->bucket_dir))
 		return true;
@@ -419,8 +440,7 @@ static bool state_for_earlier_bucket(struct ctx *c)
 	hr_chain_link_clear(&c->state.last);
 	c->state.last = l;
 	c->state.have_last = true;
-	snprintf(c->state.frame.bucket_name, sizeof(c->state.frame.bucket_name), "%s",
-		 l.bucket);
+	snprintf(c->state.frame.bucket_name, sizeof(c->state.frame.bucket_name), "%s", l.bucket);
 	c->state.n_pending = 0;
 	c->left_bucket = true;
 	return true;
@@ -440,4 +460,3 @@ void vl_read_state(struct ctx *c)
 	    !strcmp(c->state.frame.region, c->region))
 		c->have_state = state_for_earlier_bucket(c);
 }
-

@@ -119,8 +119,8 @@ char *vl_xasprintf(const char *fmt, ...)
 	return n < 0 ? NULL : s;
 }
 
-size_t vl_add_entry(struct ctx *c, int kind, bool valid, const char *bucket,
-		    const char *key, char *reason)
+size_t vl_add_entry(struct ctx *c, int kind, bool valid, const char *bucket, const char *key,
+		    char *reason)
 {
 	struct entry *e;
 
@@ -195,4 +195,3 @@ int64_t vl_slack(const struct ctx *c)
 
 	return (s < 5 ? 5 : s) + 1;
 }
-

@@ -17,7 +17,7 @@
 #include "sign/logscan.h"
 #include "sign/validate_opts.h"
 
-#define DIGEST_MAX	(64 << 20)	/* inflated digest: ~400 bytes per log file */
+#define DIGEST_MAX (64 << 20) /* inflated digest: ~400 bytes per log file */
 
 struct strv {
 	char **v;
@@ -37,17 +37,17 @@ struct entry {
 	int kind;
 	bool valid;
 	char *bucket, *key;
-	char *reason;		/* INVALID: <reason>; or the whole text of a note */
+	char *reason; /* INVALID: <reason>; or the whole text of a note */
 };
 
 struct vlog {
 	char *key;
-	const char *hash, *alg;		/* in the digest's JSON */
-	const char *oldest, *newest;	/* NULL: JSON null */
-	bool times_ok;			/* the two are null or CloudTrail times */
+	const char *hash, *alg;	     /* in the digest's JSON */
+	const char *oldest, *newest; /* NULL: JSON null */
+	bool times_ok;		     /* the two are null or CloudTrail times */
 	size_t entry;
-	bool checked;			/* hash matched: scan is meaningful */
-	bool scan_ok;			/* records readable */
+	bool checked; /* hash matched: scan is meaningful */
+	bool scan_ok; /* records readable */
 	struct hr_logscan scan;
 };
 
@@ -57,15 +57,15 @@ struct vdigest {
 	char *key;
 	json_t *doc;
 	char sha256[65];
-	char *signature, *sig_alg;	/* from the sidecar */
+	char *signature, *sig_alg; /* from the sidecar */
 	struct hr_pubkey *pk;
 	int64_t start, end;
 	size_t entry;
-	int via;			/* how the traversal got here */
-	size_t newer;			/* index of the digest we came from, or SIZE_MAX */
+	int via;      /* how the traversal got here */
+	size_t newer; /* index of the digest we came from, or SIZE_MAX */
 	struct vlog *logs;
 	size_t n_logs;
-	bool closed;			/* lists a StopLogging record */
+	bool closed; /* lists a StopLogging record */
 };
 
 struct ctx {
@@ -78,23 +78,23 @@ struct ctx {
 	int64_t start, end, now;
 	unsigned period;
 
-	struct hr_pubkeys keys;		/* every key we know */
-	struct hr_chain_state state;	/* read after the bucket was listed */
+	struct hr_pubkeys keys;	     /* every key we know */
+	struct hr_chain_state state; /* read after the bucket was listed */
 	bool have_state;
-	bool left_bucket;		/* the state's trail has left this bucket
+	bool left_bucket; /* the state's trail has left this bucket
 					 * directory: state.last is its last digest */
 
-	struct strv all_digests;	/* the trail's digest keys, sorted */
-	struct sset visited;		/* digest keys the traversal loaded */
-	struct sset listed;		/* log keys listed by a checked digest */
+	struct strv all_digests; /* the trail's digest keys, sorted */
+	struct sset visited;	 /* digest keys the traversal loaded */
+	struct sset listed;	 /* log keys listed by a checked digest */
 
 	struct entry *ents;
 	size_t n_ents, cap_ents;
-	struct vdigest *ds;		/* valid digests, traversal order */
+	struct vdigest *ds; /* valid digests, traversal order */
 	size_t n_ds, cap_ds;
 
 	struct hr_validate_result *res;
-	bool oom;			/* a finding could not be recorded */
+	bool oom; /* a finding could not be recorded */
 	bool found_end_set;
 	int64_t found_start, found_end;
 };
@@ -106,8 +106,8 @@ const char *vl_sset_get(const struct sset *s, const char *k);
 int vl_sset_add(struct sset *s, const char *k);
 void vl_sset_free(struct sset *s);
 char *vl_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-size_t vl_add_entry(struct ctx *c, int kind, bool valid, const char *bucket,
-		    const char *key, char *reason);
+size_t vl_add_entry(struct ctx *c, int kind, bool valid, const char *bucket, const char *key,
+		    char *reason);
 void vl_invalidate(struct ctx *c, size_t ent, char *reason);
 char *vl_pystr(json_t *v);
 const char *vl_jstr(json_t *o, const char *k);

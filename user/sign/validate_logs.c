@@ -28,10 +28,13 @@ void vl_check_log_contents(struct ctx *c, struct vdigest *d)
 		struct hr_logscan *sc = &l->scan;
 
 		if (l->key[0] && vl_sset_add(&c->listed, l->key) == 0)
-			vl_invalidate(c, l->entry, vl_xasprintf("listed a second time, by %s", where));
+			vl_invalidate(c, l->entry,
+				      vl_xasprintf("listed a second time, by %s", where));
 		if (!l->times_ok) {
-			vl_invalidate(c, l->entry, vl_xasprintf("oldestEventTime/newestEventTime in %s "
-								"are not event times", where));
+			vl_invalidate(c, l->entry,
+				      vl_xasprintf("oldestEventTime/newestEventTime in %s "
+						   "are not event times",
+						   where));
 			continue;
 		}
 		if (l->oldest) {
@@ -43,35 +46,41 @@ void vl_check_log_contents(struct ctx *c, struct vdigest *d)
 		if (!l->checked)
 			continue;
 		if (!l->scan_ok) {
-			vl_invalidate(c, l->entry, strdup("its records cannot be read as a CloudTrail "
-							  "log file"));
+			vl_invalidate(c, l->entry,
+				      strdup("its records cannot be read as a CloudTrail "
+					     "log file"));
 			continue;
 		}
 		if (sc->bad_times) {
-			vl_invalidate(c, l->entry, vl_xasprintf("%llu records have no valid eventTime",
-								(unsigned long long)sc->bad_times));
+			vl_invalidate(c, l->entry,
+				      vl_xasprintf("%llu records have no valid eventTime",
+						   (unsigned long long)sc->bad_times));
 			continue;
 		}
 		if (!sc->records)
 			continue;
 		if (!l->oldest)
-			vl_invalidate(c, l->entry, vl_xasprintf("%s lists no event times for its %llu "
-								"records", where,
-								(unsigned long long)sc->records));
+			vl_invalidate(c, l->entry,
+				      vl_xasprintf("%s lists no event times for its %llu "
+						   "records",
+						   where, (unsigned long long)sc->records));
 		else if (strcmp(sc->oldest, l->oldest) < 0)
-			vl_invalidate(c, l->entry, vl_xasprintf("record eventTime %s is before the "
-								"oldestEventTime %s listed in %s",
-								sc->oldest, l->oldest, where));
+			vl_invalidate(c, l->entry,
+				      vl_xasprintf("record eventTime %s is before the "
+						   "oldestEventTime %s listed in %s",
+						   sc->oldest, l->oldest, where));
 		else if (strcmp(sc->newest, l->newest) > 0)
-			vl_invalidate(c, l->entry, vl_xasprintf("record eventTime %s is after the "
-								"newestEventTime %s listed in %s",
-								sc->newest, l->newest, where));
+			vl_invalidate(c, l->entry,
+				      vl_xasprintf("record eventTime %s is after the "
+						   "newestEventTime %s listed in %s",
+						   sc->newest, l->newest, where));
 	}
 	if (!cover || (any_times && (!d_old || !d_new)) ||
-	    (!any_times && (!vl_is_null(d->doc, "oldestEventTime") ||
-			    !vl_is_null(d->doc, "newestEventTime"))))
-		vl_invalidate(c, d->entry, strdup("oldestEventTime/newestEventTime do not match "
-						  "those of its log files"));
+	    (!any_times &&
+	     (!vl_is_null(d->doc, "oldestEventTime") || !vl_is_null(d->doc, "newestEventTime"))))
+		vl_invalidate(c, d->entry,
+			      strdup("oldestEventTime/newestEventTime do not match "
+				     "those of its log files"));
 	free(where);
 }
 
@@ -102,11 +111,11 @@ static void add_neighbour_listings(struct ctx *c, int64_t lo, int64_t hi, bool a
 		}
 		vl_vdigest_free(&d);
 		if (after_newest)
-			break;	/* the one right after the newest is enough */
+			break; /* the one right after the newest is enough */
 	}
 }
 
-static struct unlisted *g_ul;	/* walk callbacks get only the ctx */
+static struct unlisted *g_ul; /* walk callbacks get only the ctx */
 
 static int collect_log_file(struct ctx *c, const char *key, const struct stat *st)
 {
@@ -129,7 +138,7 @@ static int collect_log_file(struct ctx *c, const char *key, const struct stat *s
 	if (hr_logfile_key_from_name(rebuilt, sizeof(rebuilt), name) || strcmp(rebuilt, key)) {
 		vl_add_entry(c, ENT_LOG, false, c->bucket, key,
 			     strdup("not a log file name of this trail, in its log folder, and "
-				 "listed in no digest"));
+				    "listed in no digest"));
 		return 0;
 	}
 	/* <acct>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16>.json.gz */
@@ -171,8 +180,8 @@ int vl_collect_unlisted(struct ctx *c, struct unlisted *ul)
 	/* a log delivered just before the oldest digest checked is listed by
 	 * the digest before it; one delivered as the newest was written, by
 	 * the next one */
-	add_neighbour_listings(c, ul->scope_lo - 120,
-			       cov_start == INT64_MAX ? c->start : cov_start, false);
+	add_neighbour_listings(c, ul->scope_lo - 120, cov_start == INT64_MAX ? c->start : cov_start,
+			       false);
 	if (c->n_ds)
 		add_neighbour_listings(c, ul->cov_end + 1, INT64_MAX, true);
 
@@ -219,13 +228,14 @@ void vl_decide_unlisted(struct ctx *c, struct unlisted *ul)
 		bool report;
 
 		if (pending_in_state(c, k->key))
-			report = false;		/* reported, not digested yet */
+			report = false; /* reported, not digested yet */
 		else if (k->minute + 60 <= ul->cov_end)
-			report = true;		/* within what the digests cover */
+			report = true; /* within what the digests cover */
 		else if (c->have_state)
 			report = !advanced;
 		else
-			report = closed && k->minute + 60 + (int64_t)c->period + vl_slack(c) <= limit;
+			report = closed &&
+				 k->minute + 60 + (int64_t)c->period + vl_slack(c) <= limit;
 		if (report)
 			vl_add_entry(c, ENT_LOG, false, c->bucket, k->key,
 				     strdup("not listed in any digest"));
@@ -235,4 +245,3 @@ void vl_decide_unlisted(struct ctx *c, struct unlisted *ul)
 	ul->v = NULL;
 	ul->n = 0;
 }
-

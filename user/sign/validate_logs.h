@@ -12,7 +12,7 @@
 /* Log files no checked digest lists, waiting for the agent's state. */
 struct candidate {
 	char *key;
-	int64_t minute;		/* delivered within [minute, minute + 60) */
+	int64_t minute; /* delivered within [minute, minute + 60) */
 };
 
 struct unlisted {

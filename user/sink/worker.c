@@ -27,20 +27,20 @@ struct hr_sink_worker {
 	bool started;
 
 	pthread_mutex_t lock;
-	pthread_cond_t wake;		/* the worker: records or stop */
-	pthread_cond_t done;		/* drain(): the queue went empty */
+	pthread_cond_t wake; /* the worker: records or stop */
+	pthread_cond_t done; /* drain(): the queue went empty */
 	struct hr_shared_record **ring;
-	struct hr_shared_record **got;	/* the batch being written */
+	struct hr_shared_record **got; /* the batch being written */
 	const struct hr_record **recs;
 	size_t cap, head, count, batch;
-	size_t bytes, max_bytes;	/* held by the queued records, and the bound */
-	bool busy;			/* the worker holds records outside the ring */
+	size_t bytes, max_bytes; /* held by the queued records, and the bound */
+	bool busy;		 /* the worker holds records outside the ring */
 	bool stopping;
 	struct hr_sink_stats st;
 };
 
-#define RING_FIRST 1024
-#define ALLOC_OVERHEAD 16	/* what malloc adds to each block, about */
+#define RING_FIRST     1024
+#define ALLOC_OVERHEAD 16 /* what malloc adds to each block, about */
 
 static size_t owned(const char *str)
 {
@@ -115,7 +115,7 @@ static void *worker_main(void *arg)
 			}
 		}
 		if (!w->count)
-			break;	/* stopping, and nothing left */
+			break; /* stopping, and nothing left */
 		while (w->count && n < w->batch) {
 			w->got[n] = w->ring[w->head];
 			w->recs[n] = &w->got[n]->rec;
@@ -145,9 +145,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int hr_sink_worker_start(const char *name, size_t max_bytes, size_t batch,
-			 hr_sink_write_fn write, hr_sink_idle_fn idle, void *ctx,
-			 struct hr_sink_worker **out)
+int hr_sink_worker_start(const char *name, size_t max_bytes, size_t batch, hr_sink_write_fn write,
+			 hr_sink_idle_fn idle, void *ctx, struct hr_sink_worker **out)
 {
 	struct hr_sink_worker *w;
 	int err;

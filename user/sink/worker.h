@@ -22,15 +22,15 @@
 /* A finished record, read-only from here on, shared by every sink. */
 struct hr_shared_record {
 	struct hr_record rec;
-	size_t bytes;		/* what it holds in memory, for the queues' bound */
-	int refs;		/* atomic */
+	size_t bytes; /* what it holds in memory, for the queues' bound */
+	int refs;     /* atomic */
 };
 
 /* Take over rec's contents (rec is left zeroed). NULL on ENOMEM, and
  * then rec is untouched. One reference for the caller. */
 struct hr_shared_record *hr_shared_record_new(struct hr_record *rec);
 void hr_shared_record_get(struct hr_shared_record *s);
-void hr_shared_record_put(struct hr_shared_record *s);	/* NULL-safe */
+void hr_shared_record_put(struct hr_shared_record *s); /* NULL-safe */
 
 /*
  * Write n records (n >= 1, in arrival order) to the sink; runs on the
@@ -41,19 +41,18 @@ typedef size_t (*hr_sink_write_fn)(void *ctx, const struct hr_record *const *rec
 typedef void (*hr_sink_idle_fn)(void *ctx);
 
 struct hr_sink_stats {
-	uint64_t accepted;	/* queued */
-	uint64_t written;	/* the sink took them */
-	uint64_t queue_full;	/* dropped: the queue was full */
-	uint64_t refused;	/* the sink did not take them */
+	uint64_t accepted;   /* queued */
+	uint64_t written;    /* the sink took them */
+	uint64_t queue_full; /* dropped: the queue was full */
+	uint64_t refused;    /* the sink did not take them */
 };
 
 struct hr_sink_worker;
 
 /* Queued records hold max_bytes at most (hr_shared_record.bytes, counted
  * once per sink); batch records at most per write call. */
-int hr_sink_worker_start(const char *name, size_t max_bytes, size_t batch,
-			 hr_sink_write_fn write, hr_sink_idle_fn idle, void *ctx,
-			 struct hr_sink_worker **out);
+int hr_sink_worker_start(const char *name, size_t max_bytes, size_t batch, hr_sink_write_fn write,
+			 hr_sink_idle_fn idle, void *ctx, struct hr_sink_worker **out);
 /* Queue one record (takes a reference), or count it as dropped. Never blocks
  * for longer than a mutex hand-over. Returns 0 or -ENOBUFS. */
 int hr_sink_worker_push(struct hr_sink_worker *w, struct hr_shared_record *s);

@@ -29,7 +29,7 @@ WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initi
 CFLAGS   ?= -O2 -g
 VERSION  := 0.1.0
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DHOSTRAIL_VERSION=\"$(VERSION)\" -Iinclude -Iuser -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz -lzstd -ljansson -lsystemd -lcrypto -lsqlite3 -lpthread
+LDLIBS   := -lbpf -lelf -lz -lzstd -ljansson -lsystemd -lcrypto -lsqlite3 -lcurl -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -I$(BUILD) -I$(BUILD)/bpf
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* config.c - the configuration file, checked field by field. */
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -121,6 +122,72 @@ static int get_outputs(json_t *v, unsigned *off, const char *file, const char *p
 	return 0;
 }
 
+/* The S3 delivery fields of a trail ("s3EndpointUrl", ...). */
+static int get_s3_field(const char *key, json_t *v, struct hr_trail_s3 *s3, const char *file,
+			const char *path, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		size_t off, len;
+	} strs[] = {
+#define S3STR(n, f) {n, offsetof(struct hr_trail_s3, f), sizeof(((struct hr_trail_s3 *)0)->f)}
+		S3STR("s3EndpointUrl", endpoint_url),
+		S3STR("s3Region", region),
+		S3STR("s3KeyPrefix", key_prefix),
+		S3STR("s3CaBundle", ca_bundle),
+		S3STR("s3CredentialsFile", credentials_file),
+		S3STR("s3Profile", profile),
+#undef S3STR
+	};
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (!strcmp(key, strs[i].name))
+			return get_string(v, (char *)s3 + strs[i].off, strs[i].len, file, path, err,
+					  errlen);
+	if (!strcmp(key, "s3AddressingStyle")) {
+		const char *style = json_string_value(v);
+
+		if (!style || (strcmp(style, "path") && strcmp(style, "virtual")))
+			return refuse(err, errlen, file, path, "expected \"path\" or \"virtual\"");
+		s3->virtual_hosted = !strcmp(style, "virtual");
+		return 0;
+	}
+	if (!strcmp(key, "s3RetryMaxSeconds"))
+		return get_seconds(v, &s3->retry_max_seconds, file, path, err, errlen);
+	return refuse(err, errlen, file, path, "unknown field");
+}
+
+/* What S3 delivery needs of a trail that has it. */
+static int check_s3(const struct hr_trail_s3 *s3, const char *f, int i, char *err, size_t errlen)
+{
+	const char *u = s3->endpoint_url, *p = s3->key_prefix;
+	size_t pl = strlen(p);
+	char path[64];
+
+	if (!u[0]) {
+		snprintf(path, sizeof(path), "$.trails[%d]", i);
+		if (p[0] || s3->kms_key_id[0] || s3->credentials_file[0])
+			return refuse(
+				err, errlen, f, path,
+				"s3KeyPrefix, kmsKeyId and s3CredentialsFile need s3EndpointUrl");
+		return 0;
+	}
+	snprintf(path, sizeof(path), "$.trails[%d].s3EndpointUrl", i);
+	if (strncmp(u, "https://", 8) && strncmp(u, "http://", 7))
+		return refuse(err, errlen, f, path, "must be an http:// or https:// URL");
+	snprintf(path, sizeof(path), "$.trails[%d].s3KeyPrefix", i);
+	if (pl && (p[0] == '/' || p[pl - 1] == '/' || strstr(p, "//") || !hr_key_is_plain(p)))
+		return refuse(err, errlen, f, path,
+			      "must be a relative key without a leading or trailing '/'");
+	snprintf(path, sizeof(path), "$.trails[%d].s3CredentialsFile", i);
+	if (s3->credentials_file[0] && s3->credentials_file[0] != '/')
+		return refuse(err, errlen, f, path, "must be an absolute path");
+	snprintf(path, sizeof(path), "$.trails[%d].s3CaBundle", i);
+	if (s3->ca_bundle[0] && s3->ca_bundle[0] != '/')
+		return refuse(err, errlen, f, path, "must be an absolute path");
+	return 0;
+}
+
 static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, int idx, char *err,
 		      size_t errlen)
 {
@@ -142,6 +209,11 @@ static int load_trail(json_t *t, struct hr_trail_config *tc, const char *file, i
 		else if (!strcmp(key, "s3BucketName"))
 			rc = get_string(v, tc->s3_bucket_name, sizeof(tc->s3_bucket_name), file,
 					path, err, errlen);
+		else if (!strncmp(key, "s3", 2) && strcmp(key, "s3BucketName"))
+			rc = get_s3_field(key, v, &tc->s3, file, path, err, errlen);
+		else if (!strcmp(key, "kmsKeyId"))
+			rc = get_string(v, tc->s3.kms_key_id, sizeof(tc->s3.kms_key_id), file, path,
+					err, errlen);
 		else if (!strcmp(key, "batchSeconds"))
 			rc = get_seconds(v, &tc->batch_seconds, file, path, err, errlen);
 		else if (!strcmp(key, "digestSeconds"))
@@ -301,6 +373,8 @@ int hr_config_finish(struct hr_config *c, char *err, size_t errlen)
 				      "(set s3BucketName when the directory's name is not one)");
 		if (!t->digest_seconds)
 			t->digest_seconds = t->batch_seconds;
+		if (check_s3(&t->s3, f, i, err, errlen))
+			return -EINVAL;
 		/* Log file keys do not name the trail: two trails in one
 		 * bucket would mix their files and break both chains. */
 		for (int j = 0; j < i; j++)

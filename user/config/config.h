@@ -39,6 +39,19 @@ struct hr_trail_config {
 	void *event_selectors_json;
 	void *advanced_selectors_json;
 	struct hr_selectors selectors;
+	/* Delivery to an S3-compatible store (docs/fleet.md): on when
+	 * endpoint_url is set; the bucket is s3_bucket_name. */
+	struct hr_trail_s3 {
+		char endpoint_url[512];		 /* "s3EndpointUrl" */
+		char region[64];		 /* "s3Region", default us-east-1 */
+		char key_prefix[201];		 /* "s3KeyPrefix" (CloudTrail's S3KeyPrefix) */
+		char kms_key_id[256];		 /* "kmsKeyId": SSE-KMS; "" SSE-S3 */
+		char ca_bundle[PATH_MAX];	 /* "s3CaBundle" */
+		char credentials_file[PATH_MAX]; /* "s3CredentialsFile": root 0600 */
+		char profile[128];		 /* "s3Profile" */
+		bool virtual_hosted;		 /* "s3AddressingStyle": "virtual" */
+		unsigned retry_max_seconds;	 /* "s3RetryMaxSeconds", default 60 */
+	} s3;
 };
 
 struct hr_config {

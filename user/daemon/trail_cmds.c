@@ -133,6 +133,31 @@ static json_t *cmd_describe(struct hr_cmd_env *env, json_t *params)
 	return ok_reply(json_pack("{so}", "trailList", list));
 }
 
+/* CloudTrail's delivery fields are the store's when the trail uploads. */
+static void s3_status(json_t *o, json_t *counters, struct hr_s3_uploader *u)
+{
+	struct hr_s3_status st;
+	json_t *c;
+
+	hr_s3_uploader_status(u, &st);
+	set_time(o, "LatestDeliveryTime", st.log_ns);
+	set_time(o, "LatestDigestDeliveryTime", st.digest_ns);
+	if (st.log_error_ns > st.log_ns && st.log_error[0]) {
+		json_object_set_new(o, "LatestDeliveryError", json_string(st.log_error));
+		set_time(o, "LatestDeliveryAttemptTime", st.log_error_ns);
+	}
+	if (st.digest_error_ns > st.digest_ns && st.digest_error[0]) {
+		json_object_set_new(o, "LatestDigestDeliveryError", json_string(st.digest_error));
+		set_time(o, "LatestDigestAttemptTime", st.digest_error_ns);
+	}
+	c = json_pack("{sI sI sI}", "pending", (json_int_t)st.pending, "uploaded",
+		      (json_int_t)st.uploaded, "retries", (json_int_t)st.retries);
+	if (c && st.last_error[0])
+		json_object_set_new(c, "lastError", json_string(st.last_error));
+	if (c)
+		json_object_set_new(counters, "s3Upload", c);
+}
+
 static json_t *cmd_status(struct hr_cmd_env *env, struct hr_trail *t)
 {
 	struct hr_batcher_stats bs;
@@ -143,11 +168,18 @@ static json_t *cmd_status(struct hr_cmd_env *env, struct hr_trail *t)
 	json_object_set_new(o, "IsLogging", json_boolean(t->logging));
 	set_time(o, "StartLoggingTime", t->start_ns);
 	set_time(o, "StopLoggingTime", t->stop_ns);
-	set_time(o, "LatestDeliveryTime", bs.last_delivery_ns);
-	set_time(o, "LatestDigestDeliveryTime", ss.last_digest_ns);
-	if (bs.last_error_ns > bs.last_delivery_ns && bs.last_error[0])
+	if (t->s3) {
+		s3_status(o, counters, t->s3);
+	} else {
+		set_time(o, "LatestDeliveryTime", bs.last_delivery_ns);
+		set_time(o, "LatestDigestDeliveryTime", ss.last_digest_ns);
+	}
+	/* with S3 delivery, a local failure still shows when S3 has none */
+	if (bs.last_error_ns > bs.last_delivery_ns && bs.last_error[0] &&
+	    !json_object_get(o, "LatestDeliveryError"))
 		json_object_set_new(o, "LatestDeliveryError", json_string(bs.last_error));
-	if (ss.last_error_ns > ss.last_digest_ns && ss.last_error[0])
+	if (ss.last_error_ns > ss.last_digest_ns && ss.last_error[0] &&
+	    !json_object_get(o, "LatestDigestDeliveryError"))
 		json_object_set_new(o, "LatestDigestDeliveryError", json_string(ss.last_error));
 	/* hostrail's own: what this trail took, and what the agent lost */
 	json_object_set_new(counters, "eventsRecorded", json_integer((json_int_t)t->recorded));
@@ -492,7 +524,8 @@ static bool delivery_differs(const struct hr_trail_config *a, const struct hr_tr
 	return strcmp(a->bucket_dir, b->bucket_dir) ||
 	       strcmp(a->s3_bucket_name, b->s3_bucket_name) ||
 	       a->batch_seconds != b->batch_seconds || a->digest_seconds != b->digest_seconds ||
-	       a->forward_to_journald != b->forward_to_journald || a->outputs_off != b->outputs_off;
+	       a->forward_to_journald != b->forward_to_journald ||
+	       a->outputs_off != b->outputs_off || memcmp(&a->s3, &b->s3, sizeof(a->s3));
 }
 
 static char *update_request(const struct hr_trail_config *tc)

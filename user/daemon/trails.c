@@ -81,9 +81,40 @@ static void trail_close(struct hr_trail *t)
 {
 	hr_batcher_close(t->batch);
 	hr_signer_close(t->signer);
+	/* after the signer: its final digest is queued; what is left of the
+	 * queue is uploaded by the next start */
+	hr_s3_uploader_close(t->s3, 3000);
 	free(t->bucket);
 	hr_selectors_free(&t->sel);
 	memset(t, 0, sizeof(*t));
+}
+
+/* The trail's S3 upload queue (it hears of log files after the signer). */
+static int open_s3(struct hr_trails *ts, struct hr_trail *t, const struct hr_trail_config *tc)
+{
+	char arn[512];
+	struct hr_s3_opts o = {
+		.trail_name = tc->name,
+		.trail_arn = arn,
+		.account_id = ts->account_id,
+		.state_dir = ts->state_dir,
+		.bucket_dir = tc->bucket_dir,
+		.endpoint = {tc->s3.endpoint_url, tc->s3.region, tc->s3_bucket_name,
+			     tc->s3.virtual_hosted, tc->s3.ca_bundle[0] ? tc->s3.ca_bundle : NULL},
+		.key_prefix = tc->s3.key_prefix,
+		.kms_key_id = tc->s3.kms_key_id,
+		.credentials_file = tc->s3.credentials_file,
+		.profile = tc->s3.profile,
+		.retry_max_seconds = tc->s3.retry_max_seconds,
+	};
+	int rc;
+
+	snprintf(arn, sizeof(arn), "arn:hostrail:cloudtrail:%s:%s:trail/%s", ts->region,
+		 ts->account_id, tc->name);
+	rc = hr_s3_uploader_open(&o, &t->s3);
+	if (rc)
+		hr_err("failed to start S3 delivery of trail %s: %s", tc->name, strerror(-rc));
+	return rc;
 }
 
 static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_trail_config *tc)
@@ -132,6 +163,13 @@ static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_
 	so.bucket_dir = tc->bucket_dir;
 	so.frame = frame;
 	so.digest_seconds = tc->digest_seconds;
+	if (tc->s3.endpoint_url[0]) {
+		rc = open_s3(ts, t, tc);
+		if (rc)
+			goto fail;
+		so.on_digest = hr_s3_on_digest;
+		so.digest_arg = t->s3;
+	}
 	rc = hr_signer_open(&so, &t->signer);
 	if (rc) {
 		hr_err("failed to open the digest signer of trail %s in %s: %s", tc->name,
@@ -152,6 +190,8 @@ static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_
 	hr_listeners_add(&t->bucket->published, hr_signer_on_delivered, t->signer);
 	if (ts->outputs)
 		hr_listeners_add(&t->bucket->published, hr_outputs_published, ts->outputs);
+	if (t->s3)
+		hr_listeners_add(&t->bucket->published, hr_s3_on_log, t->s3);
 	bo.on_delivered = hr_listeners_published;
 	bo.arg = &t->bucket->published;
 	rc = hr_batcher_open(&bo, &t->batch);

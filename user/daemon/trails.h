@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "deliver/delivery.h"
 #include "deliver/output.h"
+#include "deliver/s3_upload.h"
 #include "record/record.h"
 #include "sign/signer.h"
 
@@ -36,6 +37,7 @@ struct hr_trail {
 	struct hr_batcher *batch;
 	struct hr_signer *signer;
 	struct hr_trail_bucket *bucket;
+	struct hr_s3_uploader *s3; /* NULL: no S3 delivery */
 	bool logging;
 	int64_t start_ns, stop_ns;     /* wall clock of the latest start / stop, 0: none */
 	uint64_t recorded;	       /* records this trail accepted */

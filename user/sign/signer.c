@@ -42,6 +42,8 @@ struct hr_signer {
 	char *bucket_dir;
 	struct hr_frame frame;
 	unsigned period;
+	void (*on_digest)(void *arg, const char *key, const char *signature_hex);
+	void *digest_arg;
 	struct hr_signkey *key;
 	struct hr_chain_state st;
 	bool dirty;	     /* st changed but is not on disk yet */
@@ -157,6 +159,12 @@ static int roll_forward(struct hr_signer *s)
 	return 0;
 }
 
+static void tell_digest(struct hr_signer *s)
+{
+	if (s->on_digest && s->st.have_last)
+		s->on_digest(s->digest_arg, s->st.last.key, s->st.last.signature);
+}
+
 /* A digest a crash interrupted: finish it, or undo what is visible of it. */
 static int recover_inflight(struct hr_signer *s)
 {
@@ -173,7 +181,10 @@ static int recover_inflight(struct hr_signer *s)
 			return ret;
 		}
 		hr_info("finished digest %s that the previous run left in flight", in->key);
-		return roll_forward(s);
+		ret = roll_forward(s);
+		if (!ret)
+			tell_digest(s);
+		return ret;
 	}
 	if (ret && ret != -ENOENT) {
 		hr_warn("digest %s left in flight cannot be read (%s); it is not part of the "
@@ -314,6 +325,8 @@ int hr_signer_open(const struct hr_signer_opts *o, struct hr_signer **out)
 	}
 	s->frame = o->frame;
 	s->period = o->digest_seconds ? o->digest_seconds : HR_DEFAULT_DIGEST_SECONDS;
+	s->on_digest = o->on_digest;
+	s->digest_arg = o->digest_arg;
 
 	ret = hr_keys_ensure(s->state_dir, hr_ns_to_sec(now), err, sizeof(err));
 	if (ret) {
@@ -489,6 +502,7 @@ static int write_digest(struct hr_signer *s, int64_t end, bool final, int64_t no
 		s->stats.digests++;
 		s->stats.last_digest_ns = hr_wall_ns();
 		snprintf(s->stats.last_digest_key, sizeof(s->stats.last_digest_key), "%s", key);
+		tell_digest(s);
 		hr_debug("delivered digest %s listing %zu log files", key, n_logs);
 	}
 	goto out;

@@ -40,6 +40,10 @@ struct hr_signer_opts {
 	const char *bucket_dir;	 /* digests go to <bucket_dir>/AWSLogs/... */
 	struct hr_frame frame;	 /* account, region, trail, bucket name */
 	unsigned digest_seconds; /* 0: 300 */
+	/* Told of every digest once it is in place, with its signature (hex):
+	 * the S3 upload queue. NULL: nobody. */
+	void (*on_digest)(void *arg, const char *key, const char *signature_hex);
+	void *digest_arg;
 };
 
 struct hr_signer_stats {

@@ -56,7 +56,7 @@ struct hdrs {
 static void add(struct hdrs *h, const char *name, const char *value)
 {
 	if (value && h->n < MAX_HEADERS)
-		h->h[h->n++] = (struct hr_sigv4_header){ name, value };
+		h->h[h->n++] = (struct hr_sigv4_header){name, value};
 }
 
 static void classify(struct hr_s3_result *r, const struct hr_http_resp *resp, int http_ret,
@@ -78,9 +78,9 @@ static void classify(struct hr_s3_result *r, const struct hr_http_resp *resp, in
 	if (!r->code[0])
 		snprintf(r->code, sizeof(r->code), "HTTP%ld", resp->status);
 	r->outcome = resp->status >= 500 || !strcmp(r->code, "SlowDown") ||
-				     !strcmp(r->code, "RequestTimeout") || resp->status == 429
-			     ? HR_S3_RETRY
-			     : HR_S3_REFUSED;
+				     !strcmp(r->code, "RequestTimeout") || resp->status == 429 ?
+			     HR_S3_RETRY :
+			     HR_S3_REFUSED;
 	snprintf(r->err, sizeof(r->err), "%s: HTTP %ld %s", what, resp->status, r->code);
 }
 
@@ -91,9 +91,9 @@ static int send_signed(const struct hr_s3_endpoint *e, const struct hr_aws_creds
 		       struct hr_s3_result *r)
 {
 	char scheme[8], host[256], vhost[512], *raw = NULL, *path = NULL, *url = NULL;
-	char *lines[MAX_HEADERS + 4] = { 0 };
-	struct hr_sigv4_signed s = { 0 };
-	struct hr_http_resp resp = { 0 };
+	char *lines[MAX_HEADERS + 4] = {0};
+	struct hr_sigv4_signed s = {0};
+	struct hr_http_resp resp = {0};
 	size_t nl = 0;
 	int ret, hret;
 
@@ -112,21 +112,21 @@ static int send_signed(const struct hr_s3_endpoint *e, const struct hr_aws_creds
 	path = hr_sigv4_encode_path(raw);
 	ret = path ? 0 : -ENOMEM;
 	if (!ret) {
-		struct hr_sigv4_header all[MAX_HEADERS + 1] = { { "Host", vhost } };
-		struct hr_sigv4_params p = { .region = e->region,
-					     .service = "s3",
-					     .when = time(NULL),
-					     .path_kind = HR_SIGV4_PATH_S3,
-					     .content_sha256_header = true };
-		struct hr_sigv4_creds sc = { c->access_key_id, c->secret_access_key,
-					     c->session_token };
-		struct hr_sigv4_request q = { .method = method,
-					      .path = path,
-					      .query = query,
-					      .headers = all,
-					      .n_headers = h->n + 1,
-					      .body = body,
-					      .body_len = len };
+		struct hr_sigv4_header all[MAX_HEADERS + 1] = {{"Host", vhost}};
+		struct hr_sigv4_params p = {.region = e->region,
+					    .service = "s3",
+					    .when = time(NULL),
+					    .path_kind = HR_SIGV4_PATH_S3,
+					    .content_sha256_header = true};
+		struct hr_sigv4_creds sc = {c->access_key_id, c->secret_access_key,
+					    c->session_token};
+		struct hr_sigv4_request q = {.method = method,
+					     .path = path,
+					     .query = query,
+					     .headers = all,
+					     .n_headers = h->n + 1,
+					     .body = body,
+					     .body_len = len};
 
 		memcpy(all + 1, h->h, h->n * sizeof(h->h[0]));
 		ret = hr_sigv4_sign(&p, &sc, &q, &s);
@@ -146,13 +146,13 @@ static int send_signed(const struct hr_s3_endpoint *e, const struct hr_aws_creds
 		ret = -ENOMEM;
 	}
 	if (!ret) {
-		struct hr_http_req hq = { .method = method,
-					  .url = url,
-					  .headers = (const char *const *)lines,
-					  .n_headers = nl,
-					  .body = body,
-					  .body_len = len,
-					  .ca_bundle = e->ca_bundle };
+		struct hr_http_req hq = {.method = method,
+					 .url = url,
+					 .headers = (const char *const *)lines,
+					 .n_headers = nl,
+					 .body = body,
+					 .body_len = len,
+					 .ca_bundle = e->ca_bundle};
 		char what[HR_S3_ERR_MAX / 2];
 
 		hret = hr_http_do(&hq, &resp);
@@ -187,7 +187,7 @@ int hr_s3_put_object(const struct hr_s3_endpoint *e, const struct hr_aws_creds *
 {
 	unsigned char md5[16];
 	char md5_hex[33], etag_want[40], *md5_b64;
-	struct hdrs h = { 0 };
+	struct hdrs h = {0};
 	int ret;
 
 	EVP_Digest(p->body ? p->body : "", p->len, md5, NULL, EVP_md5(), NULL);
@@ -206,8 +206,8 @@ int hr_s3_put_object(const struct hr_s3_endpoint *e, const struct hr_aws_creds *
 	}
 	add(&h, "x-amz-meta-signature", p->meta_signature);
 	add(&h, "x-amz-meta-signature-algorithm", p->meta_signature_algorithm);
-	ret = send_signed(e, c, "PUT", p->key, NULL, &h, p->body ? p->body : "", p->len, NULL,
-			  NULL, r);
+	ret = send_signed(e, c, "PUT", p->key, NULL, &h, p->body ? p->body : "", p->len, NULL, NULL,
+			  r);
 	free(md5_b64);
 	if (ret || r->outcome != HR_S3_OK || p->kms_key_id)
 		return ret;
@@ -216,8 +216,9 @@ int hr_s3_put_object(const struct hr_s3_endpoint *e, const struct hr_aws_creds *
 		/* the store has other bytes than we sent: send again */
 		r->outcome = HR_S3_RETRY;
 		snprintf(r->code, sizeof(r->code), "BadDigest");
-		snprintf(r->err, sizeof(r->err), "PUT s3://%s/%.100s: the ETag %.40s is not the "
-						 "MD5 of what was sent",
+		snprintf(r->err, sizeof(r->err),
+			 "PUT s3://%s/%.100s: the ETag %.40s is not the "
+			 "MD5 of what was sent",
 			 e->bucket, p->key, r->etag);
 	}
 	return 0;
@@ -226,7 +227,7 @@ int hr_s3_put_object(const struct hr_s3_endpoint *e, const struct hr_aws_creds *
 int hr_s3_get(const struct hr_s3_endpoint *e, const struct hr_aws_creds *c, const char *key,
 	      const char *query, char **body, size_t *len, struct hr_s3_result *r)
 {
-	struct hdrs h = { 0 };
+	struct hdrs h = {0};
 
 	*body = NULL;
 	*len = 0;

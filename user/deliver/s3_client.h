@@ -14,8 +14,8 @@
 #define HR_S3_ERR_MAX 384
 
 struct hr_s3_endpoint {
-	const char *url;       /* "https://s3.eu-west-3.amazonaws.com", "http://127.0.0.1:9000" */
-	const char *region;    /* signing region */
+	const char *url;    /* "https://s3.eu-west-3.amazonaws.com", "http://127.0.0.1:9000" */
+	const char *region; /* signing region */
 	const char *bucket;
 	bool virtual_hosted;   /* bucket in the host name, else in the path */
 	const char *ca_bundle; /* NULL: the system's */

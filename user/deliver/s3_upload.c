@@ -27,7 +27,7 @@
 #define SIG_ALGORITHM	   "SHA256withRSA"
 
 enum entry_kind { ENTRY_MARKER, ENTRY_LOG, ENTRY_DIGEST };
-static const char *const kind_names[] = { "marker", "log", "digest" };
+static const char *const kind_names[] = {"marker", "log", "digest"};
 
 struct entry {
 	uint64_t seq;
@@ -92,7 +92,7 @@ static void entry_name(uint64_t seq, char name[32])
 static int enqueue(struct hr_s3_uploader *u, enum entry_kind kind, const char *key,
 		   const char *signature)
 {
-	struct entry e = { .kind = kind };
+	struct entry e = {.kind = kind};
 	char name[32], err[512], *json;
 	json_t *o;
 	int ret;
@@ -109,8 +109,8 @@ static int enqueue(struct hr_s3_uploader *u, enum entry_kind kind, const char *k
 	json_decref(o);
 	entry_name(e.seq, name);
 	ret = json ? hr_write_file_atomic(u->queue_dir, name, json, strlen(json), 0600, true, err,
-					  sizeof(err))
-		   : -ENOMEM;
+					  sizeof(err)) :
+		     -ENOMEM;
 	free(json);
 	if (!ret)
 		ret = push(u, &e);
@@ -152,7 +152,7 @@ static int load_queue(struct hr_s3_uploader *u)
 		return -errno;
 	while ((de = readdir(d)) && !ret) {
 		char path[PATH_MAX], *text = NULL, *end;
-		struct entry e = { 0 };
+		struct entry e = {0};
 		const char *kind, *key, *sig;
 		size_t len;
 		json_t *o;
@@ -178,9 +178,9 @@ static int load_queue(struct hr_s3_uploader *u)
 			json_decref(o);
 			continue;
 		}
-		e.kind = !strcmp(kind, "marker") ? ENTRY_MARKER
-			 : !strcmp(kind, "log")	   ? ENTRY_LOG
-						   : ENTRY_DIGEST;
+		e.kind = !strcmp(kind, "marker") ? ENTRY_MARKER :
+			 !strcmp(kind, "log")	 ? ENTRY_LOG :
+						   ENTRY_DIGEST;
 		snprintf(e.key, sizeof(e.key), "%s", key);
 		e.signature = sig ? strdup(sig) : NULL;
 		ret = push(u, &e);
@@ -228,7 +228,7 @@ static int upload(struct hr_s3_uploader *u, const struct entry *e, struct hr_s3_
 
 	memset(r, 0, sizeof(*r));
 	if (!u->have_creds) {
-		struct hr_creds_opts co = { u->creds_file, u->profile };
+		struct hr_creds_opts co = {u->creds_file, u->profile};
 
 		ret = hr_aws_creds_load(&co, &u->creds, err, sizeof(err));
 		if (ret) {
@@ -365,8 +365,8 @@ static void *run(void *arg)
 			}
 			if (hr_wall_ns() - h->missing_since_ns > MISSING_GIVE_UP_NS) {
 				/* its publish failed; the batcher delivered it under another key */
-				hr_warn("s3://%s: %s never appeared locally; not uploaded", u->bucket,
-					h->key);
+				hr_warn("s3://%s: %s never appeared locally; not uploaded",
+					u->bucket, h->key);
 				drop_head(u);
 				continue;
 			}
@@ -435,8 +435,8 @@ int hr_s3_uploader_open(const struct hr_s3_opts *o, struct hr_s3_uploader **out)
 	u->creds_file = dup_or_null(o->credentials_file);
 	u->profile = dup_or_null(o->profile);
 	u->url = dup_or_null(o->endpoint.url);
-	u->region = strdup(o->endpoint.region && *o->endpoint.region ? o->endpoint.region
-								     : "us-east-1");
+	u->region = strdup(o->endpoint.region && *o->endpoint.region ? o->endpoint.region :
+								       "us-east-1");
 	u->bucket = dup_or_null(o->endpoint.bucket);
 	u->ca_bundle = dup_or_null(o->endpoint.ca_bundle);
 	u->retry_max_ns = (int64_t)(o->retry_max_seconds ? o->retry_max_seconds : 60) * NS;
@@ -452,15 +452,16 @@ int hr_s3_uploader_open(const struct hr_s3_opts *o, struct hr_s3_uploader **out)
 		free_uploader(u);
 		return -EINVAL;
 	}
-	u->ep = (struct hr_s3_endpoint){ u->url, u->region, u->bucket, o->endpoint.virtual_hosted,
-					 u->ca_bundle };
+	u->ep = (struct hr_s3_endpoint){u->url, u->region, u->bucket, o->endpoint.virtual_hosted,
+					u->ca_bundle};
 	ret = hr_make_dirs(dir, err, sizeof(err));
 	if (!ret)
 		chmod(dir, 0700);
 	if (!ret)
 		ret = load_queue(u);
 	if (ret) {
-		hr_err("failed to open the upload queue %s: %s", dir, err[0] ? err : strerror(-ret));
+		hr_err("failed to open the upload queue %s: %s", dir,
+		       err[0] ? err : strerror(-ret));
 		free_uploader(u);
 		return ret;
 	}

@@ -43,10 +43,10 @@ struct hr_s3_opts {
 };
 
 struct hr_s3_status {
-	int64_t log_ns, digest_ns;		/* latest stored, wall clock; 0: none */
-	int64_t log_error_ns, digest_error_ns;	/* latest failure; 0: none */
-	char log_error[64], digest_error[64];	/* S3's code, as CloudTrail shows it */
-	char last_error[HR_S3_ERR_MAX];		/* the full sentence */
+	int64_t log_ns, digest_ns;	       /* latest stored, wall clock; 0: none */
+	int64_t log_error_ns, digest_error_ns; /* latest failure; 0: none */
+	char log_error[64], digest_error[64];  /* S3's code, as CloudTrail shows it */
+	char last_error[HR_S3_ERR_MAX];	       /* the full sentence */
 	uint64_t pending, uploaded, retries;
 };
 

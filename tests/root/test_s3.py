@@ -355,3 +355,42 @@ def test_kms_headers_carry_cloudtrail_context(tmp_path, store, monkeypatch):
         ctx = json.loads(base64.b64decode(h["x-amz-server-side-encryption-context"]))
         assert ctx == {"aws:cloudtrail:arn":
                        f"arn:hostrail:cloudtrail:{REGION}:{ACCOUNT}:trail/main"}
+
+
+def validate_store(store, agent, start, **env):
+    e = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET,
+             AWS_EC2_METADATA_DISABLED="true", HOME=str(agent.state), **env)
+    return subprocess.run([HOSTRAIL, "validate-logs", "--endpoint-url", store.url,
+                           "--s3-bucket", BUCKET, "--s3-prefix", PREFIX, "--start-time", start,
+                           "--state-dir", str(agent.state), "--verbose"],
+                          capture_output=True, text=True, timeout=120, env=e)
+
+
+def test_validate_logs_reads_the_store(tmp_path, store, monkeypatch):
+    start_t = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+    agent = start(tmp_path, store, monkeypatch)
+    marker_calls(4248)
+    wait_for(lambda: log_files(agent.bucket) and any(
+        "CloudTrail-Digest" in k for k in local_objects(agent.bucket)), 30, "a digest")
+    agent.stop()
+    wait_for(lambda: all_uploaded_files(agent, store), 30, "every upload")
+    n_before = len(store.requests())
+
+    r = validate_store(store, agent, start_t)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "INVALID" not in r.stdout + r.stderr
+    n_logs = len(log_files(agent.bucket))
+    assert f"{n_logs}/{n_logs} log files valid" in r.stdout, r.stdout
+    # every read went through the verifier, signed and checked by botocore
+    reads = store.requests()[n_before:]
+    assert reads and all(q["verdict"] == "forwarded" and q["method"] == "GET" for q in reads)
+    assert any("list-type=2" in q["path"] for q in reads)
+
+    # a log file changed in the store is caught and named
+    victim = sorted(k for k in local_objects(agent.bucket) if "/CloudTrail/" in k)[0]
+    req = urllib.request.Request(f"http://127.0.0.1:{store.port}/{BUCKET}/{PREFIX}/{victim}",
+                                 data=gzip.compress(b'{"Records":[]}'), method="PUT")
+    urllib.request.urlopen(req).read()
+    r = validate_store(store, agent, start_t)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert any(victim in line and "INVALID" in line for line in r.stderr.splitlines()), r.stderr

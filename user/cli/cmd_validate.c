@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ftw.h>
+#include <unistd.h>
+
 #include "cli/commands.h"
+#include "cli/store_copy.h"
 #include "config/config.h"
 #include "common/timefmt.h"
 #include "sign/validate.h"
@@ -23,6 +27,8 @@ static void usage(FILE *out)
 		"                              [--account-id A] [--region R] [--trail-name N]\n"
 		"                              [--trail-arn ARN] [--s3-bucket NAME]\n"
 		"                              [--digest-seconds N]\n"
+		"       hostrail validate-logs --endpoint-url URL --s3-bucket NAME [--s3-prefix P]\n"
+		"                              --start-time T ... (the same options)\n"
 		"\n"
 		"Check every digest and log file delivered between the two times (T: "
 		"2026-11-21T10:00:00Z,\n"
@@ -41,6 +47,9 @@ static void usage(FILE *out)
 		"                        which trail, when the bucket holds several\n"
 		"  --s3-bucket NAME      the bucket name in the digests (default: as they say)\n"
 		"  --digest-seconds N    the agent's digest period (default: inferred, else 300)\n"
+		"  --endpoint-url URL    read the objects from this S3-compatible store instead\n"
+		"                        (credentials as the AWS tools find them; AWS_REGION)\n"
+		"  --s3-prefix P         the trail's S3KeyPrefix in that store\n"
 		"  --verbose             also print the valid digest and log files\n"
 		"\n"
 		"Exit status: 0 all valid, 1 something INVALID, 2 bad usage or input.\n",
@@ -61,6 +70,55 @@ static int parse_arn(const char *arn, char *acct, char *region, char *trail)
 	return 0;
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* --endpoint-url: the store's objects into a private directory, validated
+ * there by the same validator, then removed. */
+static int validate_store(struct hr_validate_opts *o, const char *endpoint, const char *prefix,
+			  const char *start, const char *end)
+{
+	char dir[] = "/tmp/hostrail-validate-XXXXXX", err[1024];
+	const char *region = getenv("AWS_REGION") ? getenv("AWS_REGION")
+						  : getenv("AWS_DEFAULT_REGION");
+	struct hr_s3_endpoint e = {endpoint, region ? region : "us-east-1", o->bucket_name, false,
+				   NULL};
+	size_t n = 0;
+	int rc;
+
+	if (o->bucket_dir || !o->bucket_name || !start) {
+		fprintf(stderr, "hostrail validate-logs: --endpoint-url needs --s3-bucket and "
+				"--start-time, and no --bucket-dir\n");
+		return 2;
+	}
+	if (hr_cli_time_parse(start, &o->start) || (end && hr_cli_time_parse(end, &o->end))) {
+		fprintf(stderr, "hostrail validate-logs: unable to parse the start or end time\n");
+		return 2;
+	}
+	if (end && o->end == 0)
+		o->end = 1;
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "hostrail validate-logs: cannot create %s: %s\n", dir,
+			strerror(errno));
+		return 2;
+	}
+	rc = hr_store_copy(&e, prefix, dir, &n, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "hostrail validate-logs: failed to read s3://%s/%s: %s\n",
+			o->bucket_name, prefix ? prefix : "", err);
+		rc = 2;
+	} else {
+		o->bucket_dir = dir;
+		if (!o->public_keys_file && !o->state_dir)
+			o->state_dir = HR_DEFAULT_STATE_DIR;
+		rc = hr_validate_logs(o, NULL);
+	}
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rc;
+}
+
 int hr_cmd_validate_logs(int argc, char **argv)
 {
 	enum {
@@ -76,6 +134,8 @@ int hr_cmd_validate_logs(int argc, char **argv)
 		O_ARN,
 		O_S3,
 		O_DIGEST,
+		O_ENDPOINT,
+		O_PREFIX,
 		O_HELP,
 	};
 	static const struct option opts[] = {
@@ -91,12 +151,14 @@ int hr_cmd_validate_logs(int argc, char **argv)
 		{"trail-arn", required_argument, NULL, O_ARN},
 		{"s3-bucket", required_argument, NULL, O_S3},
 		{"digest-seconds", required_argument, NULL, O_DIGEST},
+		{"endpoint-url", required_argument, NULL, O_ENDPOINT},
+		{"s3-prefix", required_argument, NULL, O_PREFIX},
 		{"help", no_argument, NULL, O_HELP},
 		{0},
 	};
 	struct hr_validate_opts o = {0};
 	char acct[16], region[64], trail[128];
-	const char *start = NULL, *end = NULL;
+	const char *start = NULL, *end = NULL, *endpoint = NULL, *prefix = NULL;
 	int opt;
 
 	optind = 1;
@@ -158,6 +220,12 @@ int hr_cmd_validate_logs(int argc, char **argv)
 			o.digest_seconds = (unsigned)v;
 			break;
 		}
+		case O_ENDPOINT:
+			endpoint = optarg;
+			break;
+		case O_PREFIX:
+			prefix = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			return 0;
@@ -174,6 +242,8 @@ int hr_cmd_validate_logs(int argc, char **argv)
 		fprintf(stderr, "hostrail validate-logs: unexpected argument: %s\n", argv[optind]);
 		return 2;
 	}
+	if (endpoint)
+		return validate_store(&o, endpoint, prefix, start, end);
 	if (!o.bucket_dir || !start) {
 		fprintf(stderr, "hostrail validate-logs: --bucket-dir and --start-time are "
 				"required\n\n");

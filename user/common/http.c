@@ -38,21 +38,29 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* The value of header line p if it is name's, trimmed, into out. */
+static void take_header(const char *p, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t nl = strlen(name);
+	const char *v = p + nl;
+	size_t vl = len - nl;
+
+	if (len <= nl || strncasecmp(p, name, nl))
+		return;
+	while (vl && isspace((unsigned char)*v))
+		v++, vl--;
+	while (vl && isspace((unsigned char)v[vl - 1]))
+		vl--;
+	snprintf(out, outlen, "%.*s", (int)vl, v);
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct hr_http_resp *r = arg;
 	size_t len = size * n;
 
-	if (len > 5 && !strncasecmp(p, "ETag:", 5)) {
-		const char *v = p + 5;
-		size_t vl = len - 5;
-
-		while (vl && isspace((unsigned char)*v))
-			v++, vl--;
-		while (vl && isspace((unsigned char)v[vl - 1]))
-			vl--;
-		snprintf(r->etag, sizeof(r->etag), "%.*s", (int)vl, v);
-	}
+	take_header(p, len, "ETag:", r->etag, sizeof(r->etag));
+	take_header(p, len, "x-amz-meta-signature:", r->meta_signature, sizeof(r->meta_signature));
 	return len;
 }
 

@@ -27,6 +27,8 @@ struct hr_http_resp {
 	char *body;  /* NUL-terminated, malloc'd */
 	size_t body_len;
 	char etag[128]; /* the ETag header, quotes kept; "" if none */
+	/* x-amz-meta-signature (a digest's signature, hex); "" if none */
+	char meta_signature[1100];
 	char err[HR_HTTP_ERR_MAX];
 };
 

@@ -70,6 +70,7 @@ static void classify(struct hr_s3_result *r, const struct hr_http_resp *resp, in
 	}
 	r->status = resp->status;
 	snprintf(r->etag, sizeof(r->etag), "%s", resp->etag);
+	snprintf(r->meta_signature, sizeof(r->meta_signature), "%s", resp->meta_signature);
 	if (resp->status >= 200 && resp->status < 300) {
 		r->outcome = HR_S3_OK;
 		return;
@@ -232,4 +233,101 @@ int hr_s3_get(const struct hr_s3_endpoint *e, const struct hr_aws_creds *c, cons
 	*body = NULL;
 	*len = 0;
 	return send_signed(e, c, "GET", key, query, &h, NULL, 0, body, len, r);
+}
+
+/* The text of each <tag>...</tag> in turn, XML entities decoded. */
+static char *xml_next(const char **p, const char *tag)
+{
+	char open[64], close[64], *out, *o;
+	const char *a, *b;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	a = strstr(*p, open);
+	if (!a)
+		return NULL;
+	a += strlen(open);
+	b = strstr(a, close);
+	if (!b)
+		return NULL;
+	*p = b + strlen(close);
+	out = o = malloc((size_t)(b - a) + 1);
+	if (!out)
+		return NULL;
+	while (a < b) {
+		static const struct {
+			const char *ent;
+			char c;
+		} ents[] = { { "&amp;", '&' },	{ "&lt;", '<' },   { "&gt;", '>' },
+			     { "&quot;", '"' }, { "&apos;", '\'' } };
+		size_t i;
+
+		for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
+			if (!strncmp(a, ents[i].ent, strlen(ents[i].ent)))
+				break;
+		if (i < sizeof(ents) / sizeof(ents[0])) {
+			*o++ = ents[i].c;
+			a += strlen(ents[i].ent);
+		} else {
+			*o++ = *a++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+int hr_s3_list(const struct hr_s3_endpoint *e, const struct hr_aws_creds *c, const char *prefix,
+	       int (*cb)(void *arg, const char *key), void *arg, struct hr_s3_result *r)
+{
+	char *token = NULL, *ep = hr_sigv4_uri_encode(prefix, strlen(prefix), false);
+	int ret = ep ? 0 : -ENOMEM;
+
+	while (!ret) {
+		char *q = NULL, *et = NULL, *body = NULL, *key, *more, *next;
+		const char *p;
+		size_t len;
+
+		if (token && !(et = hr_sigv4_uri_encode(token, strlen(token), false))) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (asprintf(&q, "list-type=2&prefix=%s%s%s", ep, et ? "&continuation-token=" : "",
+			     et ? et : "") < 0) {
+			free(et);
+			ret = -ENOMEM;
+			break;
+		}
+		free(et);
+		ret = hr_s3_get(e, c, NULL, q, &body, &len, r);
+		free(q);
+		if (!ret && r->outcome != HR_S3_OK)
+			ret = -EIO;
+		if (ret) {
+			free(body);
+			break;
+		}
+		p = body;
+		while (!ret && (key = xml_next(&p, "Key"))) {
+			ret = cb(arg, key);
+			free(key);
+		}
+		p = body;
+		more = xml_next(&p, "IsTruncated");
+		p = body;
+		next = xml_next(&p, "NextContinuationToken");
+		free(token);
+		token = NULL;
+		if (!ret && more && !strcmp(more, "true") && next && *next) {
+			token = next;
+			next = NULL;
+		}
+		free(more);
+		free(next);
+		free(body);
+		if (!token)
+			break;
+	}
+	free(token);
+	free(ep);
+	return ret;
 }

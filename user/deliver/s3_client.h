@@ -47,6 +47,7 @@ struct hr_s3_result {
 	char code[64];		 /* S3's error Code ("AccessDenied"), or "" */
 	char err[HR_S3_ERR_MAX]; /* one sentence for the log; never a key */
 	char etag[128];
+	char meta_signature[1100]; /* a GET's x-amz-meta-signature, "" if none */
 };
 
 /* PUT the object; on 200 checks the ETag against the body's MD5 (not for
@@ -58,5 +59,10 @@ int hr_s3_put_object(const struct hr_s3_endpoint *e, const struct hr_aws_creds *
  * key NULL: the bucket). 0 with r->outcome, or -ENOMEM / -EINVAL. */
 int hr_s3_get(const struct hr_s3_endpoint *e, const struct hr_aws_creds *c, const char *key,
 	      const char *query, char **body, size_t *len, struct hr_s3_result *r);
+
+/* ListObjectsV2 under prefix, every page: cb for each key (nonzero stops
+ * and is returned). 0, -EIO (r says why), -ENOMEM. */
+int hr_s3_list(const struct hr_s3_endpoint *e, const struct hr_aws_creds *c, const char *prefix,
+	       int (*cb)(void *arg, const char *key), void *arg, struct hr_s3_result *r);
 
 #endif

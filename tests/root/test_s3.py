@@ -6,6 +6,8 @@ request's SigV4 signature with botocore, answering 403 SignatureDoesNotMatch
 on any difference, and refuses PUTs without the ACL and SSE headers.
 """
 import gzip
+import http.server
+import threading
 import json
 import os
 import pathlib
@@ -139,8 +141,12 @@ def store(tmp_path):
         s.close()
 
 
-def start(tmp_path, store, monkeypatch, secret=SECRET, creds_file=None, kms=None):
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def start(tmp_path, store, monkeypatch, secret=SECRET, creds_file=None, kms=None, imds=None):
+    if imds:
+        monkeypatch.delenv("AWS_EC2_METADATA_DISABLED", raising=False)
+        monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds)
+    else:
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.aws of the machine
     trail = {"name": "main", "bucketDir": str(tmp_path / BUCKET), "batchSeconds": 1,
              "digestSeconds": 2, "s3BucketName": BUCKET, "s3EndpointUrl": store.url,
@@ -151,7 +157,7 @@ def start(tmp_path, store, monkeypatch, secret=SECRET, creds_file=None, kms=None
         trail["s3CredentialsFile"] = str(creds_file)
         monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
         monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
-    else:
+    elif secret:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
     cfg = tmp_path / "hostrail.json"
@@ -394,3 +400,63 @@ def test_validate_logs_reads_the_store(tmp_path, store, monkeypatch):
     r = validate_store(store, agent, start_t)
     assert r.returncode == 1, r.stdout + r.stderr
     assert any(victim in line and "INVALID" in line for line in r.stderr.splitlines()), r.stderr
+
+
+class FakeImds(http.server.BaseHTTPRequestHandler):
+    """IMDSv2 as EC2 answers it: a token first, then the role and its keys."""
+    TOKEN = "imds-v2-token-abc"
+    SESSION = "imds-session-token/xyz+="
+    seen = []
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def _send(self, status, body):
+        body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PUT(self):
+        FakeImds.seen.append(("PUT", self.path))
+        if self.path != "/latest/api/token" or \
+                not self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
+            return self._send(400, "")
+        self._send(200, self.TOKEN)
+
+    def do_GET(self):
+        FakeImds.seen.append(("GET", self.path))
+        if self.headers.get("X-aws-ec2-metadata-token") != self.TOKEN:
+            return self._send(401, "")  # IMDSv1 is off, as it should be
+        base = "/latest/meta-data/iam/security-credentials/"
+        if self.path == base:
+            return self._send(200, "hostrail-host\n")
+        if self.path == base + "hostrail-host":
+            exp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+            return self._send(200, json.dumps({
+                "Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": ACCESS_KEY,
+                "SecretAccessKey": SECRET, "Token": self.SESSION, "Expiration": exp}))
+        self._send(404, "")
+
+
+def test_credentials_from_imds_v2_with_session_token(tmp_path, store, monkeypatch):
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeImds)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+        monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+        agent = start(tmp_path, store, monkeypatch, secret=None,
+                      imds=f"http://127.0.0.1:{srv.server_address[1]}")
+        marker_calls(4249)
+        wait_for(lambda: log_files(agent.bucket) and all_uploaded(agent, store), 30, "uploads")
+        agent.stop()
+    finally:
+        srv.shutdown()
+    reqs = [r for r in store.requests() if r["verdict"] == "forwarded"]
+    assert reqs
+    for r in reqs:
+        assert r["headers"]["x-amz-security-token"] == FakeImds.SESSION
+        assert "x-amz-security-token" in r["headers"]["authorization"]
+    assert ("PUT", "/latest/api/token") in FakeImds.seen
+    secret_nowhere(tmp_path, agent, store, SECRET)

@@ -27,7 +27,8 @@ static void usage(FILE *out)
 		"                              [--account-id A] [--region R] [--trail-name N]\n"
 		"                              [--trail-arn ARN] [--s3-bucket NAME]\n"
 		"                              [--digest-seconds N]\n"
-		"       hostrail validate-logs --endpoint-url URL --s3-bucket NAME [--s3-prefix P]\n"
+		"       hostrail validate-logs --endpoint-url URL --s3-bucket NAME [--s3-prefix "
+		"P]\n"
 		"                              --start-time T ... (the same options)\n"
 		"\n"
 		"Check every digest and log file delivered between the two times (T: "
@@ -81,8 +82,8 @@ static int validate_store(struct hr_validate_opts *o, const char *endpoint, cons
 			  const char *start, const char *end)
 {
 	char dir[] = "/tmp/hostrail-validate-XXXXXX", err[1024];
-	const char *region = getenv("AWS_REGION") ? getenv("AWS_REGION")
-						  : getenv("AWS_DEFAULT_REGION");
+	const char *region = getenv("AWS_REGION") ? getenv("AWS_REGION") :
+						    getenv("AWS_DEFAULT_REGION");
 	struct hr_s3_endpoint e = {endpoint, region ? region : "us-east-1", o->bucket_name, false,
 				   NULL};
 	size_t n = 0;

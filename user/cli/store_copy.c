@@ -35,9 +35,9 @@ static int split(const char *dir, const char *key, char *d, size_t dl, const cha
 	const char *slash = strrchr(key, '/');
 
 	*name = slash ? slash + 1 : key;
-	return snprintf(d, dl, "%s/%.*s", dir, slash ? (int)(slash - key) : 0, key) < (int)dl
-		       ? 0
-		       : -ENAMETOOLONG;
+	return snprintf(d, dl, "%s/%.*s", dir, slash ? (int)(slash - key) : 0, key) < (int)dl ?
+		       0 :
+		       -ENAMETOOLONG;
 }
 
 static int copy_one(void *arg, const char *full)
@@ -87,7 +87,8 @@ int hr_store_copy(const struct hr_s3_endpoint *e, const char *prefix, const char
 	int ret;
 
 	err[0] = '\0';
-	snprintf(p, sizeof(p), "%s%s", prefix && *prefix ? prefix : "", prefix && *prefix ? "/" : "");
+	snprintf(p, sizeof(p), "%s%s", prefix && *prefix ? prefix : "",
+		 prefix && *prefix ? "/" : "");
 	c.strip = strlen(p);
 	ret = hr_aws_creds_load(&co, &c.creds, err, errlen);
 	if (ret)

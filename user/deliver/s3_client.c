@@ -258,8 +258,11 @@ static char *xml_next(const char **p, const char *tag)
 		static const struct {
 			const char *ent;
 			char c;
-		} ents[] = { { "&amp;", '&' },	{ "&lt;", '<' },   { "&gt;", '>' },
-			     { "&quot;", '"' }, { "&apos;", '\'' } };
+		} ents[] = {{"&amp;", '&'},
+			    {"&lt;", '<'},
+			    {"&gt;", '>'},
+			    {"&quot;", '"'},
+			    {"&apos;", '\''}};
 		size_t i;
 
 		for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)

@@ -8,7 +8,7 @@ botocore computes, or that leaves an x-amz-* header unsigned, gets 403
 SignatureDoesNotMatch; a PUT without x-amz-acl bucket-owner-full-control or
 without server-side encryption headers gets 400. Each request's method, key,
 headers and verdict are appended to FILE as one JSON line (s3rver does not
-keep SSE headers). No upstream: 503 SlowDown.
+keep SSE headers). No upstream: 503 SlowDown. --tls-cert serves HTTPS.
 """
 import argparse
 import base64
@@ -18,6 +18,7 @@ import http.server
 import json
 import os
 import re
+import ssl
 import sys
 import threading
 
@@ -148,9 +149,14 @@ def main():
     ap.add_argument("--upstream", type=int, required=True)
     ap.add_argument("--key", action="append", default=[])
     ap.add_argument("--log", required=True)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, key inside)")
     a = ap.parse_args()
     keys = dict(k.split(":", 1) for k in a.key)
     srv = Server(("127.0.0.1", a.listen), a.upstream, keys, a.log)
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print("listening", flush=True)
     srv.serve_forever()
 

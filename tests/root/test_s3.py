@@ -65,8 +65,9 @@ def listening(port):
 class Store:
     """s3rver behind the verifier; s3rver can be stopped and started again."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, tls_cert=None):
         self.tmp = tmp
+        self.tls = tls_cert is not None
         self.data = tmp / "s3data"
         self.data.mkdir()
         self.port = free_port()
@@ -77,18 +78,18 @@ class Store:
         self.verifier = subprocess.Popen(
             [PY, str(ROOT / "tests" / "s3_verifier.py"), "--listen", str(self.front),
              "--upstream", str(self.port), "--key", f"{ACCESS_KEY}:{SECRET}",
-             "--log", str(self.log)],
+             "--log", str(self.log)] + (["--tls-cert", str(tls_cert)] if tls_cert else []),
             stdout=subprocess.DEVNULL, stderr=open(tmp / "verifier.err", "wb"))
         wait_for(lambda: listening(self.front), 20, "the verifier")
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.front}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.front}"
 
     def start(self):
         self.s3rver = subprocess.Popen(
             [str(S3RVER), "-d", str(self.data), "-a", "127.0.0.1", "-p", str(self.port),
-             "--configure-bucket", BUCKET, "-s"],
+             "--configure-bucket", BUCKET, "--service-endpoint", "localhost", "-s"],
             stdout=subprocess.DEVNULL, stderr=open(self.tmp / "s3rver.err", "ab"))
         wait_for(lambda: listening(self.port), 30, "s3rver")
 
@@ -141,7 +142,8 @@ def store(tmp_path):
         s.close()
 
 
-def start(tmp_path, store, monkeypatch, secret=SECRET, creds_file=None, kms=None, imds=None):
+def start(tmp_path, store, monkeypatch, secret=SECRET, creds_file=None, kms=None, imds=None,
+          ca_bundle=None, virtual=False):
     if imds:
         monkeypatch.delenv("AWS_EC2_METADATA_DISABLED", raising=False)
         monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds)
@@ -153,6 +155,13 @@ def start(tmp_path, store, monkeypatch, secret=SECRET, creds_file=None, kms=None
              "s3KeyPrefix": PREFIX, "s3RetryMaxSeconds": 2, "outputs": ["history"]}
     if kms:
         trail["kmsKeyId"] = kms
+    if ca_bundle:
+        trail["s3CaBundle"] = str(ca_bundle)
+    if virtual:
+        # curl takes every *.localhost for the loopback; s3rver finds the
+        # bucket in <bucket>.s3.localhost
+        trail["s3EndpointUrl"] = f"http://s3.localhost:{store.front}"
+        trail["s3AddressingStyle"] = "virtual"
     if creds_file:
         trail["s3CredentialsFile"] = str(creds_file)
         monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
@@ -460,3 +469,47 @@ def test_credentials_from_imds_v2_with_session_token(tmp_path, store, monkeypatc
         assert "x-amz-security-token" in r["headers"]["authorization"]
     assert ("PUT", "/latest/api/token") in FakeImds.seen
     secret_nowhere(tmp_path, agent, store, SECRET)
+
+
+def test_https_verifies_the_certificate_and_takes_a_ca_bundle(tmp_path, monkeypatch):
+    require(os.access(S3RVER, os.X_OK), f"s3rver at {S3RVER} (packaging/install-deps)")
+    cert = tmp_path / "store.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(cert), "-out", str(tmp_path / "ca.pem")],
+                   check=True, capture_output=True)
+    cert.write_text(cert.read_text() + (tmp_path / "ca.pem").read_text())
+    store = Store(tmp_path, tls_cert=cert)
+    try:
+        # a certificate the system does not trust: refused, nothing sent
+        agent = start(tmp_path, store, monkeypatch)
+        marker_calls(4250)
+        st = wait_for(lambda: (lambda s: s if s.get("LatestDeliveryError") else None)(
+            status(agent)[0]), 30, "LatestDeliveryError")
+        assert st["LatestDeliveryError"] == "NetworkError"
+        assert "certificate" in st["HostrailCounters"]["s3Upload"]["lastError"].lower()
+        assert not store.requests()
+        agent.stop()
+        # its CA as the trail's bundle: the queue the first run left goes out
+        agent = start(tmp_path, store, monkeypatch, ca_bundle=tmp_path / "ca.pem")
+        wait_for(lambda: log_files(agent.bucket) and all_uploaded(agent, store), 30, "uploads")
+        agent.stop()
+        reqs = store.requests()
+        assert reqs and all(r["verdict"] == "forwarded" for r in reqs)
+    finally:
+        store.close()
+
+
+def test_virtual_hosted_addressing(tmp_path, store, monkeypatch):
+    agent = start(tmp_path, store, monkeypatch, virtual=True)
+    marker_calls(4251)
+    wait_for(lambda: log_files(agent.bucket) and all_uploaded(agent, store), 30, "uploads")
+    agent.stop()
+    wait_for(lambda: all_uploaded_files(agent, store), 30, "every upload")
+    reqs = store.requests()
+    assert reqs and all(r["verdict"] == "forwarded" and r["status"] == 200 for r in reqs)
+    for r in reqs:
+        assert r["headers"]["host"] == f"{BUCKET}.s3.localhost:{store.front}"
+        assert r["path"].startswith(f"/{PREFIX}/AWSLogs/{ACCOUNT}/")
+    for key, path in local_objects(agent.bucket).items():
+        assert store.get(f"{PREFIX}/{key}")[0] == path.read_bytes()

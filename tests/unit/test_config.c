@@ -139,12 +139,69 @@ TEST(each_refusal)
 	}
 }
 
+/* The S3 delivery fields (docs/configuration.md), and what they refuse. */
+TEST(trail_s3_fields)
+{
+	static const struct {
+		const char *fields, *want;
+	} bad[] = {
+		{"\"s3KeyPrefix\":\"p\"", "$.trails[0]: s3KeyPrefix, kmsKeyId and "
+					  "s3CredentialsFile need s3EndpointUrl"},
+		{"\"s3EndpointUrl\":\"ftp://h\"",
+		 "$.trails[0].s3EndpointUrl: must be an http:// or https:// URL"},
+		{"\"s3EndpointUrl\":\"http://h\",\"s3KeyPrefix\":\"/p\"",
+		 "$.trails[0].s3KeyPrefix: must be a relative key without a leading or trailing "
+		 "'/'"},
+		{"\"s3EndpointUrl\":\"http://h\",\"s3KeyPrefix\":\"a/../b\"",
+		 "$.trails[0].s3KeyPrefix: must be a relative key without a leading or trailing "
+		 "'/'"},
+		{"\"s3EndpointUrl\":\"http://h\",\"s3CredentialsFile\":\"creds\"",
+		 "$.trails[0].s3CredentialsFile: must be an absolute path"},
+		{"\"s3AddressingStyle\":\"dns\"",
+		 "$.trails[0].s3AddressingStyle: expected \"path\" or \"virtual\""},
+		{"\"s3Colour\":1", "$.trails[0].s3Colour: unknown field"},
+	};
+	struct hr_config c;
+	char err[1024], text[1024], want[1200];
+
+	CHECK_INT(load(&c,
+		       "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b/logs\","
+		       "\"s3EndpointUrl\":\"https://s3.eu-west-3.amazonaws.com\","
+		       "\"s3Region\":\"eu-west-3\",\"s3KeyPrefix\":\"fleet/web\","
+		       "\"kmsKeyId\":\"arn:aws:kms:eu-west-3:1:key/k\",\"s3AddressingStyle\":"
+		       "\"virtual\",\"s3CaBundle\":\"/etc/ca.pem\",\"s3CredentialsFile\":"
+		       "\"/etc/hostrail/creds\",\"s3Profile\":\"ops\",\"s3RetryMaxSeconds\":5}]}",
+		       err, sizeof(err)),
+		  0);
+	CHECK_STR(err, "");
+	CHECK_STR(c.trails[0].s3.endpoint_url, "https://s3.eu-west-3.amazonaws.com");
+	CHECK_STR(c.trails[0].s3.region, "eu-west-3");
+	CHECK_STR(c.trails[0].s3.key_prefix, "fleet/web");
+	CHECK_STR(c.trails[0].s3.kms_key_id, "arn:aws:kms:eu-west-3:1:key/k");
+	CHECK_STR(c.trails[0].s3.ca_bundle, "/etc/ca.pem");
+	CHECK_STR(c.trails[0].s3.credentials_file, "/etc/hostrail/creds");
+	CHECK_STR(c.trails[0].s3.profile, "ops");
+	CHECK(c.trails[0].s3.virtual_hosted);
+	CHECK_INT(c.trails[0].s3.retry_max_seconds, 5);
+	hr_config_free(&c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/bkt\",%s}]}",
+			 bad[i].fields);
+		snprintf(want, sizeof(want), "%s: %s", file, bad[i].want);
+		CHECK_INT(load(&c, text, err, sizeof(err)), -EINVAL);
+		CHECK_STR(err, want);
+		hr_config_free(&c);
+	}
+}
+
 int main(void)
 {
 	snprintf(file, sizeof(file), "/tmp/hostrail-test-config-%d.json", (int)getpid());
 	RUN(two_trails_with_selectors);
 	RUN(trail_outputs);
 	RUN(each_refusal);
+	RUN(trail_s3_fields);
 	unlink(file);
 	TEST_MAIN_END();
 }

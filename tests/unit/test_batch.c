@@ -1030,7 +1030,8 @@ TEST(test_perf_100k)
 	printf("perf: 100k records (%.0f MB, %s): add %.3f s, deliver %.3f s\n",
 	       g.n ? g.logs[0].uncompressed_bytes / 1e6 : 0.0, on_tmpfs ? "tmpfs" : "/tmp", add_s,
 	       flush_s);
-	CHECK(add_s + flush_s < 1.0);
+	/* No time limit here: a loaded CI machine fails any. The speed target
+	 * is make bench's (collector records/s), measured against a floor. */
 	hr_batcher_close(b);
 out:
 	if (on_tmpfs)

@@ -185,6 +185,9 @@ fuzz-build:
 
 fuzz-run: $(patsubst %,fuzz-run-%,$(FUZZ_NAMES))
 
+# the binaries outlive the run (make would remove them as intermediate)
+.SECONDARY: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_NAMES))
+
 fuzz-run-%: $(BUILD)/fuzz/%
 	$(Q)tests/fuzz/run $< $(FUZZ_SECONDS)
 

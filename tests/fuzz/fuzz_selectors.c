@@ -6,7 +6,59 @@
  * JSON object put-event-selectors sends.
  */
 #include "fuzz.h"
+#include "record/record.h"
 #include "select/select.h"
+
+#define DATA_PATH "/srv/data/x.txt"
+
+struct prefix_hit {
+	bool hit;
+};
+
+/* Does the kernel's path filter let DATA_PATH through? */
+static void covers(void *arg, const char *path, size_t len, bool exact)
+{
+	struct prefix_hit *h = arg;
+
+	if (exact ? len == strlen(DATA_PATH) && !memcmp(path, DATA_PATH, len) :
+		    len <= strlen(DATA_PATH) && !memcmp(path, DATA_PATH, len))
+		h->hit = true;
+}
+
+/*
+ * What the kernel side is told must be a superset of what user space
+ * keeps: a record the selectors keep is one hr_select_may_match allows,
+ * and for a file data event one the path filter lets through.
+ */
+static void check_superset(const struct hr_selectors *s, const struct hr_sel_ctx *ctx)
+{
+	struct hr_resource file = {.type = "Linux::File",
+				   .arn = "arn:hostrail:file:fuzzhost:123456789012:" DATA_PATH,
+				   .name = DATA_PATH};
+	struct hr_record mgmt = {.event_name = "Setuid",
+				 .event_source = "identity.linux",
+				 .event_category = "Management",
+				 .user_arn = "arn:hostrail:iam:fuzzhost:123456789012:root"};
+	struct hr_record data = {.event_name = "Open",
+				 .event_source = "file.linux",
+				 .event_category = "Data",
+				 .read_only = true,
+				 .error_code = "EACCES",
+				 .failed = true,
+				 .n_resources = 1};
+	struct prefix_hit h = {false};
+
+	data.resources[0] = file;
+	if (hr_select_match(s, &mgmt))
+		FUZZ_CLAIM(hr_select_may_match_ro(s, "Management", "identity.linux", "Setuid", NULL,
+						  "false"));
+	if (hr_select_match(s, &data)) {
+		FUZZ_CLAIM(hr_select_may_match_ro(s, "Data", "file.linux", "Open", "Linux::File",
+						  "true"));
+		hr_select_prefixes(s, ctx, "Linux::File", covers, &h);
+		FUZZ_CLAIM(h.hit);
+	}
+}
 
 static void count_prefix(void *arg, const char *path, size_t len, bool exact)
 {
@@ -40,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hr_select_may_match_ro(&s, "Data", "linux.hostrail", "Open", "Linux::File", "true");
 		hr_select_prefixes(&s, &ctx, "Linux::File", count_prefix, &n);
 		hr_select_prefixes(&s, &ctx, "Linux::Process", count_prefix, &n);
+		check_superset(&s, &ctx);
 		/* what get-event-selectors shows is accepted back, as the same */
 		FUZZ_CLAIM(s.shown != NULL);
 		rc = hr_selectors_compile_text(&again, s.shown, &ctx, "$", err, sizeof(err));

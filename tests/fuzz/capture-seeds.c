@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 	const char *const all[] = {"/"};
 	const bool exact[] = {false};
 	struct hr_capture *c;
-	char dir[] = "/tmp/hr-capture-seeds.XXXXXX";
+	char dir[] = "/tmp/hr-capture-seeds.XXXXXX", mnt[64];
 	struct timespec t0, now;
 	int rc, status;
 
@@ -110,6 +110,8 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while (now.tv_sec - t0.tv_sec < 1);
 	hr_capture_close(c);
+	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
+	rmdir(mnt);
 	rmdir(dir);
 	printf("capture-seeds: %d events in %s\n", written, out_dir);
 	return written > 0 ? 0 : 1;

@@ -203,4 +203,4 @@ $(BUILD)/capture-seeds: tests/fuzz/capture-seeds.c $(BUILD)/libhostrail.a
 	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libhostrail.a $(LDLIBS) -o $@
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-san build-fuzz

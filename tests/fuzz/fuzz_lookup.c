@@ -23,8 +23,13 @@ static const char *state_dir(void)
 		    hr_history_open(dir, HR_HISTORY_WRITE, 0, &h, err, sizeof(err)))
 			abort();
 		hr_history_close(h);
-		/* the command prints its answer; only crashes matter here */
+		/* the command prints its answer and its refusals; only
+		 * crashes matter here. The sanitizers and libFuzzer still
+		 * report on fd 2 (this replaces stdio's stream, not the fd). */
 		if (!freopen("/dev/null", "w", stdout))
+			abort();
+		stderr = fopen("/dev/null", "w");
+		if (!stderr)
 			abort();
 	}
 	return dir;

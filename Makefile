@@ -2,7 +2,10 @@
 #
 #   make          build build/hostraild and build/hostrail
 #   make run      install dependencies, build, run the agent on its default config
-#   make test     install dependencies, build, run every test (T=NAME: those named so)
+#   make test     install dependencies, build, run every test (T=NAME: those named so),
+#                 then (without T) make fuzz and make SAN=1 unit-test
+#   make fuzz     the libFuzzer targets of tests/fuzz/, FUZZ_SECONDS each
+#   make SAN=1 X  X built with ASan + UBSan into build-san/ (unit-test, test)
 #   make test-kernels  the representative root tests on every kernel of the matrix
 #   make check-layers  stages include only the stages before them (tests/check-layers)
 #   make format-check  every C file as .clang-format lays it out (make format fixes it)
@@ -30,6 +33,21 @@ CFLAGS   ?= -O2 -g
 VERSION  := 0.1.0
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DHOSTRAIL_VERSION=\"$(VERSION)\" -Iinclude -Iuser -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz -lzstd -ljansson -lsystemd -lcrypto -lsqlite3 -lcurl -lpthread
+
+# ---- sanitizer and fuzzing builds (docs/testing.md) ----
+# SAN=1: every target built with ASan + UBSan into build-san/, so a normal
+# build is not clobbered (make SAN=1 unit-test, make SAN=1 test). FUZZ=1 is
+# what `make fuzz` builds with: clang, libFuzzer's coverage, into build-fuzz/.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ifeq ($(SAN),1)
+BUILD    := build-san
+CFLAGS   += $(SAN_FLAGS)
+endif
+ifeq ($(FUZZ),1)
+BUILD    := build-fuzz
+CC       := $(CLANG)
+CFLAGS   += $(SAN_FLAGS) -fsanitize=fuzzer-no-link
+endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -I$(BUILD) -I$(BUILD)/bpf
 
@@ -51,7 +69,8 @@ BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test unit-test root-test check-layers format-check format test-kernels bench clean
+.PHONY: all deps run test unit-test root-test check-layers format-check format test-kernels bench clean \
+	fuzz fuzz-build fuzz-run
 
 all: $(BUILD)/hostraild $(BUILD)/hostrail
 
@@ -131,7 +150,9 @@ test: deps
 	$(Q)tests/check-layers
 	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
-	$(Q)T="$(T)" tests/run-all $(UNIT_BINS)
+	$(Q)T="$(T)" HOSTRAIL_BUILD=$(BUILD) tests/run-all $(UNIT_BINS)
+	$(Q)$(if $(SAN)$(FUZZ)$(T),true,$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60)
+	$(Q)$(if $(SAN)$(FUZZ)$(T),true,$(MAKE) --no-print-directory SAN=1 unit-test)
 
 # The kernel matrix: the representative part on this host's kernel, then on
 # each Debian kernel under qemu (tests/vm/; KERNELS=debian-6.1,... names them).
@@ -145,5 +166,41 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)tests/bench/run
 
+# ---- fuzzing (tests/fuzz/, docs/testing.md) ----
+# One libFuzzer target per tests/fuzz/fuzz_*.c, over the library built
+# with FUZZ=1. `make fuzz` runs each for FUZZ_SECONDS from its seed corpus
+# and fails on any crash, leak, hang (-timeout) or runaway memory
+# (-rss_limit_mb); FUZZ_JOBS targets run at a time. `make test` runs it with
+# 60 s per target, two at a time: 9 targets, ~4.5 min on 2 cores, plus
+# ~2 min for the build (the whole make test addition: ~8 min).
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 -j$(FUZZ_JOBS) fuzz-run
+
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 $(patsubst %,build-fuzz/fuzz/%,$(FUZZ_NAMES))
+
+fuzz-run: $(patsubst %,fuzz-run-%,$(FUZZ_NAMES))
+
+# the binaries outlive the run (make would remove them as intermediate)
+.SECONDARY: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_NAMES))
+
+fuzz-run-%: $(BUILD)/fuzz/%
+	$(Q)tests/fuzz/run $< $(FUZZ_SECONDS)
+
+# The CLI's commands but its main, for the targets that run a command.
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libhostrail.a \
+		$(filter-out %/hostrail.o,$(CLI_OBJS))
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< \
+		$(filter-out %/hostrail.o,$(CLI_OBJS)) $(BUILD)/libhostrail.a $(LDLIBS) -o $@
+
+# Seeds from the real BPF programs (tests/fuzz/make-seeds, root).
+$(BUILD)/capture-seeds: tests/fuzz/capture-seeds.c $(BUILD)/libhostrail.a
+	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libhostrail.a $(LDLIBS) -o $@
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-san build-fuzz

@@ -58,7 +58,10 @@ static int event_load(struct event *e, const struct hr_lookup_event *le)
 	json_error_t jerr;
 	int64_t sec = le->time_sec;
 
-	e->rec = json_loadb(le->record, le->len, 0, &jerr);
+	/* integers as reals: a recorded u64 past INT64_MAX (ioperm's from) is
+	 * valid JSON that jansson refuses otherwise; only the index fields
+	 * are read from it, and the record is printed from its own text */
+	e->rec = json_loadb(le->record, le->len, JSON_DECODE_INT_AS_REAL, &jerr);
 	if (!e->rec || hr_history_row_from_json(e->rec, le->record, le->len, &e->row)) {
 		json_decref(e->rec);
 		e->rec = NULL;

@@ -8,6 +8,7 @@
 #include <utmp.h>
 #include "enrich/enrich.h"
 #include "enrich/users.h"
+#include "common/clock.h"
 #include "common/jsonw.h"
 
 #define NO_ID 0xffffffffu
@@ -174,7 +175,7 @@ static void open_session(struct hr_enricher *e, const struct hr_signin *si)
 	struct hr_session s = {
 		.sessionid = si->sessionid,
 		.loginuid = si->loginuid,
-		.created_ns = (int64_t)si->boot_ns + e->clock_off,
+		.created_ns = hr_boot_to_wall_ns(si->boot_ns, e->clock_off),
 		.via = hr_session_via(si->service),
 		.method = si->method,
 	};

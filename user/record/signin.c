@@ -13,6 +13,7 @@
 #include <string.h>
 #include "signin.h"
 #include "record_int.h"
+#include "common/clock.h"
 #include "common/jsonw.h"
 #include "enrich/logins.h"
 #include "enrich/sessions.h"
@@ -110,7 +111,7 @@ int hr_rec_signin(struct hr_rec *r, const struct hr_signin *si, struct hr_signin
 	const struct hr_frame *f = &r->frame;
 	bool sts = si->kind == HR_SIGNIN_ASSUME,
 	     login = si->kind == HR_SIGNIN_LOGIN || si->kind == HR_SIGNIN_LOGOUT;
-	int64_t wall_ns = (int64_t)si->boot_ns + r->clock_off;
+	int64_t wall_ns = hr_boot_to_wall_ns(si->boot_ns, r->clock_off);
 	char *to_arn = NULL, *role_arn = NULL, *source = NULL;
 	const char *name = event_name(si->kind), *src;
 	struct ident id = {0};

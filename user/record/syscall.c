@@ -9,6 +9,7 @@
 #include <string.h>
 #include "record.h"
 #include "record_int.h"
+#include "common/clock.h"
 #include "common/jsonw.h"
 
 static const char *res_service(const char *type)
@@ -121,7 +122,7 @@ int hr_rec_syscall(struct hr_rec *r, struct hr_call *c, struct hr_who *who, stru
 	const struct hr_syscall_event *ev = c->ev;
 	const struct hr_syscall_desc *d = c->d;
 	const struct hr_task *t = &ev->hdr.task;
-	int64_t wall_ns = (int64_t)ev->hdr.boot_ns + r->clock_off;
+	int64_t wall_ns = hr_boot_to_wall_ns(ev->hdr.boot_ns, r->clock_off);
 	struct ident id = {0};
 	struct jsonw *w = &r->w;
 	char rid[48];

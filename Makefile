@@ -10,6 +10,7 @@
 #   make check-layers  stages include only the stages before them (tests/check-layers)
 #   make format-check  every C file as .clang-format lays it out (make format fixes it)
 #   make bench    the benchmarks (docs/operations.md explains the figures)
+#   make deb      build/deb/hostrail_<version>_amd64.deb (packaging/debian/)
 #
 # BPF objects follow the libbpf-bootstrap pattern: clang -target bpf ->
 # bpftool gen object -> bpftool gen skeleton; vmlinux.h comes from the
@@ -30,7 +31,8 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
-VERSION  := 0.1.0
+# One version, the Debian changelog's.
+VERSION  := $(shell awk -F'[()]' 'NR == 1 { print $$2 }' packaging/debian/changelog)
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DHOSTRAIL_VERSION=\"$(VERSION)\" -Iinclude -Iuser -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz -lzstd -ljansson -lsystemd -lcrypto -lsqlite3 -lcurl -lpthread
 
@@ -69,7 +71,7 @@ BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run test unit-test root-test check-layers format-check format test-kernels bench clean \
+.PHONY: all deps run deb test unit-test root-test check-layers format-check format test-kernels bench clean \
 	fuzz fuzz-build fuzz-run
 
 all: $(BUILD)/hostraild $(BUILD)/hostrail
@@ -93,17 +95,17 @@ $(BUILD)/hostrail.skel.h: $(BUILD)/bpf/hostrail.bpf.o
 
 $(BUILD)/obj/%.o: user/%.c $(SKELS) $(wildcard include/*.h user/*/*.h)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libhostrail.a: $(LIB_OBJS)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
 $(BUILD)/hostraild: $(DAEMON_OBJS) $(BUILD)/libhostrail.a
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/hostrail: $(CLI_OBJS) $(BUILD)/libhostrail.a
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(BUILD)/libhostrail.a
 	$(Q)mkdir -p $(@D)
@@ -201,6 +203,16 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libhostrail.a \
 # Seeds from the real BPF programs (tests/fuzz/make-seeds, root).
 $(BUILD)/capture-seeds: tests/fuzz/capture-seeds.c $(BUILD)/libhostrail.a
 	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libhostrail.a $(LDLIBS) -o $@
+
+# The Debian package, from the tracked files of this checkout (what a clean
+# clone has) with packaging/debian/ as debian/.
+DEB_DIR = $(BUILD)/deb
+deb: deps
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/hostrail-$(VERSION)
+	$(Q)git ls-files -z | xargs -0 cp --parents -t $(DEB_DIR)/hostrail-$(VERSION)
+	$(Q)cp -r packaging/debian $(DEB_DIR)/hostrail-$(VERSION)/debian
+	$(Q)cd $(DEB_DIR)/hostrail-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@echo $(DEB_DIR)/hostrail_$(VERSION)_amd64.deb
 
 clean:
 	rm -rf $(BUILD) build-san build-fuzz

@@ -53,6 +53,18 @@ class Agent:
     def log(self):
         return self.log_path.read_text(errors="replace")
 
+    def notifications(self, until, timeout=30):
+        """sd_notify messages from now on, until until(messages) holds."""
+        got, deadline = [], time.monotonic() + timeout
+        while not until(got):
+            if time.monotonic() > deadline:
+                raise AssertionError("no such notifications within %ss: %r" % (timeout, got))
+            try:
+                got.append(self._notify.recv(4096).decode(errors="replace"))
+            except socket.timeout:
+                pass
+        return got
+
     def stop(self, timeout=60):
         """SIGTERM: the agent flushes, writes its final digest and exits 0."""
         if self.proc.poll() is None:
@@ -78,9 +90,11 @@ class Agent:
 _running = []
 
 
-def start_agent(tmp_path, bucket=None, state=None, extra_args=(), ready_timeout=60, wrap=()):
+def start_agent(tmp_path, bucket=None, state=None, extra_args=(), ready_timeout=60, wrap=(),
+                env=None):
     """Start build/hostraild as root and wait for its READY=1 (sd_notify).
-    wrap: a command prefix, e.g. to run it in its own mount namespace."""
+    wrap: a command prefix, e.g. to run it in its own mount namespace;
+    env: more environment (WATCHDOG_USEC, ...). agent.ready is READY's message."""
     tmp_path = pathlib.Path(tmp_path)
     bucket = pathlib.Path(bucket) if bucket else tmp_path / "bucket"
     state = pathlib.Path(state) if state else tmp_path / "state"
@@ -90,7 +104,7 @@ def start_agent(tmp_path, bucket=None, state=None, extra_args=(), ready_timeout=
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(sock_path)
     notify.settimeout(0.5)
-    env = dict(os.environ, NOTIFY_SOCKET=sock_path)
+    env = dict(os.environ, NOTIFY_SOCKET=sock_path, **(env or {}))
     env.pop("JOURNAL_STREAM", None)
     args = list(wrap) + [HOSTRAILD, "--bucket-dir", str(bucket), "--state-dir", str(state),
             "--account-id", "123456789012", "--region", "testhost"] + list(extra_args)
@@ -110,6 +124,7 @@ def start_agent(tmp_path, bucket=None, state=None, extra_args=(), ready_timeout=
         except socket.timeout:
             continue
         if "READY=1" in msg.split("\n"):
+            agent.ready = msg
             _running.append(agent)
             return agent
     agent.kill()

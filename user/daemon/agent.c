@@ -437,7 +437,7 @@ static int agent_stop(struct agent *a)
 	int64_t now;
 	int rc;
 
-	sd_notify(0, "STOPPING=1");
+	sd_notify(0, "STOPPING=1\nSTATUS=delivering the open batches and the final digest");
 	/* No new events after this; then take everything already queued. */
 	hr_capture_detach(a->cap);
 	hr_capture_poll(a->cap, 0);
@@ -488,7 +488,9 @@ static void reload(struct agent *a, struct hr_reload *rl)
 int hr_agent_run(const struct hr_config *cfg, volatile int *stop, struct hr_reload *rl)
 {
 	struct agent a = {0};
-	int64_t last_second = 0;
+	int64_t last_second = 0, last_status = 0;
+	uint64_t watchdog_usec = 0;
+	int64_t last_watchdog = 0;
 	int rc = 1, err;
 
 	if (agent_open(&a, cfg))
@@ -500,7 +502,10 @@ int hr_agent_run(const struct hr_config *cfg, volatile int *stop, struct hr_relo
 			a.trails.t[i].cfg.bucket_dir, a.trails.t[i].cfg.batch_seconds);
 	hr_info("recording %d system calls on %s for %d trail%s", hr_capture_attached(a.cap),
 		cfg->region, a.trails.n, a.trails.n == 1 ? "" : "s");
+	/* READY only now: every probe is attached and every trail is open. */
 	sd_notifyf(0, "READY=1\nSTATUS=recording %d system calls", hr_capture_attached(a.cap));
+	if (sd_watchdog_enabled(0, &watchdog_usec) <= 0)
+		watchdog_usec = 0;
 
 	while (!*stop) {
 		struct epoll_event evs[8];
@@ -520,6 +525,21 @@ int hr_agent_run(const struct hr_config *cfg, volatile int *stop, struct hr_relo
 		if (rl && rl->requested)
 			reload(&a, rl);
 		now = hr_clock_ns(CLOCK_REALTIME);
+		/* The watchdog hears from the loop itself, at half its period:
+		 * a loop wedged anywhere (a stuck output, a deadlock) stops the
+		 * pings and systemd restarts the agent. */
+		if (watchdog_usec &&
+		    hr_clock_ns(CLOCK_MONOTONIC) - last_watchdog >= (int64_t)watchdog_usec * 500) {
+			sd_notify(0, "WATCHDOG=1");
+			last_watchdog = hr_clock_ns(CLOCK_MONOTONIC);
+		}
+		if (now - last_status >= 10 * 1000000000LL) {
+			sd_notifyf(0,
+				   "STATUS=recording %d system calls for %d trail%s; %llu records",
+				   hr_capture_attached(a.cap), a.trails.n,
+				   a.trails.n == 1 ? "" : "s", (unsigned long long)a.recorded);
+			last_status = now;
+		}
 		if (now - last_second >= 1000000000LL) {
 			refresh_clock(&a);
 			account_losses(&a, now);

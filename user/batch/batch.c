@@ -58,6 +58,7 @@
 #include "batch/batch.h"
 #include "batch/spool.h"
 #include "common/log.h"
+#include "common/sort.h"
 #include "deliver/logfile.h"
 #include "common/clock.h"
 
@@ -534,7 +535,7 @@ out:
 		free(names);
 		names = NULL;
 	} else if (count) {
-		qsort(names, count, sizeof(*names), recover_order);
+		hr_sort(names, count, sizeof(*names), recover_order);
 	}
 	*names_out = names;
 	*count_out = count;

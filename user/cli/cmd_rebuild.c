@@ -20,6 +20,7 @@
 #include "history/history.h"
 #include "history/rows.h"
 #include "common/encode.h"
+#include "common/sort.h"
 #include "common/files.h"
 #include "common/gz.h"
 #include "deliver/logfile.h" /* HR_LOG_KEY_MAX */
@@ -223,7 +224,7 @@ int hr_cmd_rebuild_history(int argc, char **argv)
 		return 1;
 	}
 	/* Delivery order: the history's arrival order follows time. */
-	qsort(keys.v, keys.n, sizeof(*keys.v), cmp_key);
+	hr_sort(keys.v, keys.n, sizeof(*keys.v), cmp_key);
 	rc = hr_history_open(state, HR_HISTORY_REBUILD, 0, &h, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "hostrail rebuild-history: %s\n", err);

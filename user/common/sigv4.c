@@ -15,6 +15,7 @@
 #include <openssl/hmac.h>
 
 #include "common/encode.h"
+#include "common/sort.h"
 
 void hr_sha256_hex(const void *p, size_t n, char out[65])
 {
@@ -218,7 +219,7 @@ static int canonical_query(const char *q, FILE *f)
 		q = amp ? amp + 1 : end;
 	}
 	if (!ret) {
-		qsort(v, n, sizeof(*v), kv_cmp);
+		hr_sort(v, n, sizeof(*v), kv_cmp);
 		for (size_t i = 0; i < n; i++)
 			fprintf(f, "%s%s=%s", i ? "&" : "", v[i].key, v[i].value);
 	}
@@ -287,7 +288,7 @@ static int canonical_headers(const struct hr_sigv4_params *p, const struct hr_si
 		kv_free(v, n);
 		return ret;
 	}
-	qsort(v, n, sizeof(*v), kv_cmp_key_order);
+	hr_sort(v, n, sizeof(*v), kv_cmp_key_order);
 	sl = open_memstream(signed_list, &sl_len);
 	if (!sl) {
 		kv_free(v, n);

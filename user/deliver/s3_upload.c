@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "common/clock.h"
+#include "common/sort.h"
 #include "common/encode.h"
 #include "common/files.h"
 #include "common/log.h"
@@ -189,7 +190,7 @@ static int load_queue(struct hr_s3_uploader *u)
 		json_decref(o);
 	}
 	closedir(d);
-	qsort(u->q, u->n, sizeof(*u->q), seq_cmp);
+	hr_sort(u->q, u->n, sizeof(*u->q), seq_cmp);
 	return ret;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "common/clock.h"
+#include "common/sort.h"
 #include "common/log.h"
 #include "history/format.h"
 #include "history/history_int.h"
@@ -633,7 +634,7 @@ static bool add_all(struct hr_history *h, const struct hr_history_row *rows, siz
 		else
 			(*invalid)++;
 	}
-	qsort(order, m, sizeof(*order), by_time);
+	hr_sort(order, m, sizeof(*order), by_time);
 	if (hr_postings_begin(h->postings, m) || !step_done(h->begin))
 		goto out;
 	for (size_t i = 0; i <= m; i++) {

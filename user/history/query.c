@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include "common/clock.h"
+#include "common/sort.h"
 #include "history/format.h"
 #include "history/history_int.h"
 #include "common/timefmt.h"
@@ -458,7 +459,7 @@ int hr_history_lookup(struct hr_history *h, const struct hr_lookup *q, struct hr
 				 walk_postings(h, &w, a, v, vlen, tmax_hi, err, errlen);
 	if (rc)
 		return rc;
-	qsort(w.best, (size_t)w.n, sizeof(w.best[0]), by_position_desc);
+	hr_sort(w.best, (size_t)w.n, sizeof(w.best[0]), by_position_desc);
 	for (int k = 0; k < w.n && k < q->max_results; k++) {
 		struct hr_lookup_event *ev = &page->events[k];
 		const struct hit *x = &w.best[k];

@@ -34,6 +34,7 @@
 #include "sign/keys.h"
 #include "common/timefmt.h"
 #include "common/encode.h"
+#include "common/sort.h"
 #include "common/files.h"
 #include "common/gz.h"
 #include "sign/validate.h"
@@ -423,7 +424,7 @@ int hr_validate_logs(const struct hr_validate_opts *o, struct hr_validate_result
 		ret = usage_error(&c, "cannot list %s/%s", o->bucket_dir, folder ? folder : "");
 		goto out;
 	}
-	qsort(c.all_digests.v, c.all_digests.n, sizeof(char *), vl_cmp_str);
+	hr_sort(c.all_digests.v, c.all_digests.n, sizeof(char *), vl_cmp_str);
 
 	if (o->bucket_name)
 		c.bucket = strdup(o->bucket_name);

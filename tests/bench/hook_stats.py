@@ -29,11 +29,21 @@ WORKLOADS = {
 }
 
 
-def prog_stats():
+def prog_stats(pid):
+    """(run_cnt, run_time_ns) of each program agent pid holds, by name: by
+    id, since other agents on the machine load programs of the same names."""
+    ids = set()
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            for line in open(f"/proc/{pid}/fdinfo/{fd}"):
+                if line.startswith("prog_id:"):
+                    ids.add(int(line.split()[1]))
+        except OSError:
+            continue  # closed meanwhile
     out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
                          check=True).stdout
     return {p["name"]: (p.get("run_cnt", 0), p.get("run_time_ns", 0)) for p in json.loads(out)
-            if p.get("name", "").startswith("hr_")}
+            if p["id"] in ids}
 
 
 def measure(hook, n):
@@ -50,20 +60,23 @@ def measure(hook, n):
                     "eventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True,
                                         "DataResources": [{"Type": "Linux::File",
                                                            "Values": [f"{data}/"]}]}]}]}))
-    agent = start_agent(tmp, state=tmp / "state", extra_args=["--config", str(cfg)])
+    agent = start_agent(tmp, state=tmp / "state", extra_args=["--config", str(cfg)],
+                        ready_timeout=300)  # loading is slow under TCG
     rows = {}
     try:
         for name, op in WORKLOADS.items():
             def run(count):
-                before = prog_stats()
+                before = prog_stats(agent.proc.pid)
                 subprocess.run(["/usr/bin/python3", "-c",
                                 f"import os\nsel = {str(sel)!r}\nfor _ in range({count}):\n {op}"],
                                check=True)
-                after = prog_stats()
+                after = prog_stats(agent.proc.pid)
                 return {k: (after[k][0] - before.get(k, (0, 0))[0],
                             after[k][1] - before.get(k, (0, 0))[1]) for k in after}
             base, full = run(0), run(n)  # the interpreter's own start-up, then n more
             progs = {k: (full[k][0] - base[k][0], full[k][1] - base[k][1]) for k in full}
+            if os.environ.get("HOOK_STATS_DEBUG"):
+                print(name, progs, file=sys.stderr)
             progs = {k: v for k, v in progs.items() if v[0] > n // 2}
             rows[name] = progs
     finally:

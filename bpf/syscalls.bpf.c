@@ -11,6 +11,10 @@
  * There is one entry program per argument count: the kernel refuses to
  * attach a tracepoint program that may read past the tracepoint's record,
  * and a sys_enter record holds exactly the call's arguments.
+ *
+ * Where the kernel allows trampolines, the open family is recorded by one
+ * fexit program instead (hr_open_exit, at the end of this file); the
+ * start-up probe in user/capture/probe.c decides.
  */
 #include "common.bpf.h"
 #include "paths.bpf.h"

@@ -60,8 +60,10 @@ int hr_capture_check_environment(void);
 
 /*
  * Check the environment (as above), mount tracefs and bpffs
- * if missing, load the programs and attach one entry and one exit program
- * per recorded system call. Fails with a message already logged.
+ * if missing, probe which hooks the kernel allows, load the programs and
+ * attach one entry and one exit program per recorded system call (the
+ * open family: fexit where the probe allows it). Fails with a message
+ * already logged.
  */
 int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out);
 

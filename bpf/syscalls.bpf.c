@@ -429,6 +429,7 @@ int hr_sys_exit(struct trace_event_raw_sys_exit *ctx)
  */
 static __always_inline bool saved_call(__u32 *nr, __u64 *args)
 {
+#ifdef __TARGET_ARCH_x86
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
@@ -442,6 +443,9 @@ static __always_inline bool saved_call(__u32 *nr, __u64 *args)
 	args[4] = BPF_CORE_READ(regs, r8);
 	args[5] = BPF_CORE_READ(regs, r9);
 	return true;
+#else
+	return false; /* the loader uses these programs on x86-64 only */
+#endif
 }
 
 /*

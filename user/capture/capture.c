@@ -29,6 +29,14 @@
 
 #define DEFAULT_RINGBUF_BYTES (32u << 20)
 
+/* hr_open_exit and hr_sys_exit_only read the saved registers by x86-64's
+ * syscall convention only; elsewhere the tracepoints serve every call. */
+#ifdef __x86_64__
+#define SAVED_REGS_KNOWN 1
+#else
+#define SAVED_REGS_KNOWN 0
+#endif
+
 struct hr_capture {
 	struct hr_capture_opts opts;
 	struct hostrail_bpf *skel;
@@ -405,11 +413,11 @@ static void choose_hooks(struct hr_capture *c)
 	c->call_hook = HR_CAPTURE_HOOK_TRACEPOINT;
 	if (c->opts.choice == HR_CAPTURE_TRACEPOINT) {
 		hr_info("captureHook is \"tracepoint\": the syscall tracepoints for everything");
-	} else if (c->opts.choice == HR_CAPTURE_EXIT_ONLY) {
+	} else if (c->opts.choice == HR_CAPTURE_EXIT_ONLY && SAVED_REGS_KNOWN) {
 		hr_warn("captureHook is \"exit-only\": arguments and identity are read when a "
 			"call returns (a measurement, see docs/operations.md)");
 		c->data_hook = c->call_hook = HR_CAPTURE_HOOK_EXIT_ONLY;
-	} else if (hr_probe_allows(&c->probe, HR_HOOK_FENTRY)) {
+	} else if (hr_probe_allows(&c->probe, HR_HOOK_FENTRY) && SAVED_REGS_KNOWN) {
 		c->data_hook = HR_CAPTURE_HOOK_FEXIT;
 	}
 }

@@ -4,8 +4,9 @@
  *
  * A relative path is made absolute against the caller's cwd or dirfd by
  * walking that directory's dentry chain up to the task's root, crossing
- * mounts through struct mount (fentry/LSM hooks and bpf_d_path do not load
- * on the kernels hostrail targets). The walk is bounded; a deeper
+ * mounts through struct mount (bpf_d_path works only in fentry/LSM
+ * programs, which not every kernel hostrail targets allows, and not in the
+ * tracepoints every kernel has). The walk is bounded; a deeper
  * directory is reported as undecidable and let through to user space.
  *
  * The scratch buffer is laid out so that no copy is needed to join the two

@@ -11,6 +11,10 @@
  * There is one entry program per argument count: the kernel refuses to
  * attach a tracepoint program that may read past the tracepoint's record,
  * and a sys_enter record holds exactly the call's arguments.
+ *
+ * Where the kernel allows trampolines, the open family is recorded by one
+ * fexit program instead (hr_open_exit, at the end of this file); the
+ * start-up probe in user/capture/probe.c decides.
  */
 #include "common.bpf.h"
 #include "paths.bpf.h"
@@ -254,41 +258,29 @@ static __always_inline bool arg0_accepted(const struct hr_syscall_spec *spec, __
 	return a0 == spec->arg0_extra;
 }
 
-static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const int nargs)
+/*
+ * The call's record, built in the thread's in-flight slot from its number
+ * and arguments (nargs -1: as many as the table says): NULL when the call is not recorded or the kernel filter
+ * drops it (an unselected path, a read-only call no trail keeps). Every
+ * hook (entry tracepoint, fexit) goes through here, so every hook builds
+ * the same record.
+ */
+static __always_inline struct hr_syscall_event *build_call(__u32 nr, const __u64 *args, int nargs)
 {
-	__u32 nr = (__u32)(int)ctx->id; /* int __syscall_nr; the rest is padding */
 	const struct hr_syscall_spec *spec;
 	struct hr_syscall_event *e;
-	__u64 args[HR_MAX_ARGS] = {};
 	__u64 off = 0; /* 64-bit: no re-extension the verifier cannot follow */
 	int slot = 0;
 
 	spec = bpf_map_lookup_elem(&hr_specs, &nr);
 	if (!spec || !spec->recorded)
-		return 0;
+		return NULL;
+	if (nargs < 0) /* from saved registers: the table's count */
+		nargs = spec->nargs < HR_MAX_ARGS ? spec->nargs : HR_MAX_ARGS;
 	if (hr_agent_tgid && bpf_get_current_pid_tgid() >> 32 == hr_agent_tgid)
-		return 0;
-
-	/*
-	 * Read exactly nargs arguments: nargs is a constant per program.
-	 * Direct context loads, one per argument: a probe read each cost
-	 * ~30 ns on every openat, and the verifier refuses the modified
-	 * context pointer a loop compiles to.
-	 */
-	if (nargs > 0)
-		args[0] = ctx->args[0];
-	if (nargs > 1)
-		args[1] = ctx->args[1];
-	if (nargs > 2)
-		args[2] = ctx->args[2];
-	if (nargs > 3)
-		args[3] = ctx->args[3];
-	if (nargs > 4)
-		args[4] = ctx->args[4];
-	if (nargs > 5)
-		args[5] = ctx->args[5];
+		return NULL;
 	if (!arg0_accepted(spec, args[0]))
-		return 0;
+		return NULL;
 	/* Data events: an unselected path costs one lookup and sends nothing. */
 	if (spec->flags & HR_SPEC_F_PATH_FILTER) {
 		int verdict = HR_FILTER_SKIPPED;
@@ -301,14 +293,14 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 		}
 		hr_count_filter(verdict);
 		if (verdict == HR_FILTER_SKIPPED)
-			return 0;
+			return NULL;
 	}
 
 	e = bpf_task_storage_get(&hr_inflight, bpf_get_current_task_btf(), NULL,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!e) {
 		hr_count_drop(HR_DROP_INFLIGHT);
-		return 0;
+		return NULL;
 	}
 	/* Marked in flight only once complete: see the end of this function. */
 	hr_fill_header(&e->hdr, 0);
@@ -342,12 +334,56 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	if ((spec->flags & HR_SPEC_F_SKIP_MODES0) && e->str_len[0] >= 4 &&
 	    *(__u32 *)&e->strs[0] == 0) {
 		hr_count_filter(HR_FILTER_READ_ONLY);
-		return 0;
+		return NULL;
 	}
 
 	e->hdr.size = HR_SYSCALL_EVENT_FIXED_SIZE + off;
 	e->hdr.type = HR_EV_SYSCALL;
-	__sync_fetch_and_add(&hr_calls_in_flight, 1);
+	return e;
+}
+
+/* The finished record up the ring buffer; the slot is free again. */
+static __always_inline void send_call(struct hr_syscall_event *e, long ret)
+{
+	__u64 size; /* 64-bit: see capture_pathat */
+
+	e->ret = ret;
+	/* Only an upper bound: a fused two-sided check is opaque to the
+	 * verifier, and user space validates every size it receives. */
+	size = e->hdr.size;
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	barrier_var(size);
+	if (bpf_ringbuf_output(&hr_events, e, size, hr_wakeup_flags()))
+		hr_count_drop(HR_DROP_RINGBUF);
+	e->hdr.type = 0;
+}
+
+static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const int nargs)
+{
+	__u32 nr = (__u32)(int)ctx->id; /* int __syscall_nr; the rest is padding */
+	__u64 args[HR_MAX_ARGS] = {};
+
+	/*
+	 * Read exactly nargs arguments: nargs is a constant per program.
+	 * Direct context loads, one per argument: a probe read each cost
+	 * ~30 ns on every openat, and the verifier refuses the modified
+	 * context pointer a loop compiles to.
+	 */
+	if (nargs > 0)
+		args[0] = ctx->args[0];
+	if (nargs > 1)
+		args[1] = ctx->args[1];
+	if (nargs > 2)
+		args[2] = ctx->args[2];
+	if (nargs > 3)
+		args[3] = ctx->args[3];
+	if (nargs > 4)
+		args[4] = ctx->args[4];
+	if (nargs > 5)
+		args[5] = ctx->args[5];
+	if (build_call(nr, args, nargs))
+		__sync_fetch_and_add(&hr_calls_in_flight, 1);
 	return 0;
 }
 
@@ -370,7 +406,6 @@ SEC("tp")
 int hr_sys_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct hr_syscall_event *e;
-	__u32 size;
 
 	/* Most exits follow a call the entry filtered out (an unselected
 	 * openat): no task storage lookup when nothing is in flight. */
@@ -380,14 +415,80 @@ int hr_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!e || e->hdr.type != HR_EV_SYSCALL)
 		return 0; /* entered before we attached, or filtered */
 	__sync_fetch_and_add(&hr_calls_in_flight, -1);
-	e->ret = ctx->ret;
-	/* Only an upper bound: a fused two-sided check is opaque to the
-	 * verifier, and user space validates every size it receives. */
-	size = e->hdr.size;
-	if (size > sizeof(*e))
-		size = sizeof(*e);
-	if (bpf_ringbuf_output(&hr_events, e, size, hr_wakeup_flags()))
-		hr_count_drop(HR_DROP_RINGBUF);
-	e->hdr.type = 0;
+	send_call(e, ctx->ret);
+	return 0;
+}
+
+/*
+ * The system call's number and arguments as user space passed them, from
+ * the registers saved at kernel entry (x86-64's syscall convention; the
+ * fourth argument is in r10). Still valid at exit for every call that does
+ * not replace them (execve, rt_sigreturn: never read here). false for an
+ * ia32 caller, whose numbers and registers differ (the tracepoints do not
+ * see those either).
+ */
+static __always_inline bool saved_call(__u32 *nr, __u64 *args)
+{
+#ifdef __TARGET_ARCH_x86
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	if (BPF_CORE_READ(task, thread_info.status) & 0x0002 /* TS_COMPAT */)
+		return false;
+	*nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	args[0] = BPF_CORE_READ(regs, di);
+	args[1] = BPF_CORE_READ(regs, si);
+	args[2] = BPF_CORE_READ(regs, dx);
+	args[3] = BPF_CORE_READ(regs, r10);
+	args[4] = BPF_CORE_READ(regs, r8);
+	args[5] = BPF_CORE_READ(regs, r9);
+	return true;
+#else
+	return false; /* the loader uses these programs on x86-64 only */
+#endif
+}
+
+/*
+ * One tracepoint instead of two (captureHook "exit-only", a measurement):
+ * the call is built at exit from the saved registers. Its strings are read
+ * after the kernel used them and its identity after the call changed it
+ * (setuid), so it is not the default: docs/operations.md says why.
+ */
+SEC("tp")
+int hr_sys_exit_only(struct trace_event_raw_sys_exit *ctx)
+{
+	struct hr_syscall_event *e;
+	__u64 args[HR_MAX_ARGS];
+	__u32 nr;
+
+	if (!saved_call(&nr, args) || nr != (__u32)(int)ctx->id)
+		return 0;
+	e = build_call(nr, args, -1);
+	if (e)
+		send_call(e, ctx->ret);
+	return 0;
+}
+
+/*
+ * Data events on open(2), openat(2), openat2(2) and creat(2) where the
+ * kernel allows trampolines: every one of them ends in do_sys_openat2(),
+ * whose fexit sees the arguments (from the saved registers, as the
+ * tracepoints give them) and the result at once. One program, no
+ * in-flight join, and an unselected open never enters the syscall
+ * tracepoints' slow path. Loaded only when the start-up probe says
+ * fexit attaches (user/capture/probe.c).
+ */
+SEC("fexit/do_sys_openat2")
+int BPF_PROG(hr_open_exit, int dfd, const char *filename, void *how, long ret)
+{
+	struct hr_syscall_event *e;
+	__u64 args[HR_MAX_ARGS];
+	__u32 nr;
+
+	if (!saved_call(&nr, args))
+		return 0;
+	e = build_call(nr, args, -1);
+	if (e)
+		send_call(e, ret);
 	return 0;
 }

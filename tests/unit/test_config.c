@@ -79,6 +79,30 @@ TEST(trail_outputs)
 	hr_config_free(&c);
 }
 
+/* captureHook: the probe's choice by default, or one the operator forces. */
+TEST(capture_hook)
+{
+	static const struct {
+		const char *text;
+		enum hr_capture_choice want;
+	} t[] = {
+		{"{}", HR_CAPTURE_AUTO},
+		{"{\"captureHook\":\"auto\"}", HR_CAPTURE_AUTO},
+		{"{\"captureHook\":\"tracepoint\"}", HR_CAPTURE_TRACEPOINT},
+		{"{\"captureHook\":\"exit-only\"}", HR_CAPTURE_EXIT_ONLY},
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct hr_config c;
+		char err[1024];
+
+		CHECK_INT(load(&c, t[i].text, err, sizeof(err)), 0);
+		CHECK_STR(err, "");
+		CHECK_INT(c.capture_hook, t[i].want);
+		hr_config_free(&c);
+	}
+}
+
 TEST(each_refusal)
 {
 	static const struct {
@@ -89,6 +113,10 @@ TEST(each_refusal)
 		{"[]", "$: expected an object"},
 		{"{\"colour\":1}", "$.colour: unknown field"},
 		{"{\"accountId\":12}", "$.accountId: expected a string"},
+		{"{\"captureHook\":\"fentry\"}",
+		 "$.captureHook: expected \"auto\", \"tracepoint\" or \"exit-only\""},
+		{"{\"captureHook\":1}",
+		 "$.captureHook: expected \"auto\", \"tracepoint\" or \"exit-only\""},
 		{"{\"accountId\":\"12\"}", "$.accountId: must be 12 digits"},
 		{"{\"region\":\"Web 1\"}", "$.region: only a-z, 0-9 and '-' are allowed"},
 		{"{\"trails\":[]}", "$.trails: expected a non-empty array"},
@@ -200,6 +228,7 @@ int main(void)
 	snprintf(file, sizeof(file), "/tmp/hostrail-test-config-%d.json", (int)getpid());
 	RUN(two_trails_with_selectors);
 	RUN(trail_outputs);
+	RUN(capture_hook);
 	RUN(each_refusal);
 	RUN(trail_s3_fields);
 	unlink(file);

@@ -22,11 +22,20 @@
 #include <bpf/libbpf.h>
 #include "hostrail.skel.h"
 #include "capture/capture.h"
+#include "capture/probe.h"
 #include "capture/uprobes.h"
 #include "common/log.h"
 #include "decode/syscall_table.h"
 
 #define DEFAULT_RINGBUF_BYTES (32u << 20)
+
+/* hr_open_exit and hr_sys_exit_only read the saved registers by x86-64's
+ * syscall convention only; elsewhere the tracepoints serve every call. */
+#ifdef __x86_64__
+#define SAVED_REGS_KNOWN 1
+#else
+#define SAVED_REGS_KNOWN 0
+#endif
 
 struct hr_capture {
 	struct hr_capture_opts opts;
@@ -36,8 +45,12 @@ struct hr_capture {
 	int n_links;
 	/* Per table row: its entry and exit links, NULL when not attached. */
 	struct bpf_link **row_enter, **row_exit;
-	bool *row_ok; /* the kernel has the row's tracepoints */
+	bool *row_ok;	 /* the kernel has the row's tracepoints */
+	bool *row_fexit; /* served by hr_open_exit instead of tracepoints */
 	int n_attached;
+	struct hr_hook_probe probe;
+	enum hr_capture_hook data_hook; /* the open family's hook */
+	enum hr_capture_hook call_hook; /* every other recorded call's */
 	char unavailable[1024];
 };
 
@@ -210,8 +223,33 @@ static bool name_attached(const struct hr_capture *c, const char *event_name, co
 	return false;
 }
 
+/* The open family ends in do_sys_openat2(), where hr_open_exit sees it. */
+static bool open_family(const struct hr_syscall_desc *d)
+{
+	return d->nr == SYS_openat || d->nr == SYS_openat2
+#ifdef SYS_open
+	       || d->nr == SYS_open || d->nr == SYS_creat
+#endif
+		;
+}
+
+static bool row_attached(const struct hr_capture *c, size_t i)
+{
+	return c->row_enter[i] || c->row_fexit[i];
+}
+
 static void detach_row(struct hr_capture *c, size_t i)
 {
+	if (c->row_fexit[i]) {
+		/* hr_open_exit stays attached for the others: not recorded is off */
+		struct hr_syscall_spec off = {0};
+		__u32 nr = hr_syscall_table[i].nr;
+
+		bpf_map_update_elem(bpf_map__fd(c->skel->maps.hr_specs), &nr, &off, BPF_ANY);
+		c->row_fexit[i] = false;
+		c->n_attached--;
+		return;
+	}
 	bpf_link__destroy(c->row_enter[i]);
 	bpf_link__destroy(c->row_exit[i]);
 	if (c->row_enter[i])
@@ -249,6 +287,25 @@ static int attach_row(struct hr_capture *c, size_t i)
 	err = write_spec(c, i);
 	if (err)
 		return err;
+	if (c->data_hook == HR_CAPTURE_HOOK_FEXIT && open_family(d)) {
+		c->row_fexit[i] = true;
+		c->n_attached++;
+		return 0;
+	}
+	/* exit-only: the exit link is kept as the row's only link; execve's
+	 * registers are the new program's by its exit, so it keeps both */
+	if (c->call_hook == HR_CAPTURE_HOOK_EXIT_ONLY && d->nr != SYS_execve &&
+	    d->nr != SYS_execveat) {
+		c->row_enter[i] = bpf_program__attach_tracepoint(c->skel->progs.hr_sys_exit_only,
+								 "syscalls", exit_);
+		if (!c->row_enter[i]) {
+			err = -errno;
+			hr_err("failed to attach to syscalls/%s: %s", exit_, strerror(-err));
+			return err;
+		}
+		c->n_attached++;
+		return 0;
+	}
 	c->row_enter[i] = bpf_program__attach_tracepoint(enter_prog(c->skel, d->nargs), "syscalls",
 							 enter);
 	if (!c->row_enter[i]) {
@@ -292,12 +349,12 @@ int hr_capture_reattach(struct hr_capture *c)
 		if (!wanted(c, i))
 			continue;
 		/* an attached row's read-only choice may have changed */
-		err = c->row_enter[i] ? write_spec(c, i) : attach_row(c, i);
+		err = row_attached(c, i) ? write_spec(c, i) : attach_row(c, i);
 		if (err)
 			return err;
 	}
 	for (size_t i = 0; i < hr_syscall_table_len; i++)
-		if (!wanted(c, i) && c->row_enter[i])
+		if (!wanted(c, i) && row_attached(c, i))
 			detach_row(c, i);
 	return 0;
 }
@@ -337,6 +394,86 @@ static int attach_syscalls(struct hr_capture *c)
 	return hr_capture_reattach(c);
 }
 
+/*
+ * The cheapest hook this kernel allows for data events: fexit where
+ * trampolines attach (an unselected open then never takes the syscall
+ * tracepoints' slow path), the syscall tracepoints otherwise or when the
+ * configuration forces them. BPF-LSM file_open is probed and reported but
+ * not used: it runs before the file descriptor exists, so it cannot give
+ * the record's result without an exit tracepoint to join.
+ */
+static void choose_hooks(struct hr_capture *c)
+{
+	char probed[512];
+
+	hr_probe_hooks(&c->probe);
+	hr_probe_describe(&c->probe, probed, sizeof(probed));
+	hr_info("BPF hooks this kernel attaches: %s", probed);
+	c->data_hook = HR_CAPTURE_HOOK_TRACEPOINT;
+	c->call_hook = HR_CAPTURE_HOOK_TRACEPOINT;
+	if (c->opts.choice == HR_CAPTURE_TRACEPOINT) {
+		hr_info("captureHook is \"tracepoint\": the syscall tracepoints for everything");
+	} else if (c->opts.choice == HR_CAPTURE_EXIT_ONLY && SAVED_REGS_KNOWN) {
+		hr_warn("captureHook is \"exit-only\": arguments and identity are read when a "
+			"call returns (a measurement, see docs/operations.md)");
+		c->data_hook = c->call_hook = HR_CAPTURE_HOOK_EXIT_ONLY;
+	} else if (hr_probe_allows(&c->probe, HR_HOOK_FENTRY) && SAVED_REGS_KNOWN) {
+		c->data_hook = HR_CAPTURE_HOOK_FEXIT;
+	}
+}
+
+/* open -> configure -> load -> attach the lifecycle (and fexit) programs */
+static int load_programs(struct hr_capture *c, size_t rb_bytes)
+{
+	int err;
+
+	c->skel = hostrail_bpf__open();
+	if (!c->skel) {
+		err = -errno;
+		hr_err("failed to open the BPF programs: %s", strerror(-err));
+		return err;
+	}
+	err = bpf_map__set_max_entries(c->skel->maps.hr_events, rb_bytes);
+	if (err) {
+		hr_err("failed to size the ring buffer to %zu bytes: %s", rb_bytes, strerror(-err));
+		return err;
+	}
+	c->skel->rodata->hr_wakeup_bytes = rb_bytes / 64;
+	c->skel->rodata->hr_agent_tgid = getpid();
+	bpf_program__set_autoload(c->skel->progs.hr_open_exit,
+				  c->data_hook == HR_CAPTURE_HOOK_FEXIT);
+	bpf_program__set_autoload(c->skel->progs.hr_sys_exit_only,
+				  c->call_hook == HR_CAPTURE_HOOK_EXIT_ONLY);
+	verifier_log_dir = c->opts.state_dir;
+	err = hostrail_bpf__load(c->skel);
+	verifier_log_dir = NULL;
+	if (err) {
+		hr_err("failed to load the BPF programs: %s", strerror(-err));
+		return err;
+	}
+	/* attach: process lifecycle first, so the exe cache never misses an
+	 * exec; hr_open_exit records nothing until a row's spec says so */
+	err = hostrail_bpf__attach(c->skel);
+	if (err)
+		hr_err("failed to attach the process lifecycle programs: %s", strerror(-err));
+	return err;
+}
+
+const char *hr_capture_hook_name(enum hr_capture_hook h)
+{
+	return h == HR_CAPTURE_HOOK_FEXIT     ? "fexit" :
+	       h == HR_CAPTURE_HOOK_EXIT_ONLY ? "exitTracepoint" :
+						"tracepoint";
+}
+
+void hr_capture_hooks(const struct hr_capture *c, struct hr_capture_hooks *out)
+{
+	out->data_events = c->data_hook;
+	out->calls = c->call_hook;
+	for (int h = 0; h < HR_HOOK_NR; h++)
+		out->probed[h] = hr_probe_allows(&c->probe, h);
+}
+
 static int on_ringbuf(void *ctx, void *data, size_t size)
 {
 	const struct hr_capture_opts *o = ctx;
@@ -367,41 +504,33 @@ int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out)
 	c->row_enter = calloc(hr_syscall_table_len, sizeof(*c->row_enter));
 	c->row_exit = calloc(hr_syscall_table_len, sizeof(*c->row_exit));
 	c->row_ok = calloc(hr_syscall_table_len, sizeof(*c->row_ok));
-	if (!c->links || !c->row_enter || !c->row_exit || !c->row_ok) {
+	c->row_fexit = calloc(hr_syscall_table_len, sizeof(*c->row_fexit));
+	if (!c->links || !c->row_enter || !c->row_exit || !c->row_ok || !c->row_fexit) {
 		err = -ENOMEM;
 		goto fail;
 	}
 
-	/* open */
-	c->skel = hostrail_bpf__open();
-	if (!c->skel) {
-		err = -errno;
-		hr_err("failed to open the BPF programs: %s", strerror(-err));
-		goto fail;
-	}
-	/* configure */
-	err = bpf_map__set_max_entries(c->skel->maps.hr_events, rb_bytes);
-	if (err) {
-		hr_err("failed to size the ring buffer to %zu bytes: %s", rb_bytes, strerror(-err));
-		goto fail;
-	}
-	c->skel->rodata->hr_wakeup_bytes = rb_bytes / 64;
-	c->skel->rodata->hr_agent_tgid = getpid();
-	/* load */
-	verifier_log_dir = opts->state_dir;
-	err = hostrail_bpf__load(c->skel);
-	verifier_log_dir = NULL;
-	if (err) {
-		hr_err("failed to load the BPF programs: %s", strerror(-err));
-		goto fail;
-	}
-	/* attach: process lifecycle first, so the exe cache never misses an exec */
-	err = hostrail_bpf__attach(c->skel);
-	if (err) {
-		hr_err("failed to attach the process lifecycle programs: %s", strerror(-err));
-		goto fail;
-	}
 	c->opts = *opts;
+	choose_hooks(c);
+	err = load_programs(c, rb_bytes);
+	if (err && c->data_hook != HR_CAPTURE_HOOK_TRACEPOINT) {
+		/* the probe's trivial program attached but ours did not load
+		 * (a verifier difference): the tracepoints still record it all */
+		hr_warn("the %s data event program did not load; using the syscall tracepoints",
+			hr_capture_hook_name(c->data_hook));
+		hostrail_bpf__destroy(c->skel);
+		c->skel = NULL;
+		c->data_hook = HR_CAPTURE_HOOK_TRACEPOINT;
+		err = load_programs(c, rb_bytes);
+	}
+	if (err)
+		goto fail;
+	hr_info("capture hooks: data events (open family) on %s, recorded calls on %s",
+		c->data_hook == HR_CAPTURE_HOOK_FEXIT	  ? "fexit/do_sys_openat2" :
+		c->data_hook == HR_CAPTURE_HOOK_EXIT_ONLY ? "the syscall exit tracepoints alone" :
+							    "the syscall tracepoints",
+		c->call_hook == HR_CAPTURE_HOOK_EXIT_ONLY ? "the syscall exit tracepoints alone" :
+							    "the syscall tracepoints");
 	err = attach_syscalls(c);
 	if (err)
 		goto fail;
@@ -544,12 +673,14 @@ void hr_capture_close(struct hr_capture *c)
 	ring_buffer__free(c->rb);
 	for (int i = 0; i < c->n_links; i++)
 		bpf_link__destroy(c->links[i]);
-	for (size_t i = 0; c->row_enter && c->row_exit && i < hr_syscall_table_len; i++)
+	for (size_t i = 0; c->row_enter && c->row_exit && c->row_fexit && i < hr_syscall_table_len;
+	     i++)
 		detach_row(c, i);
 	free(c->links);
 	free(c->row_enter);
 	free(c->row_exit);
 	free(c->row_ok);
+	free(c->row_fexit);
 	hostrail_bpf__destroy(c->skel);
 	free(c);
 }

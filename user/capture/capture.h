@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hostrail_abi.h"
+#include "capture/probe.h"
 
 struct hr_capture;
 
@@ -30,8 +31,28 @@ struct hr_capture_opts {
 	 * space? (NULL: yes) Asked again at every reattach. */
 	hr_capture_want_fn want_read_only;
 	void *want_arg;
-	const char *state_dir; /* where a refused program's verifier log is kept */
+	const char *state_dir;	       /* where a refused program's verifier log is kept */
+	enum hr_capture_choice choice; /* config captureHook */
 };
+
+/* The hook a kind of event is captured on. */
+enum hr_capture_hook {
+	HR_CAPTURE_HOOK_TRACEPOINT, /* sys_enter_<call> + sys_exit_<call> */
+	HR_CAPTURE_HOOK_FEXIT,	    /* fexit/do_sys_openat2 (the open family) */
+	HR_CAPTURE_HOOK_EXIT_ONLY,  /* sys_exit_<call> alone, arguments from the registers */
+};
+
+/* What the start-up probe found (indexed by enum hr_hook, capture/probe.h)
+ * and the hooks chosen from it. */
+struct hr_capture_hooks {
+	enum hr_capture_hook data_events, calls;
+	bool probed[HR_HOOK_NR];
+};
+
+void hr_capture_hooks(const struct hr_capture *c, struct hr_capture_hooks *out);
+
+/* "fexit", "tracepoint", "exitTracepoint": as in get-trail-status's HostrailCapture. */
+const char *hr_capture_hook_name(enum hr_capture_hook h);
 
 /* Root, kernel BTF and BPF ring buffers: what the agent cannot work around.
  * Logs one sentence and returns -errno when something is missing. */
@@ -39,8 +60,10 @@ int hr_capture_check_environment(void);
 
 /*
  * Check the environment (as above), mount tracefs and bpffs
- * if missing, load the programs and attach one entry and one exit program
- * per recorded system call. Fails with a message already logged.
+ * if missing, probe which hooks the kernel allows, load the programs and
+ * attach one entry and one exit program per recorded system call (the
+ * open family: fexit where the probe allows it). Fails with a message
+ * already logged.
  */
 int hr_capture_open(const struct hr_capture_opts *opts, struct hr_capture **out);
 

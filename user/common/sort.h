@@ -11,7 +11,8 @@
  * was ever allocated); UBSan under the fuzzers flags that, so every sort in
  * the tree goes through this one.
  */
-static inline void hr_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+static inline void hr_sort(void *base, size_t n, size_t size,
+			   int (*cmp)(const void *, const void *))
 {
 	if (n > 1)
 		qsort(base, n, size, cmp);

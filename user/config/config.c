@@ -269,6 +269,18 @@ int hr_config_load_file(struct hr_config *c, const char *file, char *err, size_t
 		} else if (!strcmp(key, "controlGroup")) {
 			rc = get_string(v, c->control_group, sizeof(c->control_group), file, path,
 					err, errlen);
+		} else if (!strcmp(key, "captureHook")) {
+			const char *h = json_string_value(v);
+
+			if (h && !strcmp(h, "auto"))
+				c->capture_hook = HR_CAPTURE_AUTO;
+			else if (h && !strcmp(h, "tracepoint"))
+				c->capture_hook = HR_CAPTURE_TRACEPOINT;
+			else if (h && !strcmp(h, "exit-only"))
+				c->capture_hook = HR_CAPTURE_EXIT_ONLY;
+			else
+				rc = refuse(err, errlen, file, path,
+					    "expected \"auto\", \"tracepoint\" or \"exit-only\"");
 		} else if (!strcmp(key, "historyRetentionDays")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 			    json_integer_value(v) > 3650)

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "capture/probe.h"
 #include "select/select.h"
 
 #define HR_DEFAULT_CONFIG_PATH	 "/etc/hostrail/hostrail.json"
@@ -63,6 +64,10 @@ struct hr_config {
 	/* "controlGroup": members may read trail status over the control
 	 * socket when this group exists; default "hostrail" */
 	char control_group[64];
+	/* "captureHook": "auto" (the probe's cheapest hook, the default),
+	 * "tracepoint" (the syscall tracepoints for every call) or
+	 * "exit-only" (a measurement: docs/operations.md) */
+	enum hr_capture_choice capture_hook;
 	struct hr_trail_config trails[HR_MAX_TRAILS];
 	int n_trails;
 };

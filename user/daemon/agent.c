@@ -308,6 +308,23 @@ static void filter_counters(void *arg, void *obj)
 			    json_integer((json_int_t)f[HR_FILTER_READ_ONLY]));
 }
 
+/* get-trail-status's HostrailCapture: which hook records what, and why */
+static void capture_hooks(void *arg, void *obj)
+{
+	struct agent *a = arg;
+	struct hr_capture_hooks h;
+	json_t *probed = json_object();
+
+	if (!a->cap)
+		return;
+	hr_capture_hooks(a->cap, &h);
+	json_object_set_new(obj, "dataEventHook", json_string(hr_capture_hook_name(h.data_events)));
+	json_object_set_new(obj, "callHook", json_string(hr_capture_hook_name(h.calls)));
+	for (int k = 0; k < HR_HOOK_NR; k++)
+		json_object_set_new(probed, hr_hook_name(k), json_boolean(h.probed[k]));
+	json_object_set_new(obj, "probed", probed);
+}
+
 static char *on_control(void *arg, const char *request, const struct ucred *peer)
 {
 	struct agent *a = arg;
@@ -370,6 +387,7 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 		.selection_changed = selection_changed,
 		.lost_counters = lost_counters,
 		.filter_counters = filter_counters,
+		.capture_hooks = capture_hooks,
 	};
 
 	co.on_event = on_event;
@@ -378,6 +396,7 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 	co.want_read_only = want_read_only;
 	co.want_arg = a;
 	co.state_dir = cfg->state_dir;
+	co.choice = cfg->capture_hook;
 	err = hr_capture_open(&co, &a->cap);
 	if (err)
 		return err;

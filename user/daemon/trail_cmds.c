@@ -196,6 +196,12 @@ static json_t *cmd_status(struct hr_cmd_env *env, struct hr_trail *t)
 		json_object_set_new(counters, "dataEventFilter", f);
 	}
 	json_object_set_new(o, "HostrailCounters", counters);
+	if (env->capture_hooks) {
+		json_t *h = json_object();
+
+		env->capture_hooks(env->agent, h);
+		json_object_set_new(o, "HostrailCapture", h);
+	}
 	return ok_reply(o);
 }
 

@@ -11,6 +11,7 @@
 #   make format-check  every C file as .clang-format lays it out (make format fixes it)
 #   make bench    the benchmarks (docs/operations.md explains the figures)
 #   make deb      build/deb/hostrail_<version>_amd64.deb (packaging/debian/)
+#   make bench-compare REV=<commit>   the bench here and on REV, side by side
 #
 # BPF objects follow the libbpf-bootstrap pattern: clang -target bpf ->
 # bpftool gen object -> bpftool gen skeleton; vmlinux.h comes from the
@@ -71,8 +72,8 @@ BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run deb test unit-test root-test check-layers format-check format test-kernels bench clean \
-	fuzz fuzz-build fuzz-run
+.PHONY: all deps run deb test unit-test root-test check-layers format-check format test-kernels bench \
+	bench-compare clean fuzz fuzz-build fuzz-run
 
 all: $(BUILD)/hostraild $(BUILD)/hostrail
 
@@ -167,6 +168,12 @@ test-kernels: deps all
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)tests/bench/run
+
+# The bench on this checkout and on REV (built in a temporary worktree),
+# side by side in one run: make bench-compare REV=HEAD~1 [ROUNDS=2].
+bench-compare: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)ROUNDS=$(or $(ROUNDS),2) tests/bench/compare "$(REV)"
 
 # ---- fuzzing (tests/fuzz/, docs/testing.md) ----
 # One libFuzzer target per tests/fuzz/fuzz_*.c, over the library built

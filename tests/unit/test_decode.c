@@ -999,7 +999,7 @@ TEST(test_legacy_calls_and_dotdot)
 			   nr != SYS_rmdir && nr != SYS_rename && nr != SYS_link &&
 			   nr != SYS_symlink && nr != SYS_renameat && nr != SYS_openat2))
 			continue;
-		CHECK_STR(d->category, "Data");
+		CHECK(d->category == HR_CAT_DATA);
 		CHECK_STR(d->resource_type, "Linux::File");
 		CHECK(d->flags & HR_SPEC_F_PATH_FILTER);
 	}

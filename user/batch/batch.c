@@ -661,22 +661,19 @@ int hr_batcher_open(const struct hr_batcher_opts *o, struct hr_batcher **out)
 		goto fail;
 	}
 
+	/* Errors go back to the caller, which says them once (with the path). */
 	err = hr_make_dirs(b->spool_dir, errbuf, sizeof(errbuf));
-	if (err) {
-		hr_err("%s", errbuf);
+	if (err)
 		goto fail;
-	}
 	b->dir_fd = open(b->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->dir_fd < 0) {
 		err = -errno;
-		hr_err("failed to open spool directory %s: %s", b->spool_dir, strerror(-err));
 		goto fail;
 	}
-	/* Two batchers on one spool would deliver each other's batches. */
+	/* Two batchers on one spool would deliver each other's batches: -EBUSY. */
 	b->lock_fd = openat(b->dir_fd, LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (b->lock_fd < 0 || flock(b->lock_fd, LOCK_EX | LOCK_NB)) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		hr_err("failed to lock spool directory %s: %s", b->spool_dir, strerror(-err));
 		goto fail;
 	}
 

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -656,13 +657,59 @@ int hr_capture_attached(const struct hr_capture *c)
 	return c->n_attached;
 }
 
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/*
+ * Closing a tracepoint's perf link waits for an RCU grace period (~70 ms
+ * here), so ninety links closed one after the other held a stop for six
+ * seconds before the final delivery. Closed side by side, the waits
+ * overlap; a link whose thread cannot start is closed in place.
+ */
+static void destroy_links(struct bpf_link **links, int n)
+{
+	pthread_t *t = calloc((size_t)n, sizeof(*t));
+	bool *started = calloc((size_t)n, sizeof(*started));
+
+	for (int i = 0; i < n; i++) {
+		if (t && started && !pthread_create(&t[i], NULL, destroy_link, links[i]))
+			started[i] = true;
+		else
+			bpf_link__destroy(links[i]);
+	}
+	for (int i = 0; t && started && i < n; i++)
+		if (started[i])
+			pthread_join(t[i], NULL);
+	free(t);
+	free(started);
+}
+
 void hr_capture_detach(struct hr_capture *c)
 {
-	for (int i = 0; i < c->n_links; i++)
-		bpf_link__destroy(c->links[i]);
+	struct bpf_link **all = calloc((size_t)c->n_links + 2 * hr_syscall_table_len, sizeof(*all));
+	int n = 0;
+
+	for (int i = 0; i < c->n_links; i++) {
+		if (all)
+			all[n++] = c->links[i];
+		else
+			bpf_link__destroy(c->links[i]);
+	}
 	c->n_links = 0;
-	for (size_t i = 0; i < hr_syscall_table_len; i++)
+	for (size_t i = 0; i < hr_syscall_table_len; i++) {
+		if (all && c->row_enter[i]) {
+			all[n++] = c->row_enter[i];
+			all[n++] = c->row_exit[i];
+			c->row_enter[i] = c->row_exit[i] = NULL;
+			c->n_attached--;
+		}
 		detach_row(c, i);
+	}
+	destroy_links(all, n);
+	free(all);
 	hostrail_bpf__detach(c->skel);
 }
 

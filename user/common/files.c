@@ -102,6 +102,16 @@ out:
 	return ret;
 }
 
+long hr_read_some(int fd, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(fd, buf, n);
+
+		if (r >= 0 || errno != EINTR)
+			return r < 0 ? -errno : (long)r;
+	}
+}
+
 int hr_read_file(const char *path, size_t max, char **out, size_t *len)
 {
 	struct stat st;
@@ -131,12 +141,10 @@ int hr_read_file(const char *path, size_t max, char **out, size_t *len)
 		goto out;
 	}
 	while (have < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + have, (size_t)st.st_size - have);
+		long r = hr_read_some(fd, buf + have, (size_t)st.st_size - have);
 
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
+			ret = (int)r;
 			goto out;
 		}
 		if (r == 0)

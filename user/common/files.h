@@ -20,6 +20,8 @@ int hr_write_file_atomic(const char *dir, const char *name, const void *data, si
 /* Read a whole regular file (at most max bytes) into a malloc'd,
  * NUL-terminated buffer. 0, -EFBIG, or -errno. */
 int hr_read_file(const char *path, size_t max, char **out, size_t *len);
+/* read(2), retried on EINTR: the bytes read (0 at the end) or -errno. */
+long hr_read_some(int fd, void *buf, size_t n);
 
 /* A relative object key with no empty, "." or ".." component: it cannot
  * leave the bucket directory. Every key read from disk or a user is

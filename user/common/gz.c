@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "common/files.h"
 #include "common/gz.h"
 
 #define READ_CHUNK    (256 * 1024)
@@ -42,12 +43,10 @@ int hr_gz_inflate_fd(int fd, unsigned char sha256[32], uint64_t *out_bytes, hr_i
 	}
 	zinit = true;
 	while (!ended) {
-		ssize_t r = read(fd, in, READ_CHUNK);
+		long r = hr_read_some(fd, in, READ_CHUNK);
 
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
+			ret = (int)r;
 			goto out;
 		}
 		if (r == 0)

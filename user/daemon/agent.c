@@ -203,8 +203,8 @@ static bool want_syscall(void *arg, const struct hr_syscall_desc *d)
 {
 	struct agent *a = arg;
 
-	return hr_trails_may_record(&a->trails, d->category, d->event_source, d->event_name,
-				    d->resource_type);
+	return hr_trails_may_record(&a->trails, hr_category_name(d->category), d->event_source,
+				    d->event_name, d->resource_type);
 }
 
 /* Send its read-only calls (adjtimex modes 0) up only if a trail may keep them. */
@@ -212,8 +212,8 @@ static bool want_read_only(void *arg, const struct hr_syscall_desc *d)
 {
 	struct agent *a = arg;
 
-	return hr_trails_may_record_ro(&a->trails, d->category, d->event_source, d->event_name,
-				       d->resource_type, "true");
+	return hr_trails_may_record_ro(&a->trails, hr_category_name(d->category), d->event_source,
+				       d->event_name, d->resource_type, "true");
 }
 
 struct prefix_list {

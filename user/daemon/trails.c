@@ -196,7 +196,8 @@ static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_
 	bo.arg = &t->bucket->published;
 	rc = hr_batcher_open(&bo, &t->batch);
 	if (rc) {
-		hr_err("failed to open the batch spool %s: %s", spool, strerror(-rc));
+		hr_err("failed to open the batch spool %s: %s", spool,
+		       rc == -EBUSY ? "another hostraild holds it" : strerror(-rc));
 		goto fail;
 	}
 	t->bucket->batch = t->batch;

@@ -80,8 +80,8 @@
 #define R_USER	 "Linux::User"
 #define R_MODULE "Linux::KernelModule"
 
-#define MGMT "Management"
-#define DATA "Data"
+#define MGMT HR_CAT_MANAGEMENT
+#define DATA HR_CAT_DATA
 /* Data events pass the kernel's path filter first (hr_path_filter). */
 #define FILE_DATA HR_SPEC_F_PATH_FILTER, 0, 0, HR_PATH_KIND_FILE, R_FILE
 #define EXEC_DATA HR_SPEC_F_PATH_FILTER, 0, 0, HR_PATH_KIND_EXEC, R_PROC
@@ -616,6 +616,11 @@ const struct hr_syscall_desc hr_syscall_table[] = {
 };
 
 const size_t hr_syscall_table_len = sizeof(hr_syscall_table) / sizeof(hr_syscall_table[0]);
+
+const char *hr_category_name(enum hr_category c)
+{
+	return c == HR_CAT_DATA ? "Data" : "Management";
+}
 
 const struct hr_syscall_desc *hr_syscall_lookup(int nr)
 {

@@ -61,12 +61,19 @@ struct hr_arg_desc {
 	void (*fn)(struct hr_dctx *c, int i); /* FN */
 };
 
+/* eventCategory. The text is what records and selectors carry. */
+enum hr_category {
+	HR_CAT_MANAGEMENT,
+	HR_CAT_DATA,
+};
+const char *hr_category_name(enum hr_category c);
+
 struct hr_syscall_desc {
 	int nr;			  /* x86_64 number (SYS_*) */
 	const char *syscall;	  /* kernel name: tracepoint sys_enter_<syscall> */
 	const char *event_source; /* "identity.linux" */
 	const char *event_name;	  /* "Setuid" */
-	const char *category;	  /* "Management" or "Data" */
+	enum hr_category category;
 	uint8_t nargs;
 	struct hr_arg_desc args[HR_MAX_ARGS];
 	uint8_t flags;	    /* HR_SPEC_F_* */

@@ -5,18 +5,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
+#include "common/bqueue.h"
 #include "common/clock.h"
-#include "common/log.h"
 #include "deliver/delivery.h"
 
-#define TICK_NS	   (100 * 1000000LL)
-#define RING_FIRST 4096
-#define BATCH	   1024 /* records added per hold of the lock */
-
-struct item {
-	void *target;
-	struct hr_shared_record *rec;
-};
+#define TICK_NS (100 * 1000000LL)
+#define BATCH	1024 /* records added per hold of the lock */
 
 struct hr_delivery {
 	hr_delivery_add_fn add;
@@ -26,68 +20,25 @@ struct hr_delivery {
 	bool started;
 
 	pthread_mutex_t work; /* the targets and what tick reaches */
-
-	pthread_mutex_t lock; /* the queue */
-	pthread_cond_t wake;  /* the thread: records, a tick due, or stop */
-	pthread_cond_t done;  /* hr_delivery_lock(): all added */
-	struct item *ring;
-	size_t cap, head, count;
-	size_t bytes, max_bytes;
-	bool busy; /* the thread holds items outside the ring */
-	bool stopping;
+	struct hr_bqueue q;
 };
-
-static int ring_grow(struct hr_delivery *d)
-{
-	size_t cap = d->cap ? d->cap * 2 : RING_FIRST;
-	struct item *ring = malloc(cap * sizeof(*ring));
-
-	if (!ring)
-		return -ENOMEM;
-	for (size_t i = 0; i < d->count; i++)
-		ring[i] = d->ring[(d->head + i) % d->cap];
-	free(d->ring);
-	d->ring = ring;
-	d->cap = cap;
-	d->head = 0;
-	return 0;
-}
 
 static void *delivery_main(void *arg)
 {
 	struct hr_delivery *d = arg;
-	struct item got[BATCH];
+	struct hr_bq_item got[BATCH];
 	int64_t next_tick = 0;
 
-	pthread_mutex_lock(&d->lock);
 	for (;;) {
-		int64_t now = hr_clock_ns(CLOCK_REALTIME);
-		size_t n = 0;
+		struct timespec until = {next_tick / 1000000000LL, next_tick % 1000000000LL};
+		long n = hr_bq_take(&d->q, got, BATCH, &until);
+		int64_t now;
 
-		if (!d->count && !d->stopping && now < next_tick) {
-			struct timespec until;
-
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += (long)(next_tick - now);
-			until.tv_sec += until.tv_nsec / 1000000000L;
-			until.tv_nsec %= 1000000000L;
-			pthread_cond_timedwait(&d->wake, &d->lock, &until);
-			continue;
-		}
-		if (!d->count && d->stopping)
+		if (n < 0)
 			break;
-		while (d->count && n < BATCH) {
-			got[n++] = d->ring[d->head];
-			d->head = (d->head + 1) % d->cap;
-			d->count--;
-			d->bytes -= got[n - 1].rec->bytes;
-		}
-		d->busy = true;
-		pthread_mutex_unlock(&d->lock);
-
 		pthread_mutex_lock(&d->work);
-		for (size_t i = 0; i < n; i++)
-			d->add(got[i].target, &got[i].rec->rec);
+		for (long i = 0; i < n; i++)
+			d->add(got[i].target, &((struct hr_shared_record *)got[i].obj)->rec);
 		now = hr_clock_ns(CLOCK_REALTIME);
 		/* also when the clock stepped back by more than a tick */
 		if (now >= next_tick || next_tick - now > TICK_NS) {
@@ -95,16 +46,10 @@ static void *delivery_main(void *arg)
 			next_tick = now + TICK_NS;
 		}
 		pthread_mutex_unlock(&d->work);
-		for (size_t i = 0; i < n; i++)
-			hr_shared_record_put(got[i].rec);
-
-		pthread_mutex_lock(&d->lock);
-		d->busy = false;
-		if (!d->count)
-			pthread_cond_broadcast(&d->done);
+		for (long i = 0; i < n; i++)
+			hr_shared_record_put(got[i].obj);
+		hr_bq_done(&d->q);
 	}
-	pthread_cond_broadcast(&d->done);
-	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }
 
@@ -123,12 +68,11 @@ int hr_delivery_start(size_t max_bytes, hr_delivery_add_fn add, hr_delivery_tick
 	d->add = add;
 	d->tick = tick;
 	d->ctx = ctx;
-	d->max_bytes = max_bytes;
 	pthread_mutex_init(&d->work, NULL);
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->wake, NULL);
-	pthread_cond_init(&d->done, NULL);
-	err = ring_grow(d);
+	/* Woken only when a whole batch waits: a wake-up per record cost
+	 * the loop a context switch each; the thread's own tick takes
+	 * anything smaller within 100 ms. */
+	err = hr_bq_init(&d->q, max_bytes, BATCH);
 	if (!err)
 		err = -pthread_create(&d->thread, NULL, delivery_main, d);
 	if (err) {
@@ -142,24 +86,14 @@ int hr_delivery_start(size_t max_bytes, hr_delivery_add_fn add, hr_delivery_tick
 
 int hr_delivery_push(struct hr_delivery *d, void *target, struct hr_shared_record *rec)
 {
-	int rc = 0;
+	int rc;
 
 	if (!d)
 		return -ENOBUFS; /* stopped */
-	pthread_mutex_lock(&d->lock);
-	if (d->stopping || rec->bytes > d->max_bytes - d->bytes ||
-	    (d->count == d->cap && ring_grow(d))) {
-		rc = -ENOBUFS;
-	} else {
-		hr_shared_record_get(rec);
-		d->ring[(d->head + d->count) % d->cap] = (struct item){target, rec};
-		d->count++;
-		d->bytes += rec->bytes;
-		/* Wake the thread only on the empty -> non-empty edge. */
-		if (d->count == 1)
-			pthread_cond_signal(&d->wake);
-	}
-	pthread_mutex_unlock(&d->lock);
+	hr_shared_record_get(rec);
+	rc = hr_bq_push(&d->q, target, rec, rec->bytes);
+	if (rc)
+		hr_shared_record_put(rec);
 	return rc;
 }
 
@@ -167,11 +101,7 @@ void hr_delivery_lock(struct hr_delivery *d)
 {
 	if (!d)
 		return;
-	pthread_mutex_lock(&d->lock);
-	pthread_cond_signal(&d->wake);
-	while (d->count || d->busy)
-		pthread_cond_wait(&d->done, &d->lock);
-	pthread_mutex_unlock(&d->lock);
+	hr_bq_drain(&d->q);
 	/* Only the loop pushes, and it is here: nothing new can come. */
 	pthread_mutex_lock(&d->work);
 }
@@ -184,24 +114,19 @@ void hr_delivery_unlock(struct hr_delivery *d)
 
 void hr_delivery_stop(struct hr_delivery *d)
 {
+	struct hr_bq_item it;
+
 	if (!d)
 		return;
-	pthread_mutex_lock(&d->lock);
-	d->stopping = true;
-	pthread_cond_signal(&d->wake);
-	pthread_mutex_unlock(&d->lock);
-	if (d->started)
-		pthread_join(d->thread, NULL);
-	/* Only if the thread never ran: nothing was pushed then. */
-	while (d->count) {
-		hr_shared_record_put(d->ring[d->head].rec);
-		d->head = (d->head + 1) % d->cap;
-		d->count--;
+	if (d->q.ring) {
+		hr_bq_stop(&d->q);
+		if (d->started)
+			pthread_join(d->thread, NULL);
+		/* Only if the thread never ran: nothing was pushed then. */
+		while (hr_bq_pop(&d->q, &it))
+			hr_shared_record_put(it.obj);
+		hr_bq_fini(&d->q);
 	}
-	pthread_cond_destroy(&d->wake);
-	pthread_cond_destroy(&d->done);
-	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->work);
-	free(d->ring);
 	free(d);
 }

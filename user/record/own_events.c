@@ -52,16 +52,11 @@ int hr_rec_control(struct hr_rec *r, const struct hr_control_call *call, struct 
 	    (call->response_json && !(plen = object_len(call->response_json))))
 		return -EINVAL;
 
-	jw_reset(w);
-	jw_obj_begin(w);
-	jw_kstrz(w, "eventVersion", EVENT_VERSION);
+	hr_rec_begin(r, out);
 	rc = hr_rec_identity(r, caller ? caller : &root, who, &id);
 	if (rc)
 		goto fail;
-	jw_kstrz(w, "eventTime", hr_rec_event_time(r, wall_ns));
-	jw_kstrz(w, "eventSource", "hostrail.linux");
-	jw_kstrz(w, "eventName", name);
-	jw_kstrz(w, "awsRegion", r->frame.region);
+	hr_rec_what(r, wall_ns, "hostrail.linux", name);
 	jw_kstrz(w, "sourceIPAddress", caller ? who->source_ip : "localhost");
 	if (caller && who->have_proc)
 		hr_rec_user_agent(w, who->proc, caller->comm);
@@ -94,24 +89,14 @@ int hr_rec_control(struct hr_rec *r, const struct hr_control_call *call, struct 
 	}
 	hr_rec_request_id(r, (uint64_t)hr_clock_ns(CLOCK_BOOTTIME),
 			  caller ? caller->pid : (uint32_t)getpid(), rid);
-	rc = hr_rec_tail(r,
-			 &(struct hr_rec_kind){.event_source = "hostrail.linux",
-					       .event_name = name,
-					       .event_type = "AwsApiCall",
-					       .category = "Management",
-					       .wall_ns = wall_ns,
-					       .request_id = rid},
-			 out);
-	if (rc)
-		goto fail;
-	out->source_ip = strdup("localhost");
-	out->error_code = call->error_code ? strdup(call->error_code) : NULL;
-	if (!out->source_ip || (call->error_code && !out->error_code)) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	hr_rec_ident_move(&id, out);
-	return 0;
+	return hr_rec_finish(r,
+			     &(struct hr_rec_kind){.event_source = "hostrail.linux",
+						   .event_name = name,
+						   .event_type = "AwsApiCall",
+						   .category = HR_CAT_MANAGEMENT,
+						   .wall_ns = wall_ns,
+						   .request_id = rid},
+			     "localhost", call->error_code, &id, out);
 fail:
 	hr_rec_ident_clear(&id);
 	hr_record_free(out);
@@ -155,19 +140,13 @@ int hr_rec_lost(struct hr_rec *r, uint64_t count, int64_t from_ns, int64_t to_ns
 	int64_t wall_ns = hr_clock_ns(CLOCK_REALTIME);
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	jw_reset(w);
-	jw_obj_begin(w);
-	jw_kstrz(w, "eventVersion", EVENT_VERSION);
+	hr_rec_begin(r, out);
 	jw_key(w, "userIdentity");
 	jw_obj_begin(w);
 	jw_kstrz(w, "type", "AWSService");
 	jw_kstrz(w, "invokedBy", "hostrail.linux");
 	jw_obj_end(w);
-	jw_kstrz(w, "eventTime", hr_rec_event_time(r, wall_ns));
-	jw_kstrz(w, "eventSource", "hostrail.linux");
-	jw_kstrz(w, "eventName", "LostEvents");
-	jw_kstrz(w, "awsRegion", r->frame.region);
+	hr_rec_what(r, wall_ns, "hostrail.linux", "LostEvents");
 	jw_kstrz(w, "sourceIPAddress", "hostrail.linux");
 	jw_kstrz(w, "userAgent", "hostrail.linux");
 	jw_knull(w, "requestParameters");
@@ -177,7 +156,7 @@ int hr_rec_lost(struct hr_rec *r, uint64_t count, int64_t from_ns, int64_t to_ns
 		&(struct hr_rec_kind){.event_source = "hostrail.linux",
 				      .event_name = "LostEvents",
 				      .event_type = "AwsServiceEvent",
-				      .category = "Management",
+				      .category = HR_CAT_MANAGEMENT,
 				      .wall_ns = wall_ns,
 				      .details = w_lost_details,
 				      .arg = &(struct lost){count, from_ns, to_ns, reason, sink}},

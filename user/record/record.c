@@ -255,11 +255,11 @@ int hr_rec_tail(struct hr_rec *r, const struct hr_rec_kind *k, struct hr_record 
 			return rc;
 	}
 	jw_kstrz(w, "eventType", k->event_type);
-	jw_kbool(w, "managementEvent", !strcmp(k->category, "Management"));
+	jw_kbool(w, "managementEvent", k->category == HR_CAT_MANAGEMENT);
 	jw_kstrz(w, "recipientAccountId", r->frame.account_id);
 	if (k->details)
 		k->details(w, k->arg);
-	jw_kstrz(w, "eventCategory", k->category);
+	jw_kstrz(w, "eventCategory", hr_category_name(k->category));
 	jw_obj_end(w);
 	rc = finish(r, out);
 	if (rc)
@@ -267,9 +267,45 @@ int hr_rec_tail(struct hr_rec *r, const struct hr_rec_kind *k, struct hr_record 
 	out->event_time_ns = k->wall_ns;
 	out->event_name = k->event_name;
 	out->event_source = k->event_source;
-	out->event_category = k->category;
+	out->event_category = hr_category_name(k->category);
 	out->event_type = k->event_type;
 	out->read_only = k->read_only;
+	return 0;
+}
+
+void hr_rec_begin(struct hr_rec *r, struct hr_record *out)
+{
+	memset(out, 0, sizeof(*out));
+	jw_reset(&r->w);
+	jw_obj_begin(&r->w);
+	jw_kstrz(&r->w, "eventVersion", EVENT_VERSION);
+}
+
+void hr_rec_what(struct hr_rec *r, int64_t wall_ns, const char *source, const char *name)
+{
+	jw_kstrz(&r->w, "eventTime", hr_rec_event_time(r, wall_ns));
+	jw_kstrz(&r->w, "eventSource", source);
+	jw_kstrz(&r->w, "eventName", name);
+	jw_kstrz(&r->w, "awsRegion", r->frame.region);
+}
+
+int hr_rec_finish(struct hr_rec *r, const struct hr_rec_kind *k, const char *source_ip,
+		  const char *error_code, struct ident *id, struct hr_record *out)
+{
+	int rc = hr_rec_tail(r, k, out);
+
+	if (!rc) {
+		out->source_ip = strdup(source_ip);
+		out->error_code = error_code ? strdup(error_code) : NULL;
+		if (!out->source_ip || (error_code && !out->error_code))
+			rc = -ENOMEM;
+	}
+	if (rc) {
+		hr_rec_ident_clear(id);
+		hr_record_free(out);
+		return rc;
+	}
+	hr_rec_ident_move(id, out);
 	return 0;
 }
 

@@ -90,7 +90,7 @@ void hr_rec_user_agent(struct jsonw *w, const struct hr_proc_info *pi, const cha
 struct hr_rec_kind {
 	const char *event_source, *event_name; /* static strings */
 	const char *event_type;		       /* "AwsApiCall", ... */
-	const char *category;		       /* "Management", "Data" */
+	enum hr_category category;
 	bool read_only;
 	int64_t wall_ns;
 	const char *request_id; /* NULL: none (LostEvents) */
@@ -103,5 +103,15 @@ struct hr_rec_kind {
 /* Write every record's tail from requestID on, close and finish the record
  * and set its index fields from k. 0 or -errno. */
 int hr_rec_tail(struct hr_rec *r, const struct hr_rec_kind *k, struct hr_record *out);
+
+/* Every record's first key (out is cleared), then, after userIdentity,
+ * the keys that say when, what and where. */
+void hr_rec_begin(struct hr_rec *r, struct hr_record *out);
+void hr_rec_what(struct hr_rec *r, int64_t wall_ns, const char *source, const char *name);
+/* hr_rec_tail, then the index fields every kind has: source_ip and
+ * error_code (copied; error_code may be NULL) and id's names (moved). On
+ * failure out and id are freed. 0 or -errno. */
+int hr_rec_finish(struct hr_rec *r, const struct hr_rec_kind *k, const char *source_ip,
+		  const char *error_code, struct ident *id, struct hr_record *out);
 
 #endif

@@ -108,7 +108,6 @@ int hr_rec_signin(struct hr_rec *r, const struct hr_signin *si, struct hr_signin
 		  struct hr_record *out)
 {
 	struct jsonw *w = &r->w;
-	const struct hr_frame *f = &r->frame;
 	bool sts = si->kind == HR_SIGNIN_ASSUME,
 	     login = si->kind == HR_SIGNIN_LOGIN || si->kind == HR_SIGNIN_LOGOUT;
 	int64_t wall_ns = hr_boot_to_wall_ns(si->boot_ns, r->clock_off);
@@ -118,17 +117,11 @@ int hr_rec_signin(struct hr_rec *r, const struct hr_signin *si, struct hr_signin
 	char rid[48];
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	jw_reset(w);
-	jw_obj_begin(w);
-	jw_kstrz(w, "eventVersion", EVENT_VERSION);
+	hr_rec_begin(r, out);
 	rc = login ? w_login_identity(r, sw, &id) : hr_rec_identity(r, &sw->task, &sw->who, &id);
 	if (rc)
 		goto fail;
-	jw_kstrz(w, "eventTime", hr_rec_event_time(r, wall_ns));
-	jw_kstrz(w, "eventSource", sts ? "sts.linux" : "signin.linux");
-	jw_kstrz(w, "eventName", name);
-	jw_kstrz(w, "awsRegion", f->region);
+	hr_rec_what(r, wall_ns, sts ? "sts.linux" : "signin.linux", name);
 	/* ssh: the client (PAM_RHOST); su/sudo: the caller's session */
 	src = login ? (si->rhost[0] ? si->rhost : "localhost") : sw->who.source_ip;
 	source = hr_utf8_sanitize(src, strlen(src));
@@ -195,19 +188,19 @@ int hr_rec_signin(struct hr_rec *r, const struct hr_signin *si, struct hr_signin
 	w_additional(r, si, wall_ns, si->kind == HR_SIGNIN_SWITCH ? id.user_arn : NULL,
 		     si->kind == HR_SIGNIN_SWITCH ? to_arn : NULL);
 	hr_rec_request_id(r, si->boot_ns, si->caller->pid, rid);
-	rc = hr_rec_tail(
+	rc = hr_rec_finish(
 		r,
 		&(struct hr_rec_kind){.event_source = sts ? "sts.linux" : "signin.linux",
 				      .event_name = name,
 				      .event_type = sts ? "AwsApiCall" : "AwsConsoleSignIn",
-				      .category = "Management",
+				      .category = HR_CAT_MANAGEMENT,
 				      .wall_ns = wall_ns,
 				      .request_id = rid},
-		out);
+		source, sts && !si->success ? "AccessDenied" : NULL, &id, out);
+	free(source);
+	source = NULL;
 	if (rc)
 		goto fail;
-	out->source_ip = source;
-	source = NULL;
 	/* A login says how it came in, failed or not; su and sudo run in
 	 * their caller's session and say how that one came in. */
 	out->via = login ? hr_session_via(si->service) : sw->who.via;
@@ -219,14 +212,6 @@ int hr_rec_signin(struct hr_rec *r, const struct hr_signin *si, struct hr_signin
 			goto fail;
 		}
 	}
-	if (sts && !si->success) {
-		out->error_code = strdup("AccessDenied");
-		if (!out->error_code) {
-			rc = -ENOMEM;
-			goto fail;
-		}
-	}
-	hr_rec_ident_move(&id, out);
 	free(to_arn);
 	free(role_arn);
 	return 0;

@@ -128,17 +128,11 @@ int hr_rec_syscall(struct hr_rec *r, struct hr_call *c, struct hr_who *who, stru
 	char rid[48];
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	jw_reset(w);
-	jw_obj_begin(w);
-	jw_kstrz(w, "eventVersion", EVENT_VERSION);
+	hr_rec_begin(r, out);
 	rc = hr_rec_identity(r, t, who, &id);
 	if (rc)
 		goto fail;
-	jw_kstrz(w, "eventTime", hr_rec_event_time(r, wall_ns));
-	jw_kstrz(w, "eventSource", d->event_source);
-	jw_kstrz(w, "eventName", d->event_name);
-	jw_kstrz(w, "awsRegion", r->frame.region);
+	hr_rec_what(r, wall_ns, d->event_source, d->event_name);
 	jw_kstrz(w, "sourceIPAddress", who->source_ip);
 	hr_rec_user_agent(w, who->proc, t->comm);
 	if (c->failed) {
@@ -150,30 +144,23 @@ int hr_rec_syscall(struct hr_rec *r, struct hr_call *c, struct hr_who *who, stru
 	jw_knull(w, "responseElements");
 	w_additional(r, c, who, wall_ns);
 	hr_rec_request_id(r, ev->hdr.boot_ns, t->pid, rid);
-	rc = hr_rec_tail(r,
-			 &(struct hr_rec_kind){.event_source = d->event_source,
-					       .event_name = d->event_name,
-					       .event_type = "AwsApiCall",
-					       .category = d->category,
-					       .read_only = c->read_only,
-					       .wall_ns = wall_ns,
-					       .request_id = rid,
-					       .resources = w_resources,
-					       .arg = &c->dec},
-			 out);
+	rc = hr_rec_finish(r,
+			   &(struct hr_rec_kind){.event_source = d->event_source,
+						 .event_name = d->event_name,
+						 .event_type = "AwsApiCall",
+						 .category = d->category,
+						 .read_only = c->read_only,
+						 .wall_ns = wall_ns,
+						 .request_id = rid,
+						 .resources = w_resources,
+						 .arg = &c->dec},
+			   who->source_ip, c->failed ? c->ecode : NULL, &id, out);
 	if (rc)
-		goto fail;
-	out->source_ip = strdup(who->source_ip);
+		return rc;
 	out->via = who->via;
-	out->error_code = c->failed ? strdup(c->ecode) : NULL;
 	out->failed = c->failed;
 	out->what = c->dec.what; /* moved: dec no longer frees it */
 	c->dec.what = NULL;
-	if (!out->source_ip || (c->failed && !out->error_code)) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	hr_rec_ident_move(&id, out);
 	return 0;
 fail:
 	hr_rec_ident_clear(&id);

@@ -310,10 +310,8 @@ int hr_signer_open(const struct hr_signer_opts *o, struct hr_signer **out)
 	*out = NULL;
 	if (!o || !o->state_dir || !o->bucket_dir || !o->frame.account_id[0] ||
 	    !o->frame.region[0] || !o->frame.bucket_name[0] ||
-	    !hr_trail_name_valid(o->frame.trail_name)) {
-		hr_err("failed to open the digest signer: missing or invalid options");
-		return -EINVAL;
-	}
+	    !hr_trail_name_valid(o->frame.trail_name))
+		return -EINVAL; /* the caller says so, once */
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * worker.c - one thread and a ring of shared records bounded by the bytes
- * they hold (worker.h). The ring of pointers itself starts small and
- * doubles as a burst fills it: 8 bytes a record, next to the ~1 KB each
- * record holds, so it is not worth counting against the bound.
+ * worker.c - one thread and a queue of shared records bounded by the bytes
+ * they hold (worker.h, common/bqueue.h).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "common/bqueue.h"
 #include "common/log.h"
 #include "sink/worker.h"
 
@@ -26,20 +25,13 @@ struct hr_sink_worker {
 	pthread_t thread;
 	bool started;
 
-	pthread_mutex_t lock;
-	pthread_cond_t wake; /* the worker: records or stop */
-	pthread_cond_t done; /* drain(): the queue went empty */
-	struct hr_shared_record **ring;
-	struct hr_shared_record **got; /* the batch being written */
+	struct hr_bqueue q;
+	struct hr_bq_item *got; /* the batch being written */
 	const struct hr_record **recs;
-	size_t cap, head, count, batch;
-	size_t bytes, max_bytes; /* held by the queued records, and the bound */
-	bool busy;		 /* the worker holds records outside the ring */
-	bool stopping;
-	struct hr_sink_stats st;
+	size_t batch;
+	struct hr_sink_stats st; /* atomic: the loop and the worker count */
 };
 
-#define RING_FIRST     1024
 #define ALLOC_OVERHEAD 16 /* what malloc adds to each block, about */
 
 static size_t owned(const char *str)
@@ -87,6 +79,11 @@ void hr_shared_record_put(struct hr_shared_record *s)
 	free(s);
 }
 
+static void count(uint64_t *c, uint64_t n)
+{
+	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
+}
+
 static void *worker_main(void *arg)
 {
 	struct hr_sink_worker *w = arg;
@@ -100,48 +97,32 @@ static void *worker_main(void *arg)
 	 * Linux; failure only means the default priority.
 	 */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
-	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		size_t n = 0, refused;
+		long n;
+		size_t refused;
 
-		while (!w->count && !w->stopping) {
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 1;
-			if (pthread_cond_timedwait(&w->wake, &w->lock, &until) == ETIMEDOUT &&
-			    w->idle && !w->count) {
-				pthread_mutex_unlock(&w->lock);
-				w->idle(w->ctx);
-				pthread_mutex_lock(&w->lock);
-			}
-		}
-		if (!w->count)
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		n = hr_bq_take(&w->q, w->got, w->batch, &until);
+		if (n < 0)
 			break; /* stopping, and nothing left */
-		while (w->count && n < w->batch) {
-			w->got[n] = w->ring[w->head];
-			w->recs[n] = &w->got[n]->rec;
-			w->head = (w->head + 1) % w->cap;
-			w->count--;
-			w->bytes -= w->got[n]->bytes;
-			n++;
+		if (!n) {
+			hr_bq_done(&w->q);
+			if (w->idle)
+				w->idle(w->ctx);
+			continue;
 		}
-		w->busy = true;
-		pthread_mutex_unlock(&w->lock);
-
-		refused = w->write(w->ctx, w->recs, n);
-		for (size_t i = 0; i < n; i++)
-			hr_shared_record_put(w->got[i]);
-
-		pthread_mutex_lock(&w->lock);
-		if (refused > n)
-			refused = n;
-		w->st.written += n - refused;
-		w->st.refused += refused;
-		w->busy = false;
-		if (!w->count)
-			pthread_cond_broadcast(&w->done);
+		for (long i = 0; i < n; i++)
+			w->recs[i] = &((struct hr_shared_record *)w->got[i].obj)->rec;
+		refused = w->write(w->ctx, w->recs, (size_t)n);
+		for (long i = 0; i < n; i++)
+			hr_shared_record_put(w->got[i].obj);
+		if (refused > (size_t)n)
+			refused = (size_t)n;
+		count(&w->st.written, (size_t)n - refused);
+		count(&w->st.refused, refused);
+		hr_bq_done(&w->q);
 	}
-	pthread_cond_broadcast(&w->done);
-	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
@@ -157,23 +138,16 @@ int hr_sink_worker_start(const char *name, size_t max_bytes, size_t batch, hr_si
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	w->ring = calloc(RING_FIRST, sizeof(*w->ring));
 	w->got = calloc(batch, sizeof(*w->got));
 	w->recs = calloc(batch, sizeof(*w->recs));
-	if (!w->ring || !w->got || !w->recs) {
-		err = -ENOMEM;
+	err = w->got && w->recs ? hr_bq_init(&w->q, max_bytes, 1) : -ENOMEM;
+	if (err)
 		goto fail;
-	}
 	snprintf(w->name, sizeof(w->name), "%s", name);
-	w->cap = RING_FIRST;
-	w->max_bytes = max_bytes;
 	w->batch = batch;
 	w->write = write;
 	w->idle = idle;
 	w->ctx = ctx;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
-	pthread_cond_init(&w->done, NULL);
 	err = -pthread_create(&w->thread, NULL, worker_main, w);
 	if (err)
 		goto fail;
@@ -181,69 +155,37 @@ int hr_sink_worker_start(const char *name, size_t max_bytes, size_t batch, hr_si
 	*out = w;
 	return 0;
 fail:
-	free(w->ring);
+	hr_bq_fini(&w->q);
 	free(w->got);
 	free(w->recs);
 	free(w);
 	return err;
 }
 
-/* Double the ring, keeping the queued records in order from index 0. */
-static int ring_grow(struct hr_sink_worker *w)
-{
-	size_t cap = w->cap * 2;
-	struct hr_shared_record **ring = malloc(cap * sizeof(*ring));
-
-	if (!ring)
-		return -ENOMEM;
-	for (size_t i = 0; i < w->count; i++)
-		ring[i] = w->ring[(w->head + i) % w->cap];
-	free(w->ring);
-	w->ring = ring;
-	w->cap = cap;
-	w->head = 0;
-	return 0;
-}
-
 int hr_sink_worker_push(struct hr_sink_worker *w, struct hr_shared_record *s)
 {
-	int rc = 0;
-
-	pthread_mutex_lock(&w->lock);
-	if (w->stopping || s->bytes > w->max_bytes - w->bytes ||
-	    (w->count == w->cap && ring_grow(w))) {
-		w->st.queue_full++;
-		rc = -ENOBUFS;
-	} else {
-		hr_shared_record_get(s);
-		w->ring[(w->head + w->count) % w->cap] = s;
-		w->count++;
-		w->bytes += s->bytes;
-		w->st.accepted++;
-		/* Wake the thread only on the empty -> non-empty edge. */
-		if (w->count == 1)
-			pthread_cond_signal(&w->wake);
+	hr_shared_record_get(s);
+	if (hr_bq_push(&w->q, NULL, s, s->bytes)) {
+		hr_shared_record_put(s);
+		count(&w->st.queue_full, 1);
+		return -ENOBUFS;
 	}
-	pthread_mutex_unlock(&w->lock);
-	return rc;
+	count(&w->st.accepted, 1);
+	return 0;
 }
 
 void hr_sink_worker_drain(struct hr_sink_worker *w)
 {
-	if (!w)
-		return;
-	pthread_mutex_lock(&w->lock);
-	pthread_cond_signal(&w->wake);
-	while (w->count || w->busy)
-		pthread_cond_wait(&w->done, &w->lock);
-	pthread_mutex_unlock(&w->lock);
+	if (w)
+		hr_bq_drain(&w->q);
 }
 
 void hr_sink_worker_stats(struct hr_sink_worker *w, struct hr_sink_stats *st)
 {
-	pthread_mutex_lock(&w->lock);
-	*st = w->st;
-	pthread_mutex_unlock(&w->lock);
+	st->accepted = __atomic_load_n(&w->st.accepted, __ATOMIC_RELAXED);
+	st->written = __atomic_load_n(&w->st.written, __ATOMIC_RELAXED);
+	st->queue_full = __atomic_load_n(&w->st.queue_full, __ATOMIC_RELAXED);
+	st->refused = __atomic_load_n(&w->st.refused, __ATOMIC_RELAXED);
 }
 
 const char *hr_sink_worker_name(const struct hr_sink_worker *w)
@@ -253,25 +195,19 @@ const char *hr_sink_worker_name(const struct hr_sink_worker *w)
 
 void hr_sink_worker_stop(struct hr_sink_worker *w)
 {
+	struct hr_bq_item it;
+
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = true;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
+	hr_bq_stop(&w->q);
 	if (w->started)
 		pthread_join(w->thread, NULL);
 	/* Only if the thread died early: drop what is left, counted. */
-	while (w->count) {
-		hr_shared_record_put(w->ring[w->head]);
-		w->head = (w->head + 1) % w->cap;
-		w->count--;
-		w->st.refused++;
+	while (hr_bq_pop(&w->q, &it)) {
+		hr_shared_record_put(it.obj);
+		count(&w->st.refused, 1);
 	}
-	pthread_cond_destroy(&w->wake);
-	pthread_cond_destroy(&w->done);
-	pthread_mutex_destroy(&w->lock);
-	free(w->ring);
+	hr_bq_fini(&w->q);
 	free(w->got);
 	free(w->recs);
 	free(w);

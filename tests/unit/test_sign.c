@@ -542,6 +542,28 @@ out:
 }
 
 /* A damaged chain state does not stop the agent: a new chain, the file kept. */
+/* A bucket whose digest folder is there but empty (fuzz_validate found the
+ * sort of that empty list undefined): a clear answer, no crash. */
+TEST(validator_on_an_empty_digest_folder)
+{
+	struct env e;
+	struct hr_signer *s = NULL;
+	char path[256], out[4096];
+	int rc;
+
+	env_init(&e, 10);
+	CHECK_INT(hr_signer_open(&e.o, &s), 0);
+	hr_signer_close(s);
+	snprintf(path, sizeof(path), "mkdir -p %s/AWSLogs/" ACCT "/CloudTrail-Digest/host-1",
+		 e.bucket);
+	CHECK_INT(system(path), 0);
+	rc = run_validate(&e, 0, wall_ns() / NS + 60, out, sizeof(out));
+	/* aws cloudtrail validate-logs answers so, and exits 0 */
+	CHECK_INT(rc, 0);
+	CHECK(strstr(out, "\nNo digests found\n") != NULL);
+	rm_rf(e.dir);
+}
+
 TEST(damaged_state_starts_a_new_chain)
 {
 	struct env e;
@@ -855,6 +877,7 @@ int main(void)
 	RUN(chain_links_digests);
 	RUN(bucket_move_remembers_each_buckets_last_digest);
 	RUN(crash_continues_stop_restarts);
+	RUN(validator_on_an_empty_digest_folder);
 	RUN(damaged_state_starts_a_new_chain);
 	RUN(inflight_roll_forward_and_back);
 	RUN(validator_catches_tampering);

@@ -154,7 +154,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
 	$(Q)T="$(T)" HOSTRAIL_BUILD=$(BUILD) tests/run-all $(UNIT_BINS)
-	$(Q)$(if $(SAN)$(FUZZ)$(T),true,$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60)
+	$(Q)$(if $(SAN)$(FUZZ)$(T),true,$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60 FUZZ_SEED=1)
 	$(Q)$(if $(SAN)$(FUZZ)$(T),true,$(MAKE) --no-print-directory SAN=1 unit-test)
 
 # The kernel matrix: the representative part on this host's kernel, then on
@@ -181,9 +181,12 @@ bench-compare: deps
 # and fails on any crash, leak, hang (-timeout) or runaway memory
 # (-rss_limit_mb); FUZZ_JOBS targets run at a time. `make test` runs it with
 # 60 s per target, two at a time: 9 targets, ~4.5 min on 2 cores, plus
-# ~2 min for the build (the whole make test addition: ~8 min).
+# ~2 min for the build (the whole make test addition: ~8 min), and with
+# FUZZ_SEED=1, so that what it finds on CI's machine a developer's run
+# with the same seed finds too; `make fuzz` alone draws a new seed each run.
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
+FUZZ_SEED    ?=
 FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 fuzz:
@@ -198,7 +201,7 @@ fuzz-run: $(patsubst %,fuzz-run-%,$(FUZZ_NAMES))
 .SECONDARY: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_NAMES))
 
 fuzz-run-%: $(BUILD)/fuzz/%
-	$(Q)tests/fuzz/run $< $(FUZZ_SECONDS)
+	$(Q)FUZZ_SEED=$(FUZZ_SEED) tests/fuzz/run $< $(FUZZ_SECONDS)
 
 # The CLI's commands but its main, for the targets that run a command.
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libhostrail.a \

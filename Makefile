@@ -35,7 +35,7 @@ CFLAGS   ?= -O2 -g
 # One version, the Debian changelog's.
 VERSION  := $(shell awk -F'[()]' 'NR == 1 { print $$2 }' packaging/debian/changelog)
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -DHOSTRAIL_VERSION=\"$(VERSION)\" -Iinclude -Iuser -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz -lzstd -ljansson -lsystemd -lcrypto -lsqlite3 -lcurl -lpthread
+LDLIBS   := -lbpf -lelf -lz -lzstd -ljansson -lsystemd -lcrypto -lsqlite3 -lcurl -lseccomp -lpthread
 
 # ---- sanitizer and fuzzing builds (docs/testing.md) ----
 # SAN=1: every target built with ASan + UBSan into build-san/, so a normal

@@ -65,8 +65,9 @@ class Agent:
                 pass
         return got
 
-    def stop(self, timeout=60):
-        """SIGTERM: the agent flushes, writes its final digest and exits 0."""
+    def stop(self, timeout=60, refusals_expected=False):
+        """SIGTERM: the agent flushes, writes its final digest and exits 0,
+        having had no system call refused by its sandbox."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
@@ -77,6 +78,9 @@ class Agent:
             raise AssertionError("hostraild did not stop within %ss:\n%s" % (timeout, self.log()))
         self._notify.close()
         assert rc == 0, "hostraild exited %s:\n%s" % (rc, self.log())
+        # The seccomp filter (common/sandbox.c) must allow all the agent does:
+        # every test that stops an agent checks it refused nothing.
+        assert refusals_expected or "the sandbox refused" not in self.log(), self.log()
         return rc
 
     def kill(self):

@@ -21,6 +21,7 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "common/sandbox.h"
 #include "hostrail.skel.h"
 #include "capture/capture.h"
 #include "capture/probe.h"
@@ -675,7 +676,7 @@ static void destroy_links(struct bpf_link **links, int n)
 	bool *started = calloc((size_t)n, sizeof(*started));
 
 	for (int i = 0; i < n; i++) {
-		if (t && started && !pthread_create(&t[i], NULL, destroy_link, links[i]))
+		if (t && started && !hr_thread_create(&t[i], destroy_link, links[i]))
 			started[i] = true;
 		else
 			bpf_link__destroy(links[i]);

@@ -34,6 +34,7 @@ void hr_config_default(struct hr_config *c)
 	snprintf(c->account_id, sizeof(c->account_id), HR_DEFAULT_ACCOUNT_ID);
 	snprintf(c->state_dir, sizeof(c->state_dir), HR_DEFAULT_STATE_DIR);
 	c->history_retention_days = HR_DEFAULT_HISTORY_DAYS;
+	c->sandbox = true;
 	snprintf(c->control_group, sizeof(c->control_group), HR_DEFAULT_CONTROL_GROUP);
 	c->n_trails = 1;
 	c->trails[0].forward_to_journald = true;
@@ -281,6 +282,8 @@ int hr_config_load_file(struct hr_config *c, const char *file, char *err, size_t
 			else
 				rc = refuse(err, errlen, file, path,
 					    "expected \"auto\", \"tracepoint\" or \"exit-only\"");
+		} else if (!strcmp(key, "sandbox")) {
+			rc = get_bool(v, &c->sandbox, file, path, err, errlen);
 		} else if (!strcmp(key, "historyRetentionDays")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 			    json_integer_value(v) > 3650)

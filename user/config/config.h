@@ -68,6 +68,9 @@ struct hr_config {
 	 * "tracepoint" (the syscall tracepoints for every call) or
 	 * "exit-only" (a measurement: docs/operations.md) */
 	enum hr_capture_choice capture_hook;
+	/* "sandbox": drop to the running phase's capabilities and seccomp
+	 * filter once attached (common/sandbox.h); default true */
+	bool sandbox;
 	struct hr_trail_config trails[HR_MAX_TRAILS];
 	int n_trails;
 };

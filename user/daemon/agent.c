@@ -16,17 +16,22 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <jansson.h>
 #include "batch/batch.h"
 #include "capture/capture.h"
 #include "common/log.h"
+#include "common/sandbox.h"
 #include "daemon/agent.h"
 #include "daemon/control.h"
 #include "daemon/trail_cmds.h"
 #include "daemon/trails.h"
+#include "decode/flags.h"
 #include "decode/syscall_table.h"
 #include "deliver/output.h"
 #include "record/record.h"
@@ -308,6 +313,62 @@ static void filter_counters(void *arg, void *obj)
 			    json_integer((json_int_t)f[HR_FILTER_READ_ONLY]));
 }
 
+/*
+ * What the running agent may do, as the kernel sees it (not as configured):
+ * the capture loop's effective capabilities and its seccomp mode. For
+ * get-trail-status and the StartLogging record.
+ */
+static json_t *sandbox_state(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {{0}};
+	json_t *o = json_object(), *caps = json_array();
+	uint64_t eff;
+
+	syscall(SYS_capget, &h, d);
+	eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	for (int bit = 0; bit < 64; bit++) {
+		const char *name = hr_name_of(&hr_caps, 1ULL << bit);
+
+		if (eff & (1ULL << bit))
+			json_array_append_new(caps, name ? json_string(name) : json_integer(bit));
+	}
+	json_object_set_new(o, "enabled", json_boolean(hr_sandbox_enabled()));
+	json_object_set_new(o, "capabilities", caps);
+	json_object_set_new(o, "seccomp", json_boolean(prctl(PR_GET_SECCOMP) == 2));
+	json_object_set_new(o, "refusedCalls", json_integer((json_int_t)hr_sandbox_refused()));
+	return o;
+}
+
+/* Once attached and listening: the running phase's privileges only. */
+static int enter_sandbox(void)
+{
+	char err[200];
+
+	if (!hr_sandbox_enabled()) {
+		hr_warn("the sandbox is off (\"sandbox\": false): the agent keeps every "
+			"capability and makes any system call");
+		return 0;
+	}
+	if (hr_sandbox_enter(err, sizeof(err))) {
+		hr_err("failed to enter the sandbox: %s; \"sandbox\": false in the "
+		       "configuration runs the agent without it",
+		       err);
+		return -1;
+	}
+	if (hr_sandbox_filter_skipped())
+		hr_warn("an ASan build (make SAN=1): capabilities dropped, no seccomp filter");
+	return 0;
+}
+
+/* A refused call is a bug in the agent's list, or someone inside the agent. */
+static void report_refused_calls(void)
+{
+	for (int nr; (nr = hr_sandbox_next_refused_nr()) >= 0;)
+		hr_warn("the sandbox refused system call %s (%llu refused in all)",
+			hr_sandbox_call_name(nr), (unsigned long long)hr_sandbox_refused());
+}
+
 /* get-trail-status's HostrailCapture: which hook records what, and why */
 static void capture_hooks(void *arg, void *obj)
 {
@@ -323,6 +384,7 @@ static void capture_hooks(void *arg, void *obj)
 	for (int k = 0; k < HR_HOOK_NR; k++)
 		json_object_set_new(probed, hr_hook_name(k), json_boolean(h.probed[k]));
 	json_object_set_new(obj, "probed", probed);
+	json_object_set_new(obj, "sandbox", sandbox_state());
 }
 
 static char *on_control(void *arg, const char *request, const struct ucred *peer)
@@ -424,21 +486,26 @@ static void record_start(struct agent *a)
 {
 	const char *missing = hr_capture_unavailable(a->cap);
 	struct hr_record rec = {0};
-	char extra[1400];
+	char extra[2048], *sandbox;
+	json_t *sb;
 	size_t o;
 
 	o = snprintf(extra, sizeof(extra),
 		     "{\"agentVersion\":\"%s\",\"recordedCalls\":%d,"
 		     "\"notRecordable\":[",
 		     HOSTRAIL_VERSION, hr_capture_attached(a->cap));
-	for (const char *p = missing; *p && o < sizeof(extra) - 8;) {
+	for (const char *p = missing; *p && o < sizeof(extra) - 512;) {
 		size_t n = strcspn(p, ",");
 
 		o += snprintf(extra + o, sizeof(extra) - o, "%s\"%.*s\"", p == missing ? "" : ",",
 			      (int)n, p);
 		p += n + (p[n] == ',');
 	}
-	snprintf(extra + o, sizeof(extra) - o, "]}");
+	sb = sandbox_state();
+	sandbox = json_dumps(sb, JSON_COMPACT);
+	json_decref(sb);
+	snprintf(extra + o, sizeof(extra) - o, "],\"sandbox\":%s}", sandbox ? sandbox : "null");
+	free(sandbox);
 	for (int i = 0; i < a->trails.n; i++) {
 		struct hr_control_call call = {.event_name = "StartLogging", .extra_json = extra};
 		char req[256];
@@ -497,6 +564,10 @@ static void reload(struct agent *a, struct hr_reload *rl)
 		free(cfg);
 		return;
 	}
+	if (cfg->sandbox != hr_sandbox_enabled())
+		hr_warn("%s: \"sandbox\" changes only with a restart (a sandboxed agent cannot "
+			"leave its sandbox); the rest is applied",
+			cfg->source);
 	hr_task_from_peer((uint32_t)rl->sender_pid, (uint32_t)rl->sender_uid,
 			  (uint32_t)rl->sender_uid, &caller);
 	hr_trails_reload(&a->cmd, cfg, rl->sender_pid > 0 ? &caller : NULL);
@@ -512,7 +583,7 @@ int hr_agent_run(const struct hr_config *cfg, volatile int *stop, struct hr_relo
 	int64_t last_watchdog = 0;
 	int rc = 1, err;
 
-	if (agent_open(&a, cfg))
+	if (agent_open(&a, cfg) || enter_sandbox())
 		goto out;
 	a.loss_window_start_ns = hr_clock_ns(CLOCK_REALTIME);
 	record_start(&a);
@@ -563,11 +634,13 @@ int hr_agent_run(const struct hr_config *cfg, volatile int *stop, struct hr_relo
 			refresh_clock(&a);
 			account_losses(&a, now);
 			hr_ctl_server_sweep(a.ctl, now);
+			report_refused_calls();
 			last_second = now;
 		}
 	}
 	rc = agent_stop(&a);
 out:
 	agent_close(&a);
+	report_refused_calls(); /* the stop's own, too */
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "common/log.h"
+#include "common/sandbox.h"
 #include "config/config.h"
 #include "daemon/agent.h"
 
@@ -236,6 +237,7 @@ int main(int argc, char **argv)
 	reload_request.load = reload_config;
 
 	hr_info("hostrail %s starting with %s", HOSTRAIL_VERSION, cfg.source);
+	hr_sandbox_set_enabled(cfg.sandbox);
 	rc = hr_agent_run(&cfg, &stop_requested, &reload_request);
 	hr_config_free(&cfg);
 	return rc;

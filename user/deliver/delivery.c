@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
+#include "common/sandbox.h"
 #include "common/bqueue.h"
 #include "common/clock.h"
 #include "deliver/delivery.h"
@@ -74,7 +75,7 @@ int hr_delivery_start(size_t max_bytes, hr_delivery_add_fn add, hr_delivery_tick
 	 * anything smaller within 100 ms. */
 	err = hr_bq_init(&d->q, max_bytes, BATCH);
 	if (!err)
-		err = -pthread_create(&d->thread, NULL, delivery_main, d);
+		err = -hr_thread_create(&d->thread, delivery_main, d);
 	if (err) {
 		hr_delivery_stop(d);
 		return err;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* s3_upload.c - a trail's durable S3 upload queue and its thread (s3_upload.h). */
+#include "common/sandbox.h"
 #include "deliver/s3_upload.h"
 
 #include <dirent.h>
@@ -471,7 +472,7 @@ int hr_s3_uploader_open(const struct hr_s3_opts *o, struct hr_s3_uploader **out)
 			u->bucket);
 	ret = enqueue(u, ENTRY_MARKER, "preflight", NULL);
 	if (!ret) {
-		ret = -pthread_create(&u->thread, NULL, run, u);
+		ret = -hr_thread_create(&u->thread, run, u);
 		u->started = ret == 0;
 	}
 	if (ret) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "common/sandbox.h"
 #include "common/bqueue.h"
 #include "common/log.h"
 #include "sink/worker.h"
@@ -148,7 +149,7 @@ int hr_sink_worker_start(const char *name, size_t max_bytes, size_t batch, hr_si
 	w->write = write;
 	w->idle = idle;
 	w->ctx = ctx;
-	err = -pthread_create(&w->thread, NULL, worker_main, w);
+	err = -hr_thread_create(&w->thread, worker_main, w);
 	if (err)
 		goto fail;
 	w->started = true;

@@ -43,8 +43,8 @@ bool hr_sandbox_enabled(void)
 
 /* ---- capabilities (per thread: Linux keeps them in each thread's cred) ---- */
 
-#define LOCKED_BITS                                                                     \
-	(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |                  \
+#define LOCKED_BITS                                                                              \
+	(SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |                         \
 	 SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE | \
 	 SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
 
@@ -130,7 +130,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc_)
 	atomic_fetch_add(&refused, 1);
 	if (nr >= 0 && nr < NR_MAX)
 		atomic_fetch_or(&refused_bits[nr / 32], 1u << (nr % 32));
-	/* the call returns -EPERM, as if the kernel had refused it */
+		/* the call returns -EPERM, as if the kernel had refused it */
 #if defined(__x86_64__)
 	uc->uc_mcontext.gregs[REG_RAX] = -EPERM;
 #elif defined(__aarch64__)
@@ -184,57 +184,152 @@ const char *hr_sandbox_call_name(int nr)
  */
 static const int plain_calls[] = {
 	/* memory and threads (glibc, pthreads) */
-	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect),
-	SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
-	SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(brk),
+	SCMP_SYS(mmap),
+	SCMP_SYS(munmap),
+	SCMP_SYS(mremap),
+	SCMP_SYS(mprotect),
+	SCMP_SYS(madvise),
+	SCMP_SYS(futex),
+	SCMP_SYS(set_robust_list),
+	SCMP_SYS(rseq),
+	SCMP_SYS(sched_yield),
+	SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
 	SCMP_SYS(membarrier),
 	/* signals: SIGHUP/SIGTERM handling, the thread masks */
-	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
+	SCMP_SYS(rt_sigaction),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(sigaltstack),
+	SCMP_SYS(restart_syscall),
 	/* time (the vDSO's fallbacks) and waiting */
-	SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday), SCMP_SYS(time),
-	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(clock_getres),
+	SCMP_SYS(gettimeofday),
+	SCMP_SYS(time),
+	SCMP_SYS(nanosleep),
+	SCMP_SYS(clock_nanosleep),
 	/* who am I: logs, SQLite, glibc's user lookups */
-	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid), SCMP_SYS(getuid),
-	SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(getresuid),
-	SCMP_SYS(getresgid), SCMP_SYS(getgroups), SCMP_SYS(uname), SCMP_SYS(sysinfo),
-	SCMP_SYS(getrandom), SCMP_SYS(getcwd),
+	SCMP_SYS(getpid),
+	SCMP_SYS(gettid),
+	SCMP_SYS(getppid),
+	SCMP_SYS(getuid),
+	SCMP_SYS(geteuid),
+	SCMP_SYS(getgid),
+	SCMP_SYS(getegid),
+	SCMP_SYS(getresuid),
+	SCMP_SYS(getresgid),
+	SCMP_SYS(getgroups),
+	SCMP_SYS(uname),
+	SCMP_SYS(sysinfo),
+	SCMP_SYS(getrandom),
+	SCMP_SYS(getcwd),
 	/* files: spool, log files, digests, chain state, keys, the history
 	 * (SQLite: locks, WAL, fchown of its own journal as root), /proc reads */
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
-	SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev), SCMP_SYS(lseek),
-	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(close), SCMP_SYS(close_range), SCMP_SYS(dup),
-	SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(fcntl), SCMP_SYS(flock), SCMP_SYS(stat),
-	SCMP_SYS(lstat), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(statfs),
-	SCMP_SYS(fstatfs), SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
-	SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(getdents64), SCMP_SYS(mkdir),
-	SCMP_SYS(mkdirat), SCMP_SYS(rmdir), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
-	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(link),
-	SCMP_SYS(linkat), SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(ftruncate),
-	SCMP_SYS(fallocate), SCMP_SYS(fchmod), SCMP_SYS(fchown), SCMP_SYS(umask),
-	SCMP_SYS(chmod), /* an upload queue's folder to 0700 (no more than fchmod) */
+	SCMP_SYS(read),
+	SCMP_SYS(write),
+	SCMP_SYS(readv),
+	SCMP_SYS(writev),
+	SCMP_SYS(pread64),
+	SCMP_SYS(pwrite64),
+	SCMP_SYS(preadv),
+	SCMP_SYS(pwritev),
+	SCMP_SYS(lseek),
+	SCMP_SYS(open),
+	SCMP_SYS(openat),
+	SCMP_SYS(close),
+	SCMP_SYS(close_range),
+	SCMP_SYS(dup),
+	SCMP_SYS(dup2),
+	SCMP_SYS(dup3),
+	SCMP_SYS(fcntl),
+	SCMP_SYS(flock),
+	SCMP_SYS(stat),
+	SCMP_SYS(lstat),
+	SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(statx),
+	SCMP_SYS(statfs),
+	SCMP_SYS(fstatfs),
+	SCMP_SYS(access),
+	SCMP_SYS(faccessat),
+	SCMP_SYS(faccessat2),
+	SCMP_SYS(readlink),
+	SCMP_SYS(readlinkat),
+	SCMP_SYS(getdents64),
+	SCMP_SYS(mkdir),
+	SCMP_SYS(mkdirat),
+	SCMP_SYS(rmdir),
+	SCMP_SYS(unlink),
+	SCMP_SYS(unlinkat),
+	SCMP_SYS(rename),
+	SCMP_SYS(renameat),
+	SCMP_SYS(renameat2),
+	SCMP_SYS(link),
+	SCMP_SYS(linkat),
+	SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync),
+	SCMP_SYS(ftruncate),
+	SCMP_SYS(fallocate),
+	SCMP_SYS(fchmod),
+	SCMP_SYS(fchown),
+	SCMP_SYS(umask),
+	SCMP_SYS(chmod),	/* an upload queue's folder to 0700 (no more than fchmod) */
 	SCMP_SYS(memfd_create), /* journald's large entries */
 	/* the ring buffer, the control socket, the workers' wake-ups */
-	SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait),
-	SCMP_SYS(epoll_pwait2), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(select),
-	SCMP_SYS(pselect6), SCMP_SYS(pipe), SCMP_SYS(pipe2), SCMP_SYS(eventfd2),
+	SCMP_SYS(epoll_create1),
+	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
+	SCMP_SYS(epoll_pwait2),
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
+	SCMP_SYS(select),
+	SCMP_SYS(pselect6),
+	SCMP_SYS(pipe),
+	SCMP_SYS(pipe2),
+	SCMP_SYS(eventfd2),
 	/* sockets: journald, sd_notify, nscd and userdb, the control socket's
 	 * clients, S3 over HTTP(S) with curl's resolver */
-	SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(accept), SCMP_SYS(accept4),
-	SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(setsockopt), SCMP_SYS(getsockopt),
-	SCMP_SYS(sendto), SCMP_SYS(sendmsg), SCMP_SYS(sendmmsg), SCMP_SYS(recvfrom),
-	SCMP_SYS(recvmsg), SCMP_SYS(recvmmsg), SCMP_SYS(shutdown), SCMP_SYS(socketpair),
+	SCMP_SYS(connect),
+	SCMP_SYS(bind),
+	SCMP_SYS(accept),
+	SCMP_SYS(accept4),
+	SCMP_SYS(getsockname),
+	SCMP_SYS(getpeername),
+	SCMP_SYS(setsockopt),
+	SCMP_SYS(getsockopt),
+	SCMP_SYS(sendto),
+	SCMP_SYS(sendmsg),
+	SCMP_SYS(sendmmsg),
+	SCMP_SYS(recvfrom),
+	SCMP_SYS(recvmsg),
+	SCMP_SYS(recvmmsg),
+	SCMP_SYS(shutdown),
+	SCMP_SYS(socketpair),
 	/* a new thread drops what it inherited (capset can only lower) */
-	SCMP_SYS(capget), SCMP_SYS(capset),
+	SCMP_SYS(capget),
+	SCMP_SYS(capset),
 	/* attaching and detaching tracepoints on a selector change */
-	SCMP_SYS(perf_event_open), SCMP_SYS(ioctl),
+	SCMP_SYS(perf_event_open),
+	SCMP_SYS(ioctl),
 };
 
 /* bpf(): the map reads and writes and the links; never a new program or map. */
 static const int bpf_cmds[] = {
-	BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY,
-	BPF_MAP_LOOKUP_AND_DELETE_ELEM, BPF_OBJ_GET_INFO_BY_FD, BPF_RAW_TRACEPOINT_OPEN,
-	BPF_LINK_CREATE, BPF_LINK_DETACH, BPF_PROG_ATTACH, BPF_PROG_DETACH,
+	BPF_MAP_LOOKUP_ELEM,
+	BPF_MAP_UPDATE_ELEM,
+	BPF_MAP_DELETE_ELEM,
+	BPF_MAP_GET_NEXT_KEY,
+	BPF_MAP_LOOKUP_AND_DELETE_ELEM,
+	BPF_OBJ_GET_INFO_BY_FD,
+	BPF_RAW_TRACEPOINT_OPEN,
+	BPF_LINK_CREATE,
+	BPF_LINK_DETACH,
+	BPF_PROG_ATTACH,
+	BPF_PROG_DETACH,
 };
 
 static const int socket_domains[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK};
@@ -242,28 +337,37 @@ static const int socket_domains[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK};
 /* prctl(): thread names, reading the privileges, and the drops a new thread
  * makes (the bounding set and the ambient set only ever shrink here: the
  * securebits are locked), nothing that raises one. */
-static const int prctl_ops[] = {PR_SET_NAME,	  PR_GET_NAME,	   PR_CAPBSET_READ,
-				PR_CAPBSET_DROP,  PR_CAP_AMBIENT,  PR_GET_SECUREBITS,
-				PR_GET_DUMPABLE,  PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP};
+static const int prctl_ops[] = {PR_SET_NAME,	 PR_GET_NAME,	      PR_CAPBSET_READ,
+				PR_CAPBSET_DROP, PR_CAP_AMBIENT,      PR_GET_SECUREBITS,
+				PR_GET_DUMPABLE, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP};
+
+/* nr allowed when its first argument is one of values[] */
+static int allow_first_arg(scmp_filter_ctx ctx, int nr, const int *values, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)values[i]));
+	return rc;
+}
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static int build_filter(scmp_filter_ctx ctx)
 {
-	size_t i;
 	int rc = 0;
 
 	/* a call this architecture lacks (libseccomp's negative number) is skipped */
-	for (i = 0; !rc && i < sizeof(plain_calls) / sizeof(plain_calls[0]); i++)
+	for (size_t i = 0; !rc && i < N_OF(plain_calls); i++)
 		if (plain_calls[i] >= 0)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, plain_calls[i], 0);
-	for (i = 0; !rc && i < sizeof(bpf_cmds) / sizeof(bpf_cmds[0]); i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bpf), 1,
-				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)bpf_cmds[i]));
-	for (i = 0; !rc && i < sizeof(socket_domains) / sizeof(socket_domains[0]); i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)socket_domains[i]));
-	for (i = 0; !rc && i < sizeof(prctl_ops) / sizeof(prctl_ops[0]); i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctl_ops[i]));
+	if (!rc)
+		rc = allow_first_arg(ctx, SCMP_SYS(bpf), bpf_cmds, N_OF(bpf_cmds));
+	if (!rc)
+		rc = allow_first_arg(ctx, SCMP_SYS(socket), socket_domains, N_OF(socket_domains));
+	if (!rc)
+		rc = allow_first_arg(ctx, SCMP_SYS(prctl), prctl_ops, N_OF(prctl_ops));
 	/* threads, never a process: clone only with CLONE_THREAD; clone3's
 	 * flags are behind a pointer, so it says ENOSYS and glibc uses clone */
 	if (!rc)

@@ -55,6 +55,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/grow.h"
 #include "batch/batch.h"
 #include "batch/spool.h"
 #include "common/log.h"
@@ -482,7 +483,7 @@ static int recover_order(const void *pa, const void *pb)
 static int list_spools(struct hr_batcher *b, char ***names_out, size_t *count_out)
 {
 	static const size_t pre = sizeof(HR_SPOOL_NAME_PREFIX) - 1;
-	char **names = NULL, **nn;
+	char **names = NULL;
 	size_t count = 0, cap = 0;
 	struct dirent *de;
 	DIR *d = NULL;
@@ -508,14 +509,9 @@ static int list_spools(struct hr_batcher *b, char ***names_out, size_t *count_ou
 		    (!has_suffix(name, HR_SPOOL_OPEN_SUFFIX) &&
 		     !has_suffix(name, HR_SPOOL_SEALED_SUFFIX)))
 			continue;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			nn = realloc(names, cap * sizeof(*names));
-			if (!nn) {
-				err = -ENOMEM;
-				goto out;
-			}
-			names = nn;
+		if (hr_grow(&names, &cap, count, sizeof(*names), 16)) {
+			err = -ENOMEM;
+			goto out;
 		}
 		names[count] = strdup(name);
 		if (!names[count]) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "common/grow.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "history/history.h"
@@ -51,15 +52,8 @@ struct keys {
 
 static int keys_add(struct keys *k, const char *key)
 {
-	if (k->n == k->cap) {
-		size_t nc = k->cap ? 2 * k->cap : 256;
-		char **p = realloc(k->v, nc * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		k->v = p;
-		k->cap = nc;
-	}
+	if (hr_grow(&k->v, &k->cap, k->n, sizeof(*k->v), 256))
+		return -ENOMEM;
 	k->v[k->n] = strdup(key);
 	return k->v[k->n] ? (k->n++, 0) : -ENOMEM;
 }

@@ -3,6 +3,7 @@
  * sigv4.c - AWS Signature Version 4: canonical request, string to sign,
  * signing key, Authorization header.
  */
+#include "common/grow.h"
 #include "common/sigv4.h"
 
 #include <ctype.h>
@@ -198,14 +199,9 @@ static int canonical_query(const char *q, FILE *f)
 		const char *eq = memchr(q, '=', (size_t)(end - q));
 
 		if (end > q) {
-			if (n == cap) {
-				struct kv *nv = realloc(v, (cap = cap ? 2 * cap : 8) * sizeof(*v));
-
-				if (!nv) {
-					ret = -ENOMEM;
-					break;
-				}
-				v = nv;
+			if (hr_grow(&v, &cap, n, sizeof(*v), 8)) {
+				ret = -ENOMEM;
+				break;
 			}
 			v[n].key = requery(q, (size_t)((eq ? eq : end) - q));
 			v[n].value = eq ? requery(eq + 1, (size_t)(end - eq - 1)) : strdup("");

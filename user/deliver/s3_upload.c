@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* s3_upload.c - a trail's durable S3 upload queue and its thread (s3_upload.h). */
+#include "common/grow.h"
 #include "common/sandbox.h"
 #include "deliver/s3_upload.h"
 
@@ -71,15 +72,8 @@ static int push(struct hr_s3_uploader *u, const struct entry *e)
 	if (u->head > 0 && u->head == u->n) {
 		u->head = u->n = 0;
 	}
-	if (u->n == u->cap) {
-		size_t cap = u->cap ? 2 * u->cap : 16;
-		struct entry *nq = realloc(u->q, cap * sizeof(*nq));
-
-		if (!nq)
-			return -ENOMEM;
-		u->q = nq;
-		u->cap = cap;
-	}
+	if (hr_grow(&u->q, &u->cap, u->n, sizeof(*u->q), 16))
+		return -ENOMEM;
 	u->q[u->n++] = *e;
 	u->st.pending = u->n - u->head;
 	return 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <utmpx.h>
 #include <arpa/inet.h>
+#include "common/grow.h"
 #include "common/setassoc.h"
 #include "sessions.h"
 
@@ -229,14 +230,8 @@ int hr_sessions_rebuild(struct hr_sessions *s, const char *proc_root, const char
 		t = start_ticks(proc_root, pid);
 		x = found_get(f, n, sid);
 		if (!x) {
-			if (n == cap) {
-				struct found *g = realloc(f, (cap ? 2 * cap : 64) * sizeof(*f));
-
-				if (!g)
-					break;
-				f = g;
-				cap = cap ? 2 * cap : 64;
-			}
+			if (hr_grow(&f, &cap, n, sizeof(*f), 64))
+				break;
 			x = &f[n++];
 			memset(x, 0, sizeof(*x));
 			x->s.sessionid = sid;

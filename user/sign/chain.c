@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <jansson.h>
 
+#include "common/grow.h"
 #include "sign/chain.h"
 #include "common/timefmt.h"
 #include "common/files.h"
@@ -78,15 +79,8 @@ int hr_chain_add_pending(struct hr_chain_state *st, const struct hr_chain_pendin
 			return 0;
 		}
 	}
-	if (st->n_pending == st->cap_pending) {
-		size_t cap = st->cap_pending ? 2 * st->cap_pending : 16;
-		struct hr_chain_pending *np = realloc(st->pending, cap * sizeof(*np));
-
-		if (!np)
-			return -ENOMEM;
-		st->pending = np;
-		st->cap_pending = cap;
-	}
+	if (hr_grow(&st->pending, &st->cap_pending, st->n_pending, sizeof(*st->pending), 16))
+		return -ENOMEM;
 	st->pending[st->n_pending++] = *p;
 	return 0;
 }

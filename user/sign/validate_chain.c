@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "common/grow.h"
 #include "sign/chain.h"
 #include "sign/keys.h"
 #include "common/timefmt.h"
@@ -55,15 +56,8 @@ static ssize_t pop_before(struct ctx *c, struct strv *list, const char *before, 
 
 static int push_digest(struct ctx *c, struct vdigest *d)
 {
-	if (c->n_ds == c->cap_ds) {
-		size_t cap = c->cap_ds ? 2 * c->cap_ds : 64;
-		struct vdigest *nd = realloc(c->ds, cap * sizeof(*nd));
-
-		if (!nd)
-			return -ENOMEM;
-		c->ds = nd;
-		c->cap_ds = cap;
-	}
+	if (hr_grow(&c->ds, &c->cap_ds, c->n_ds, sizeof(*c->ds), 64))
+		return -ENOMEM;
 	c->ds[c->n_ds++] = *d;
 	return 0;
 }

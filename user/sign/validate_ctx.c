@@ -7,6 +7,7 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "common/grow.h"
 #include "sign/validate_ctx.h"
 
 /* ---- small containers ---- */
@@ -15,16 +16,9 @@ int vl_strv_push(struct strv *s, char *str)
 {
 	if (!str)
 		return -ENOMEM;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		char **nv = realloc(s->v, cap * sizeof(*nv));
-
-		if (!nv) {
-			free(str);
-			return -ENOMEM;
-		}
-		s->v = nv;
-		s->cap = cap;
+	if (hr_grow(&s->v, &s->cap, s->n, sizeof(*s->v), 64)) {
+		free(str);
+		return -ENOMEM;
 	}
 	s->v[s->n++] = str;
 	return 0;
@@ -124,17 +118,10 @@ size_t vl_add_entry(struct ctx *c, int kind, bool valid, const char *bucket, con
 {
 	struct entry *e;
 
-	if (c->n_ents == c->cap_ents) {
-		size_t cap = c->cap_ents ? 2 * c->cap_ents : 256;
-		struct entry *ne = realloc(c->ents, cap * sizeof(*ne));
-
-		if (!ne) {
-			free(reason);
-			c->oom = true;
-			return SIZE_MAX;
-		}
-		c->ents = ne;
-		c->cap_ents = cap;
+	if (hr_grow(&c->ents, &c->cap_ents, c->n_ents, sizeof(*c->ents), 256)) {
+		free(reason);
+		c->oom = true;
+		return SIZE_MAX;
 	}
 	e = &c->ents[c->n_ents];
 	e->kind = kind;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "common/grow.h"
 #include "deliver/logfile.h"
 #include "sign/logscan.h"
 #include "common/timefmt.h"
@@ -147,15 +148,8 @@ static int collect_log_file(struct ctx *c, const char *key, const struct stat *s
 	if (hr_ct_keytime_parse(full, HR_CT_KEYTIME_LEN, &m) || m + 60 <= ul->scope_lo ||
 	    m > c->end)
 		return 0;
-	if (ul->n == ul->cap) {
-		size_t cap = ul->cap ? 2 * ul->cap : 32;
-		struct candidate *nv = realloc(ul->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		ul->v = nv;
-		ul->cap = cap;
-	}
+	if (hr_grow(&ul->v, &ul->cap, ul->n, sizeof(*ul->v), 32))
+		return -ENOMEM;
 	ul->v[ul->n].key = strdup(key);
 	if (!ul->v[ul->n].key)
 		return -ENOMEM;

@@ -20,30 +20,13 @@ import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "root"))
-from conftest import start_agent  # noqa: E402
+from conftest import bpf_prog_stats as prog_stats, start_agent  # noqa: E402
 
 WORKLOADS = {
     "unselected open+close": "os.close(os.open('/etc/hostname', 0))",
     "selected open+close": "os.close(os.open(sel, 0))",
     "chmod": "os.chmod(sel, 0o644)",
 }
-
-
-def prog_stats(pid):
-    """(run_cnt, run_time_ns) of each program agent pid holds, by name: by
-    id, since other agents on the machine load programs of the same names."""
-    ids = set()
-    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
-        try:
-            for line in open(f"/proc/{pid}/fdinfo/{fd}"):
-                if line.startswith("prog_id:"):
-                    ids.add(int(line.split()[1]))
-        except OSError:
-            continue  # closed meanwhile
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
-                         check=True).stdout
-    return {p["name"]: (p.get("run_cnt", 0), p.get("run_time_ns", 0)) for p in json.loads(out)
-            if p["id"] in ids}
 
 
 def measure(hook, n):

@@ -232,3 +232,21 @@ def journal_entries(timeout=15, want=1, **fields):
         if len(entries) >= want or time.monotonic() > deadline:
             return entries
         time.sleep(0.2)
+
+
+def bpf_prog_stats(pid):
+    """{name: (run_cnt, run_time_ns)} of each BPF program agent pid holds
+    (bpf_stats_enabled on for the counts to move): by id, since other agents
+    on the machine load programs of the same names."""
+    ids = set()
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            for line in open(f"/proc/{pid}/fdinfo/{fd}"):
+                if line.startswith("prog_id:"):
+                    ids.add(int(line.split()[1]))
+        except OSError:
+            continue  # closed meanwhile
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
+                         check=True).stdout
+    return {p["name"]: (p.get("run_cnt", 0), p.get("run_time_ns", 0)) for p in json.loads(out)
+            if p["id"] in ids}

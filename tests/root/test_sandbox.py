@@ -13,8 +13,6 @@ import signal
 import subprocess
 import time
 
-import pytest
-
 from conftest import HOSTRAIL, read_records, records_where, require, start_agent
 
 ACCOUNT = "123456789012"

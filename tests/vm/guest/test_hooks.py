@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import read_records, require, start_agent
+from conftest import bpf_prog_stats, read_records, require, start_agent
 from test_selectors import ACCOUNT, FILE_ARN, files_trail, status
 
 OPENAT2 = 437
@@ -129,20 +129,8 @@ def test_fexit_is_chosen_and_records_what_the_tracepoints_record(tmp_path):
 
 
 def prog_stats(pid):
-    """run_cnt of each program agent pid holds, by name: by
-    id, since other agents on the machine load programs of the same names."""
-    ids = set()
-    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
-        try:
-            for line in open(f"/proc/{pid}/fdinfo/{fd}"):
-                if line.startswith("prog_id:"):
-                    ids.add(int(line.split()[1]))
-        except OSError:
-            continue  # closed meanwhile
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
-                         check=True).stdout
-    return {p["name"]: p.get("run_cnt", 0) for p in json.loads(out)
-            if p["id"] in ids}
+    """run_cnt of each program agent pid holds, by name."""
+    return {name: runs for name, (runs, _) in bpf_prog_stats(pid).items()}
 
 
 @pytest.fixture

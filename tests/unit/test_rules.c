@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * test_rules.c - EventBridge patterns: one case or more per bullet of
+ * next-capabilities.md 2.2 (matchers, event-side rules, refusals), the
+ * rule set's index, the envelope, and the test-event-pattern command.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <jansson.h>
+
+#include "harness.h"
+#include "rules/pattern.h"
+
+struct match_case {
+	const char *pattern, *event;
+	bool want;
+};
+
+struct refusal_case {
+	const char *pattern, *reason;
+};
+
+static int check_match(const struct match_case *c)
+{
+	char err[600];
+	struct hr_pattern *p = hr_pattern_compile(c->pattern, err, sizeof(err));
+	json_error_t je;
+	json_t *ev = json_loads(c->event, JSON_DECODE_ANY, &je);
+	int bad = 0;
+
+	if (!p || !ev) {
+		fprintf(stderr, "case %s / %s: %s\n", c->pattern, c->event, p ? je.text : err);
+		bad = 1;
+	} else if (hr_pattern_match(p, ev) != c->want) {
+		fprintf(stderr, "case %s against %s: got %d, want %d\n", c->pattern, c->event,
+			!c->want, c->want);
+		bad = 1;
+	}
+	hr_pattern_free(p);
+	json_decref(ev);
+	return bad;
+}
+
+static void run_matches(const struct match_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		CHECK_INT(check_match(&cases[i]), 0);
+}
+
+#define RUN_MATCHES(cases) run_matches(cases, sizeof(cases) / sizeof(cases[0]))
+
+TEST(exact_values)
+{
+	static const struct match_case cases[] = {
+		{"{\"a\":[\"x\"]}", "{\"a\":\"x\"}", true},
+		{"{\"a\":[\"x\"]}", "{\"a\":\"X\"}", false},
+		{"{\"a\":[\"x\"]}", "{\"a\":\"xy\"}", false},
+		{"{\"a\":[\"\"]}", "{\"a\":\"\"}", true},
+		{"{\"a\":[\"\"]}", "{\"a\":null}", false},
+		{"{\"a\":[\"\"]}", "{\"a\":\"x\"}", false},
+		{"{\"a\":[null]}", "{\"a\":null}", true},
+		{"{\"a\":[null]}", "{\"a\":\"null\"}", false},
+		{"{\"a\":[null]}", "{}", false},
+		{"{\"a\":[true]}", "{\"a\":true}", true},
+		{"{\"a\":[true]}", "{\"a\":\"true\"}", false},
+		{"{\"a\":[false]}", "{\"a\":false}", true},
+		{"{\"a\":[false]}", "{\"a\":true}", false},
+		/* numbers numerically: real AWS matched [300] against 300.0 */
+		{"{\"a\":[300]}", "{\"a\":300.0}", true},
+		{"{\"a\":[300]}", "{\"a\":3.0e2}", true},
+		{"{\"a\":[3.0e2]}", "{\"a\":300}", true},
+		{"{\"a\":[300]}", "{\"a\":\"300\"}", false},
+		{"{\"a\":[\"300\"]}", "{\"a\":300}", false},
+		{"{\"a\":[300]}", "{\"a\":301}", false},
+		/* the exact matcher's object form */
+		{"{\"a\":[{\"exact\":\"x\"}]}", "{\"a\":\"x\"}", true},
+		/* unnamed fields are ignored; fields are ANDed */
+		{"{\"a\":[\"x\"]}", "{\"a\":\"x\",\"b\":1}", true},
+		{"{\"a\":[\"x\"],\"b\":[1]}", "{\"a\":\"x\",\"b\":2}", false},
+		{"{\"a\":[\"x\"],\"b\":[1]}", "{\"a\":\"x\",\"b\":1}", true},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(arrays_are_or)
+{
+	static const struct match_case cases[] = {
+		{"{\"a\":[\"x\",\"y\"]}", "{\"a\":\"y\"}", true},
+		{"{\"a\":[\"x\",\"y\"]}", "{\"a\":\"z\"}", false},
+		{"{\"a\":[\"x\",{\"prefix\":\"z\"}]}", "{\"a\":\"zz\"}", true},
+		/* event arrays: any element; pattern and event arrays intersect */
+		{"{\"a\":[\"x\"]}", "{\"a\":[\"q\",\"x\"]}", true},
+		{"{\"a\":[\"x\",\"y\"]}", "{\"a\":[\"q\",\"y\"]}", true},
+		{"{\"a\":[\"x\",\"y\"]}", "{\"a\":[\"q\",\"r\"]}", false},
+		{"{\"a\":[1]}", "{\"a\":[[2,[1]]]}", true},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(prefix_suffix)
+{
+	static const struct match_case cases[] = {
+		{"{\"a\":[{\"prefix\":\"ab\"}]}", "{\"a\":\"abc\"}", true},
+		{"{\"a\":[{\"prefix\":\"ab\"}]}", "{\"a\":\"ab\"}", true},
+		{"{\"a\":[{\"prefix\":\"ab\"}]}", "{\"a\":\"Abc\"}", false},
+		{"{\"a\":[{\"prefix\":\"ab\"}]}", "{\"a\":\"a\"}", false},
+		{"{\"a\":[{\"prefix\":\"1\"}]}", "{\"a\":12}", false},
+		{"{\"a\":[{\"prefix\":\"\"}]}", "{\"a\":\"\"}", true},
+		{"{\"a\":[{\"prefix\":{\"equals-ignore-case\":\"AB\"}}]}", "{\"a\":\"abc\"}", true},
+		{"{\"a\":[{\"prefix\":{\"equals-ignore-case\":\"AB\"}}]}", "{\"a\":\"xabc\"}",
+		 false},
+		{"{\"a\":[{\"suffix\":\".png\"}]}", "{\"a\":\"x.png\"}", true},
+		{"{\"a\":[{\"suffix\":\".png\"}]}", "{\"a\":\"x.PNG\"}", false},
+		{"{\"a\":[{\"suffix\":{\"equals-ignore-case\":\".png\"}}]}", "{\"a\":\"x.PNG\"}",
+		 true},
+		{"{\"a\":[{\"suffix\":\".png\"}]}", "{\"a\":\"png\"}", false},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(equals_ignore_case)
+{
+	static const struct match_case cases[] = {
+		{"{\"a\":[{\"equals-ignore-case\":\"AlIcE\"}]}", "{\"a\":\"alice\"}", true},
+		{"{\"a\":[{\"equals-ignore-case\":\"alice\"}]}", "{\"a\":\"alicex\"}", false},
+		{"{\"a\":[{\"equals-ignore-case\":\"1\"}]}", "{\"a\":1}", false},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(wildcard)
+{
+	static const struct match_case cases[] = {
+		{"{\"a\":[{\"wildcard\":\"a*b\"}]}", "{\"a\":\"ab\"}", true},
+		{"{\"a\":[{\"wildcard\":\"a*b\"}]}", "{\"a\":\"axxb\"}", true},
+		{"{\"a\":[{\"wildcard\":\"a*b\"}]}", "{\"a\":\"axxbc\"}", false},
+		{"{\"a\":[{\"wildcard\":\"*\"}]}", "{\"a\":\"\"}", true},
+		{"{\"a\":[{\"wildcard\":\"*/bin/*\"}]}", "{\"a\":\"/usr/bin/su\"}", true},
+		{"{\"a\":[{\"wildcard\":\"a*b*c\"}]}", "{\"a\":\"abbbc\"}", true},
+		{"{\"a\":[{\"wildcard\":\"a*b*c\"}]}", "{\"a\":\"acb\"}", false},
+		{"{\"a\":[{\"wildcard\":\"a*aa\"}]}", "{\"a\":\"aa\"}", false},
+		{"{\"a\":[{\"wildcard\":\"a*aa\"}]}", "{\"a\":\"aaa\"}", true},
+		{"{\"a\":[{\"wildcard\":\"abc\"}]}", "{\"a\":\"abc\"}", true},
+		/* \* a literal star, \\ a literal backslash */
+		{"{\"a\":[{\"wildcard\":\"a\\\\*b\"}]}", "{\"a\":\"a*b\"}", true},
+		{"{\"a\":[{\"wildcard\":\"a\\\\*b\"}]}", "{\"a\":\"axb\"}", false},
+		{"{\"a\":[{\"wildcard\":\"a\\\\\\\\b\"}]}", "{\"a\":\"a\\\\b\"}", true},
+		{"{\"a\":[{\"wildcard\":\"a*\"}]}", "{\"a\":5}", false},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(anything_but)
+{
+	static const struct match_case cases[] = {
+		{"{\"a\":[{\"anything-but\":\"x\"}]}", "{\"a\":\"y\"}", true},
+		{"{\"a\":[{\"anything-but\":\"x\"}]}", "{\"a\":\"x\"}", false},
+		/* missing: no; explicit null: yes */
+		{"{\"a\":[{\"anything-but\":\"x\"}]}", "{}", false},
+		{"{\"a\":[{\"anything-but\":\"x\"}]}", "{\"a\":null}", true},
+		{"{\"a\":[{\"anything-but\":\"x\"}]}", "{\"a\":5}", true},
+		{"{\"a\":[{\"anything-but\":[\"x\",\"y\"]}]}", "{\"a\":\"y\"}", false},
+		{"{\"a\":[{\"anything-but\":[\"x\",\"y\"]}]}", "{\"a\":\"z\"}", true},
+		{"{\"a\":[{\"anything-but\":5}]}", "{\"a\":5.0}", false},
+		{"{\"a\":[{\"anything-but\":5}]}", "{\"a\":6}", true},
+		{"{\"a\":[{\"anything-but\":[1,2]}]}", "{\"a\":2}", false},
+		{"{\"a\":[{\"anything-but\":[1,2]}]}", "{\"a\":3}", true},
+		{"{\"a\":[{\"anything-but\":[1,2]}]}", "{\"a\":\"1\"}", true},
+		{"{\"a\":[{\"anything-but\":\"x\"}]}", "{\"a\":[\"x\",\"y\"]}", true},
+		{"{\"a\":[{\"anything-but\":\"x\"}]}", "{\"a\":[\"x\"]}", false},
+		{"{\"a\":[{\"anything-but\":{\"prefix\":\"ab\"}}]}", "{\"a\":\"abc\"}", false},
+		{"{\"a\":[{\"anything-but\":{\"prefix\":\"ab\"}}]}", "{\"a\":\"xabc\"}", true},
+		{"{\"a\":[{\"anything-but\":{\"prefix\":[\"ab\",\"cd\"]}}]}", "{\"a\":\"cde\"}",
+		 false},
+		{"{\"a\":[{\"anything-but\":{\"suffix\":\".txt\"}}]}", "{\"a\":\"x.txt\"}", false},
+		{"{\"a\":[{\"anything-but\":{\"suffix\":\".txt\"}}]}", "{\"a\":\"x.log\"}", true},
+		{"{\"a\":[{\"anything-but\":{\"equals-ignore-case\":\"X\"}}]}", "{\"a\":\"x\"}",
+		 false},
+		{"{\"a\":[{\"anything-but\":{\"equals-ignore-case\":[\"X\",\"Y\"]}}]}",
+		 "{\"a\":\"z\"}", true},
+		{"{\"a\":[{\"anything-but\":{\"wildcard\":\"*.tmp\"}}]}", "{\"a\":\"a.tmp\"}",
+		 false},
+		{"{\"a\":[{\"anything-but\":{\"wildcard\":\"*.tmp\"}}]}", "{\"a\":\"a.tmpx\"}",
+		 true},
+		{"{\"a\":[{\"anything-but\":{\"wildcard\":[\"*.tmp\",\"x*\"]}}]}", "{\"a\":\"xa\"}",
+		 false},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(numeric)
+{
+	static const struct match_case cases[] = {
+		{"{\"a\":[{\"numeric\":[\">\",0,\"<=\",5]}]}", "{\"a\":5}", true},
+		{"{\"a\":[{\"numeric\":[\">\",0,\"<=\",5]}]}", "{\"a\":0}", false},
+		{"{\"a\":[{\"numeric\":[\">\",0,\"<=\",5]}]}", "{\"a\":0.000001}", true},
+		{"{\"a\":[{\"numeric\":[\">\",0,\"<\",5]}]}", "{\"a\":5}", false},
+		{"{\"a\":[{\"numeric\":[\">=\",0,\"<\",5]}]}", "{\"a\":0}", true},
+		{"{\"a\":[{\"numeric\":[\"=\",3.018e2]}]}", "{\"a\":301.8}", true},
+		{"{\"a\":[{\"numeric\":[\"=\",300]}]}", "{\"a\":300.0}", true},
+		{"{\"a\":[{\"numeric\":[\"<\",10]}]}", "{\"a\":-1e9}", true},
+		{"{\"a\":[{\"numeric\":[\"<\",10]}]}", "{\"a\":10}", false},
+		{"{\"a\":[{\"numeric\":[\"<=\",10]}]}", "{\"a\":10}", true},
+		{"{\"a\":[{\"numeric\":[\">=\",1e9]}]}", "{\"a\":1000000000}", true},
+		/* JSON numbers only */
+		{"{\"a\":[{\"numeric\":[\"<\",10]}]}", "{\"a\":\"5\"}", false},
+		{"{\"a\":[{\"numeric\":[\"<\",10]}]}", "{\"a\":[20,5]}", true},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(cidr)
+{
+	static const struct match_case cases[] = {
+		{"{\"ip\":[{\"cidr\":\"10.0.0.0/24\"}]}", "{\"ip\":\"10.0.0.255\"}", true},
+		{"{\"ip\":[{\"cidr\":\"10.0.0.0/24\"}]}", "{\"ip\":\"10.0.1.0\"}", false},
+		{"{\"ip\":[{\"cidr\":\"10.0.0.0/8\"}]}", "{\"ip\":\"10.200.3.4\"}", true},
+		{"{\"ip\":[{\"cidr\":\"192.168.1.0/23\"}]}", "{\"ip\":\"192.168.0.9\"}", true},
+		{"{\"ip\":[{\"cidr\":\"192.168.1.0/23\"}]}", "{\"ip\":\"192.168.2.9\"}", false},
+		{"{\"ip\":[{\"cidr\":\"0.0.0.0/0\"}]}", "{\"ip\":\"8.8.8.8\"}", true},
+		{"{\"ip\":[{\"cidr\":\"2001:db8::/32\"}]}", "{\"ip\":\"2001:db8:1::5\"}", true},
+		{"{\"ip\":[{\"cidr\":\"2001:db8::/32\"}]}", "{\"ip\":\"2001:db9::5\"}", false},
+		{"{\"ip\":[{\"cidr\":\"2001:db8::/32\"}]}", "{\"ip\":\"10.0.0.1\"}", false},
+		/* a non-IP string in the event just fails to match */
+		{"{\"ip\":[{\"cidr\":\"10.0.0.0/8\"}]}", "{\"ip\":\"hostrail.linux\"}", false},
+		{"{\"ip\":[{\"cidr\":\"10.0.0.0/8\"}]}", "{\"ip\":167772161}", false},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(exists)
+{
+	static const struct match_case cases[] = {
+		{"{\"a\":[{\"exists\":true}]}", "{\"a\":\"x\"}", true},
+		{"{\"a\":[{\"exists\":true}]}", "{\"a\":null}", true},
+		{"{\"a\":[{\"exists\":true}]}", "{}", false},
+		{"{\"a\":[{\"exists\":false}]}", "{}", true},
+		{"{\"a\":[{\"exists\":false}]}", "{\"a\":1}", false},
+		/* false also matches an object or an empty array at the name */
+		{"{\"a\":[{\"exists\":false}]}", "{\"a\":{\"b\":1}}", true},
+		{"{\"a\":[{\"exists\":true}]}", "{\"a\":{\"b\":1}}", false},
+		{"{\"a\":[{\"exists\":false}]}", "{\"a\":[]}", true},
+		{"{\"a\":[{\"exists\":true}]}", "{\"a\":[]}", false},
+		{"{\"a\":{\"b\":[{\"exists\":false}]}}", "{\"a\":[]}", true},
+		{"{\"a\":{\"b\":[{\"exists\":false}]}}", "{\"a\":5}", true},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(missing_fields_and_nulls)
+{
+	static const struct match_case cases[] = {
+		/* missing: nothing but exists:false */
+		{"{\"a\":[\"x\"]}", "{}", false},
+		{"{\"a\":[{\"prefix\":\"\"}]}", "{}", false},
+		{"{\"a\":[{\"numeric\":[\">\",0]}]}", "{}", false},
+		{"{\"a\":[{\"cidr\":\"0.0.0.0/0\"}]}", "{}", false},
+		{"{\"a\":[{\"wildcard\":\"*\"}]}", "{}", false},
+		{"{\"a\":[{\"anything-but\":{\"prefix\":\"x\"}}]}", "{}", false},
+		{"{\"a\":[\"x\",{\"exists\":false}]}", "{}", true},
+		/* {"resources":[null]} is not "resources":[] */
+		{"{\"resources\":[null]}", "{\"resources\":[]}", false},
+		{"{\"resources\":[null]}", "{\"resources\":null}", true},
+		{"{\"resources\":[null]}", "{\"resources\":[null]}", true},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(nested_and_dotted)
+{
+	static const struct match_case cases[] = {
+		{"{\"a\":{\"b\":[1]}}", "{\"a\":{\"b\":1}}", true},
+		{"{\"a.b\":[1]}", "{\"a\":{\"b\":1}}", true},
+		{"{\"a\":{\"b.c\":[1]}}", "{\"a\":{\"b\":{\"c\":1}}}", true},
+		{"{\"a\":{\"b\":[1]}}", "{\"a\":{\"b\":2}}", false},
+		{"{\"a\":{\"b\":[1]}}", "{\"a\":1}", false},
+		{"{\"a\":{\"b\":[1]},\"a.c\":[2]}", "{\"a\":{\"b\":1,\"c\":2}}", true},
+		/* keys are case-sensitive */
+		{"{\"A\":[1]}", "{\"a\":1}", false},
+		/* array consistency: two fields from ONE element */
+		{"{\"r\":{\"type\":[\"file\"],\"ARN\":[\"/etc/passwd\"]}}",
+		 "{\"r\":[{\"type\":\"file\",\"ARN\":\"/tmp/x\"},{\"type\":\"dir\",\"ARN\":\"/etc/"
+		 "passwd\"}]}",
+		 false},
+		{"{\"r\":{\"type\":[\"file\"],\"ARN\":[\"/etc/passwd\"]}}",
+		 "{\"r\":[{\"type\":\"dir\",\"ARN\":\"/tmp\"},{\"type\":\"file\",\"ARN\":\"/etc/"
+		 "passwd\"}]}",
+		 true},
+		{"{\"r.type\":[\"file\"],\"r.ARN\":[\"/etc/passwd\"]}",
+		 "{\"r\":[{\"type\":\"file\"},{\"ARN\":\"/etc/passwd\"}]}", false},
+		{"{\"r\":{\"s\":{\"t\":[1],\"u\":[2]}}}",
+		 "{\"r\":[{\"s\":[{\"t\":1},{\"u\":2}]},{\"s\":{\"t\":1,\"u\":2}}]}", true},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+TEST(or_branches)
+{
+	static const struct match_case cases[] = {
+		{"{\"$or\":[{\"a\":[1]},{\"b\":[2]}]}", "{\"b\":2}", true},
+		{"{\"$or\":[{\"a\":[1]},{\"b\":[2]}]}", "{\"a\":2,\"b\":1}", false},
+		{"{\"s\":[\"x\"],\"$or\":[{\"a\":[1]},{\"b\":[2],\"c\":[3]}]}",
+		 "{\"s\":\"x\",\"b\":2,\"c\":3}", true},
+		{"{\"s\":[\"x\"],\"$or\":[{\"a\":[1]},{\"b\":[2],\"c\":[3]}]}",
+		 "{\"s\":\"x\",\"b\":2}", false},
+		{"{\"s\":[\"x\"],\"$or\":[{\"a\":[1]},{\"b\":[2],\"c\":[3]}]}",
+		 "{\"s\":\"y\",\"a\":1}", false},
+		/* nested $or, and $or inside an object */
+		{"{\"$or\":[{\"a\":[1]},{\"$or\":[{\"b\":[2]},{\"c\":[3]}]}]}", "{\"c\":3}", true},
+		{"{\"d\":{\"$or\":[{\"x\":[{\"numeric\":[\">\",0,\"<=\",5]}]},{\"y\":[{"
+		 "\"numeric\":[\"<\",10]}]}]}}",
+		 "{\"d\":{\"y\":9}}", true},
+		{"{\"d\":{\"$or\":[{\"x\":[{\"numeric\":[\">\",0,\"<=\",5]}]},{\"y\":[{"
+		 "\"numeric\":[\"<\",10]}]}]}}",
+		 "{\"y\":9}", false},
+		/* fields after the $or apply to every branch */
+		{"{\"$or\":[{\"a\":[1]},{\"b\":[2]}],\"s\":[\"x\"]}", "{\"a\":1,\"s\":\"y\"}",
+		 false},
+		{"{\"$or\":[{\"a\":[1]},{\"b\":[2]}],\"s\":[\"x\"]}", "{\"a\":1,\"s\":\"x\"}",
+		 true},
+	};
+
+	RUN_MATCHES(cases);
+}
+
+static int check_refusal(const struct refusal_case *c)
+{
+	char err[600], want[600];
+	struct hr_pattern *p = hr_pattern_compile(c->pattern, err, sizeof(err));
+
+	snprintf(want, sizeof(want), "Event pattern is not valid. Reason: %s", c->reason);
+	if (p) {
+		fprintf(stderr, "case %s: accepted, want \"%s\"\n", c->pattern, c->reason);
+		hr_pattern_free(p);
+		return 1;
+	}
+	if (strcmp(err, want)) {
+		fprintf(stderr, "case %s:\n  got  \"%s\"\n  want \"%s\"\n", c->pattern, err, want);
+		return 1;
+	}
+	return 0;
+}
+
+TEST(refusals)
+{
+	static const struct refusal_case cases[] = {
+		{"[1]", "Filter is not an object"},
+		{"{\"x\":\"v\"}", "\"x\" must be an object or an array"},
+		{"{\"x\":5}", "\"x\" must be an object or an array"},
+		{"{\"x\":[]}", "Empty arrays are not allowed"},
+		{"{}", "Empty objects are not allowed"},
+		{"{\"x\":{}}", "Empty objects are not allowed"},
+		{"{\"x\":[[1]]}", "Match value must be String, number, true, false, or null"},
+		{"{\"x\":[{}]}", "Match expression name not found"},
+		{"{\"x\":[{\"EXISTS\":true}]}", "Unrecognized match type EXISTS"},
+		{"{\"x\":[{\"prefix\":1}]}", "prefix match pattern must be a string"},
+		{"{\"x\":[{\"prefix\":\"a\",\"suffix\":\"b\"}]}",
+		 "Only one key allowed in match expression"},
+		{"{\"x\":[{\"suffix\":[\"a\"]}]}", "suffix match pattern must be a string"},
+		{"{\"x\":[{\"equals-ignore-case\":[\"a\"]}]}",
+		 "equals-ignore-case match pattern must be a string"},
+		{"{\"x\":[{\"wildcard\":5}]}", "wildcard match pattern must be a string"},
+		{"{\"x\":[{\"wildcard\":\"a**b\"}]}", "Consecutive wildcard characters at pos 2"},
+		{"{\"key\":[{\"wildcard\":\"abc**def\"}]}",
+		 "Consecutive wildcard characters at pos 4"},
+		{"{\"x\":[{\"wildcard\":\"a\\\\bc\"}]}", "Invalid escape character at pos 2"},
+		{"{\"x\":[{\"wildcard\":\"a\\\\\"}]}", "Invalid escape character at pos 2"},
+		{"{\"x\":[{\"anything-but\":null}]}",
+		 "Value of anything-but must be an array or single string/number value."},
+		{"{\"x\":[{\"anything-but\":[\"a\",1]}]}",
+		 "Inside anything but list, either all values are number or string, mixed type is "
+		 "not supported"},
+		{"{\"x\":[{\"anything-but\":[true]}]}",
+		 "Inside anything but list, start|null|boolean is not supported."},
+		{"{\"x\":[{\"anything-but\":{\"exists\":true}}]}",
+		 "Unsupported anything-but pattern: exists"},
+		{"{\"x\":[{\"anything-but\":{\"prefix\":\"\"}}]}",
+		 "Null prefix/suffix not allowed"},
+		{"{\"x\":[{\"anything-but\":{\"prefix\":5}}]}",
+		 "prefix/suffix match pattern must be a string"},
+		{"{\"x\":[{\"anything-but\":{\"equals-ignore-case\":[1]}}]}",
+		 "Inside anything-but/equals-ignore-case list, numberic|start|null|boolean is not "
+		 "supported."},
+		{"{\"x\":[{\"numeric\":5}]}", "Value of numeric must be an array."},
+		{"{\"x\":[{\"numeric\":[\">\",0,\">\",5]}]}", "Bad numeric range operator: >"},
+		{"{\"x\":[{\"numeric\":[\"<\",5,\">\",0]}]}",
+		 "Too many elements in numeric expression"},
+		{"{\"x\":[{\"numeric\":[\">\",0,\"<\",5,\"<\",6]}]}",
+		 "Too many terms in numeric range expression"},
+		{"{\"x\":[{\"numeric\":[\">\",\"0\"]}]}", "Value of > must be numeric"},
+		{"{\"x\":[{\"numeric\":[\"=\",\"0\"]}]}", "Value of equals must be numeric"},
+		{"{\"x\":[{\"numeric\":[\"!=\",0]}]}", "Unrecognized numeric range operator: !="},
+		{"{\"x\":[{\"numeric\":[0]}]}", "Invalid member in numeric match: 0"},
+		{"{\"x\":[{\"numeric\":[\">\",0,5]}]}", "Bad value in numeric range: 5"},
+		{"{\"x\":[{\"exists\":\"true\"}]}",
+		 "exists match pattern must be either true or false."},
+		{"{\"x\":[{\"cidr\":5}]}", "prefix match pattern must be a string"},
+		{"{\"x\":[{\"cidr\":\"10.0.0.0\"}]}", "Malformed CIDR, one '/' required"},
+		{"{\"x\":[{\"cidr\":\"10.0.0.0/x\"}]}",
+		 "Malformed CIDR, mask bits must be an integer"},
+		{"{\"x\":[{\"cidr\":\"10.0.0.0/33\"}]}", "Nonstandard IP address: 10.0.0.0"},
+		{"{\"x\":[{\"cidr\":\"10.0.0/8\"}]}", "Nonstandard IP address: 10.0.0"},
+		{"{\"$or\":[{\"a\":[1]}]}",
+		 "There must have at least 2 Objects in $or relationship."},
+		{"{\"$or\":{\"a\":[1]}}", "It must be an Array followed with $or."},
+		{"{\"$or\":[{\"a\":[1]},2]}",
+		 "Only JSON object is allowed in array of $or relationship."},
+		{"{\"$or\":[{\"a\":[1]},{\"prefix\":[1]}]}",
+		 "prefix is Ruler reserved fieldName which cannot be used inside $or."},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_INT(check_refusal(&cases[i]), 0);
+}
+
+TEST(length_limit)
+{
+	char text[HR_PATTERN_MAX_CHARS + 64], err[600];
+	struct hr_pattern *p;
+	size_t n;
+
+	/* exactly 4096 characters is allowed, one more is not */
+	n = (size_t)snprintf(text, sizeof(text), "{\"a\":[\"");
+	memset(text + n, 'x', HR_PATTERN_MAX_CHARS - n - 3);
+	strcpy(text + HR_PATTERN_MAX_CHARS - 3, "\"]}");
+	CHECK_INT(strlen(text), HR_PATTERN_MAX_CHARS);
+	p = hr_pattern_compile(text, err, sizeof(err));
+	CHECK(p != NULL);
+	hr_pattern_free(p);
+	memmove(text + 7, text + 6, strlen(text + 6) + 1);
+	text[6] = 'y';
+	p = hr_pattern_compile(text, err, sizeof(err));
+	CHECK(p == NULL);
+	CHECK_STR(err, "Event pattern is not valid. Reason: EventPattern is longer than 4096 "
+		       "characters");
+}
+
+TEST(or_explosion_is_refused)
+{
+	char text[4096], err[600];
+	size_t n = 0;
+	struct hr_pattern *p;
+
+	/* nine nested pairs would be 512 branches */
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "{");
+	for (int i = 0; i < 9; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "\"k%d\":{\"$or\":[{\"a\":[1]},{\"b\":[2]}]}%s", i,
+				      i < 8 ? "," : "}");
+	p = hr_pattern_compile(text, err, sizeof(err));
+	CHECK(p == NULL);
+	CHECK(strstr(err, "Rule is too complex") != NULL);
+}
+
+/* ---- the rule set ---- */
+
+static void count_hit(void *arg, size_t index)
+{
+	size_t *hits = arg;
+
+	hits[index]++;
+}
+
+TEST(rule_set_visits_only_candidates)
+{
+	enum { N = 1000 };
+	struct hr_rule_set *s = hr_rule_set_new();
+	static size_t hits[N + 2];
+	char text[256], err[600];
+	json_t *ev;
+	unsigned long before;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(text, sizeof(text),
+			 "{\"source\":[\"aws.module\"],\"detail-type\":[\"AWS API Call via "
+			 "CloudTrail\"],\"detail\":{\"eventName\":[\"Call%d\"]}}",
+			 i);
+		CHECK_INT(hr_rule_set_add(s, hr_pattern_compile(text, err, sizeof(err))), i);
+	}
+	/* one rule that needs a path, not a value, and one that needs nothing */
+	CHECK_INT(hr_rule_set_add(s, hr_pattern_compile("{\"detail\":{\"errorCode\":[{\"prefix\":"
+							"\"E\"}]}}",
+							err, sizeof(err))),
+		  N);
+	CHECK_INT(hr_rule_set_add(s, hr_pattern_compile("{\"detail\":{\"x\":[{\"exists\":false}]}}",
+							err, sizeof(err))),
+		  N + 1);
+
+	ev = json_loads("{\"source\":\"aws.module\",\"detail-type\":\"AWS API Call via "
+			"CloudTrail\",\"detail\":{\"eventName\":\"Call500\",\"x\":1}}",
+			0, NULL);
+	before = hr_rule_set_visits(s);
+	memset(hits, 0, sizeof(hits));
+	CHECK_INT(hr_rule_set_match(s, ev, count_hit, hits), 1);
+	CHECK_INT(hits[500], 1);
+	/* the exists:false rule is always tried; the Call500 rule is the only
+	 * other candidate */
+	CHECK_INT(hr_rule_set_visits(s) - before, 2);
+	json_decref(ev);
+
+	ev = json_loads("{\"source\":\"aws.module\",\"detail\":{\"eventName\":\"Other\","
+			"\"errorCode\":\"EPERM\"}}",
+			0, NULL);
+	before = hr_rule_set_visits(s);
+	memset(hits, 0, sizeof(hits));
+	CHECK_INT(hr_rule_set_match(s, ev, count_hit, hits), 2);
+	CHECK_INT(hits[N], 1);
+	CHECK_INT(hits[N + 1], 1);
+	CHECK_INT(hr_rule_set_visits(s) - before, 2);
+	json_decref(ev);
+	hr_rule_set_free(s);
+}
+
+TEST(rule_set_or_and_arrays)
+{
+	struct hr_rule_set *s = hr_rule_set_new();
+	size_t hits[3] = {0};
+	char err[600];
+	json_t *ev;
+
+	hr_rule_set_add(
+		s, hr_pattern_compile("{\"$or\":[{\"a\":[1]},{\"b\":[2]}]}", err, sizeof(err)));
+	hr_rule_set_add(
+		s, hr_pattern_compile("{\"r\":{\"t\":[\"f\"],\"n\":[\"x\"]}}", err, sizeof(err)));
+	hr_rule_set_add(s, hr_pattern_compile("{\"n\":[300]}", err, sizeof(err)));
+	/* both branches of rule 0 match: reported once */
+	ev = json_loads("{\"a\":1,\"b\":2,\"n\":300.0,\"r\":[{\"t\":\"f\"},{\"n\":\"x\"}]}", 0,
+			NULL);
+	CHECK_INT(hr_rule_set_match(s, ev, count_hit, hits), 2);
+	CHECK_INT(hits[0], 1);
+	CHECK_INT(hits[1], 0);
+	CHECK_INT(hits[2], 1);
+	json_decref(ev);
+	hr_rule_set_free(s);
+}
+
+int main(void)
+{
+	RUN(exact_values);
+	RUN(arrays_are_or);
+	RUN(prefix_suffix);
+	RUN(equals_ignore_case);
+	RUN(wildcard);
+	RUN(anything_but);
+	RUN(numeric);
+	RUN(cidr);
+	RUN(exists);
+	RUN(missing_fields_and_nulls);
+	RUN(nested_and_dotted);
+	RUN(or_branches);
+	RUN(refusals);
+	RUN(length_limit);
+	RUN(or_explosion_is_refused);
+	RUN(rule_set_visits_only_candidates);
+	RUN(rule_set_or_and_arrays);
+	TEST_MAIN_END();
+}

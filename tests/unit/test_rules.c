@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "rules/envelope.h"
 #include "rules/pattern.h"
 
 struct match_case {
@@ -466,6 +467,149 @@ TEST(or_explosion_is_refused)
 	CHECK(strstr(err, "Rule is too complex") != NULL);
 }
 
+/* ---- the envelope ---- */
+
+static json_t *sample_record(const char *source, const char *name, const char *type, bool ro)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:{s:s}}", "eventVersion", "1.11",
+			 "eventTime", "2026-12-07T05:00:00Z", "eventSource", source, "eventName",
+			 name, "awsRegion", "web-1", "eventID",
+			 "0190aaaa-0000-7000-8000-000000000000", "readOnly", ro, "eventType", type,
+			 "recipientAccountId", "123456789012", "userIdentity", "type", "Root");
+}
+
+TEST(envelope_fields)
+{
+	json_t *rec = sample_record("module.linux", "FinitModule", "AwsApiCall", false);
+	json_t *env = hr_envelope_new(rec);
+	char id[40] = "";
+
+	CHECK(env != NULL);
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(env, "id")));
+	CHECK_STR(json_string_value(json_object_get(env, "version")), "0");
+	CHECK(strlen(id) == 36 && id[14] == '4');
+	CHECK(strcmp(id, "0190aaaa-0000-7000-8000-000000000000") != 0);
+	CHECK_STR(json_string_value(json_object_get(env, "detail-type")),
+		  "AWS API Call via CloudTrail");
+	CHECK_STR(json_string_value(json_object_get(env, "source")), "aws.module");
+	CHECK_STR(json_string_value(json_object_get(env, "account")), "123456789012");
+	CHECK_STR(json_string_value(json_object_get(env, "time")), "2026-12-07T05:00:00Z");
+	CHECK_STR(json_string_value(json_object_get(env, "region")), "web-1");
+	CHECK(json_is_array(json_object_get(env, "resources")));
+	CHECK_INT(json_array_size(json_object_get(env, "resources")), 0);
+	CHECK(json_object_get(env, "detail") == rec);
+	CHECK_INT(json_object_size(env), 9);
+	json_decref(env);
+	/* each envelope has its own id */
+	env = hr_envelope_new(rec);
+	CHECK(strcmp(json_string_value(json_object_get(env, "id")), id) != 0);
+	json_decref(env);
+	json_object_del(rec, "eventSource");
+	CHECK(hr_envelope_new(rec) == NULL);
+	json_decref(rec);
+}
+
+TEST(envelope_mapping)
+{
+	static const struct {
+		const char *from, *to;
+	} sources[] = {
+		{"file.linux", "aws.file"},
+		{"signin.linux", "aws.signin"},
+		{"sts.linux", "aws.sts"},
+		{"module.linux", "aws.module"},
+		{"hostrail.linux", "aws.hostrail"},
+		{"iam.amazonaws.com", "aws.iam"},
+		{"nodot", "aws.nodot"},
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		CHECK_INT(hr_envelope_source(sources[i].from, buf, sizeof(buf)), 0);
+		CHECK_STR(buf, sources[i].to);
+	}
+	CHECK(hr_envelope_source("averyveryverylongname.linux", buf, 8) < 0);
+	CHECK_STR(hr_envelope_detail_type("AwsApiCall"), "AWS API Call via CloudTrail");
+	CHECK_STR(hr_envelope_detail_type("AwsConsoleSignIn"),
+		  "AWS Console Sign In via CloudTrail");
+	CHECK_STR(hr_envelope_detail_type("AwsConsoleAction"), "AWS Console Action via CloudTrail");
+	CHECK_STR(hr_envelope_detail_type("AwsServiceEvent"), "AWS Service Event via CloudTrail");
+	CHECK_STR(hr_envelope_detail_type("AwsCloudTrailInsight"), "AWS Insight via CloudTrail");
+	CHECK_STR(hr_envelope_detail_type("Else"), "AWS API Call via CloudTrail");
+}
+
+TEST(rule_states)
+{
+	json_t *ro = sample_record("file.linux", "Open", "AwsApiCall", true);
+	json_t *rw = sample_record("file.linux", "Unlink", "AwsApiCall", false);
+	enum hr_rule_state st;
+
+	CHECK(!hr_rule_state_admits(HR_RULE_ENABLED, ro));
+	CHECK(hr_rule_state_admits(HR_RULE_ENABLED, rw));
+	CHECK(hr_rule_state_admits(HR_RULE_ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, ro));
+	CHECK(hr_rule_state_admits(HR_RULE_ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, rw));
+	CHECK(!hr_rule_state_admits(HR_RULE_DISABLED, rw));
+	CHECK_INT(hr_rule_state_parse("ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", &st), 0);
+	CHECK_INT(st, HR_RULE_ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS);
+	CHECK_INT(hr_rule_state_parse("DISABLED", &st), 0);
+	CHECK_INT(st, HR_RULE_DISABLED);
+	CHECK(hr_rule_state_parse("enabled", &st) < 0);
+	CHECK_STR(hr_rule_state_name(HR_RULE_ENABLED), "ENABLED");
+	json_decref(ro);
+	json_decref(rw);
+}
+
+/* The docs/rules.md examples, against envelopes of hostrail records. */
+TEST(examples_on_envelopes)
+{
+	static const char module_rule[] =
+		"{\"source\":[\"aws.module\"],\"detail-type\":[\"AWS API Call via CloudTrail\"],"
+		"\"detail\":{\"eventName\":[\"InitModule\",\"FinitModule\"]}}";
+	static const char root_login[] =
+		"{\"source\":[\"aws.signin\"],\"detail-type\":[\"AWS Console Sign In via "
+		"CloudTrail\"],\"detail\":{\"userIdentity\":{\"type\":[\"Root\"]},"
+		"\"sourceIPAddress\":[{\"anything-but\":{\"wildcard\":\"10.*\"}}]}}";
+	/* "outside 10.0.0.0/8" as the CIDR blocks that cover everything else */
+	static const char root_login_cidr[] =
+		"{\"detail\":{\"eventName\":[\"ConsoleLogin\"],\"userIdentity\":{\"type\":["
+		"\"Root\"]},"
+		"\"sourceIPAddress\":[{\"cidr\":\"0.0.0.0/5\"},{\"cidr\":\"8.0.0.0/7\"},"
+		"{\"cidr\":\"11.0.0.0/8\"},{\"cidr\":\"12.0.0.0/6\"},{\"cidr\":\"16.0.0.0/4\"},"
+		"{\"cidr\":\"32.0.0.0/3\"},{\"cidr\":\"64.0.0.0/2\"},{\"cidr\":\"128.0.0.0/1\"},"
+		"{\"cidr\":\"::/0\"}]}}";
+	char err[600];
+	struct hr_pattern *mod = hr_pattern_compile(module_rule, err, sizeof(err));
+	struct hr_pattern *login = hr_pattern_compile(root_login, err, sizeof(err));
+	struct hr_pattern *cidr = hr_pattern_compile(root_login_cidr, err, sizeof(err));
+	json_t *rec = sample_record("module.linux", "FinitModule", "AwsApiCall", false);
+	json_t *env = hr_envelope_new(rec);
+
+	CHECK(mod && login && cidr);
+	CHECK(hr_pattern_match(mod, env));
+	CHECK(!hr_pattern_match(login, env));
+	json_decref(env);
+	json_decref(rec);
+
+	rec = sample_record("signin.linux", "ConsoleLogin", "AwsConsoleSignIn", false);
+	json_object_set_new(rec, "sourceIPAddress", json_string("192.0.2.7"));
+	env = hr_envelope_new(rec);
+	CHECK(hr_pattern_match(login, env));
+	CHECK(!hr_pattern_match(mod, env));
+	CHECK(hr_pattern_match(cidr, env));
+	json_object_set_new(rec, "sourceIPAddress", json_string("10.1.2.3"));
+	CHECK(!hr_pattern_match(login, env));
+	CHECK(!hr_pattern_match(cidr, env));
+	json_object_set_new(rec, "sourceIPAddress", json_string("9.255.255.255"));
+	CHECK(hr_pattern_match(cidr, env));
+	json_object_set_new(rec, "sourceIPAddress", json_string("2001:db8::1"));
+	CHECK(hr_pattern_match(cidr, env));
+	json_decref(env);
+	json_decref(rec);
+	hr_pattern_free(mod);
+	hr_pattern_free(login);
+	hr_pattern_free(cidr);
+}
+
 /* ---- the rule set ---- */
 
 static void count_hit(void *arg, size_t index)
@@ -567,5 +711,9 @@ int main(void)
 	RUN(or_explosion_is_refused);
 	RUN(rule_set_visits_only_candidates);
 	RUN(rule_set_or_and_arrays);
+	RUN(envelope_fields);
+	RUN(envelope_mapping);
+	RUN(rule_states);
+	RUN(examples_on_envelopes);
 	TEST_MAIN_END();
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "harness.h"
@@ -692,8 +693,85 @@ TEST(rule_set_or_and_arrays)
 	hr_rule_set_free(s);
 }
 
+/* ---- the command ---- */
+
+static char hostrail_bin[4096];
+
+/* Run `hostrail test-event-pattern`; stdout into out, stderr into err. */
+static int run_cli(const char *args, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char cmd[8192], errfile[] = "/tmp/hostrail-test-rules-XXXXXX";
+	int fd = mkstemp(errfile), status;
+	size_t n;
+	FILE *p, *e;
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "'%s' test-event-pattern %s 2>'%s'", hostrail_bin, args,
+		 errfile);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	e = fopen(errfile, "r");
+	n = e ? fread(err, 1, errlen - 1, e) : 0;
+	err[n] = '\0';
+	if (e)
+		fclose(e);
+	unlink(errfile);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(cli_test_event_pattern)
+{
+	char out[1024], err[1024], file[] = "/tmp/hostrail-test-rules-XXXXXX", args[256];
+	int fd;
+
+	CHECK_INT(run_cli("--event-pattern '{\"source\":[\"aws.module\"]}' "
+			  "--event '{\"source\":\"aws.module\"}'",
+			  out, sizeof(out), err, sizeof(err)),
+		  0);
+	CHECK_STR(out, "{\n    \"Result\": true\n}\n");
+	CHECK_STR(err, "");
+	CHECK_INT(run_cli("--event-pattern '{\"source\":[\"aws.module\"]}' "
+			  "--event '{\"source\":\"aws.file\"}'",
+			  out, sizeof(out), err, sizeof(err)),
+		  0);
+	CHECK_STR(out, "{\n    \"Result\": false\n}\n");
+	CHECK_INT(run_cli("--event-pattern '{\"source\":\"aws.module\"}' --event '{}'", out,
+			  sizeof(out), err, sizeof(err)),
+		  2);
+	CHECK_STR(out, "");
+	CHECK_STR(err, "\nAn error occurred (InvalidEventPatternException) when calling the "
+		       "TestEventPattern operation: Event pattern is not valid. Reason: "
+		       "\"source\" must be an object or an array\n");
+	/* file:// for either value, as aws-cli reads it */
+	fd = mkstemp(file);
+	CHECK(fd >= 0);
+	CHECK(write(fd, "{\"a\":[{\"numeric\":[\">\",1]}]}", 27) == 27);
+	close(fd);
+	snprintf(args, sizeof(args), "--event-pattern file://%s --event '{\"a\":2}'", file);
+	CHECK_INT(run_cli(args, out, sizeof(out), err, sizeof(err)), 0);
+	CHECK_STR(out, "{\n    \"Result\": true\n}\n");
+	unlink(file);
+	CHECK_INT(run_cli(args, out, sizeof(out), err, sizeof(err)), 2);
+	CHECK(strstr(err, "failed to read --event-pattern") != NULL);
+	CHECK_INT(run_cli("--event-pattern '{\"a\":[1]}'", out, sizeof(out), err, sizeof(err)), 2);
+}
+
 int main(void)
 {
+	/* build/hostrail for build/tests/test_rules (build-san/ alike) */
+	ssize_t n = readlink("/proc/self/exe", hostrail_bin, sizeof(hostrail_bin) - 16);
+	char *slash;
+
+	hostrail_bin[n > 0 ? n : 0] = '\0';
+	for (int i = 0; i < 2 && (slash = strrchr(hostrail_bin, '/')); i++)
+		*slash = '\0';
+	strcat(hostrail_bin, "/hostrail");
 	RUN(exact_values);
 	RUN(arrays_are_or);
 	RUN(prefix_suffix);
@@ -715,5 +793,6 @@ int main(void)
 	RUN(envelope_mapping);
 	RUN(rule_states);
 	RUN(examples_on_envelopes);
+	RUN(cli_test_event_pattern);
 	TEST_MAIN_END();
 }

@@ -25,6 +25,8 @@ static const struct hr_cli_command commands[] = {
 	{"start-logging", hr_cmd_trail, "--name N: resume recording"},
 	{"stop-logging", hr_cmd_trail, "--name N: stop recording (recorded)"},
 	{"update-trail", hr_cmd_trail, "--name N: change a trail (see docs)"},
+	{"test-event-pattern", hr_cmd_test_event_pattern,
+	 "does an EventBridge pattern match an event (aws-cli's shape)"},
 };
 
 static void usage(FILE *out)

@@ -561,6 +561,27 @@ TEST(rule_states)
 }
 
 /* The docs/rules.md examples, against envelopes of hostrail records. */
+TEST(example_failed_setuid)
+{
+	char err[600];
+	struct hr_pattern *p = hr_pattern_compile(
+		"{\"source\":[\"aws.identity\"],\"detail\":{\"eventName\":[\"Setuid\"],"
+		"\"errorCode\":[{\"exists\":true}]}}",
+		err, sizeof(err));
+	json_t *rec = sample_record("identity.linux", "Setuid", "AwsApiCall", false);
+	json_t *env = hr_envelope_new(rec);
+
+	CHECK(p != NULL);
+	CHECK(!hr_pattern_match(p, env));
+	json_object_set_new(rec, "errorCode", json_string("EPERM"));
+	CHECK(hr_pattern_match(p, env));
+	json_object_set_new(rec, "eventName", json_string("Setgid"));
+	CHECK(!hr_pattern_match(p, env));
+	json_decref(env);
+	json_decref(rec);
+	hr_pattern_free(p);
+}
+
 TEST(examples_on_envelopes)
 {
 	static const char module_rule[] =
@@ -793,6 +814,7 @@ int main(void)
 	RUN(envelope_mapping);
 	RUN(rule_states);
 	RUN(examples_on_envelopes);
+	RUN(example_failed_setuid);
 	RUN(cli_test_event_pattern);
 	TEST_MAIN_END();
 }

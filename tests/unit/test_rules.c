@@ -718,7 +718,7 @@ TEST(rule_set_or_and_arrays)
 
 static char hostrail_bin[4096];
 
-/* Run `hostrail test-event-pattern`; stdout into out, stderr into err. */
+/* Run `hostrail ARGS`; stdout into out, stderr into err. */
 static int run_cli(const char *args, char *out, size_t outlen, char *err, size_t errlen)
 {
 	char cmd[8192], errfile[] = "/tmp/hostrail-test-rules-XXXXXX";
@@ -729,8 +729,7 @@ static int run_cli(const char *args, char *out, size_t outlen, char *err, size_t
 	if (fd < 0)
 		return -1;
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "'%s' test-event-pattern %s 2>'%s'", hostrail_bin, args,
-		 errfile);
+	snprintf(cmd, sizeof(cmd), "'%s' %s 2>'%s'", hostrail_bin, args, errfile);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -751,19 +750,20 @@ TEST(cli_test_event_pattern)
 	char out[1024], err[1024], file[] = "/tmp/hostrail-test-rules-XXXXXX", args[256];
 	int fd;
 
-	CHECK_INT(run_cli("--event-pattern '{\"source\":[\"aws.module\"]}' "
+	CHECK_INT(run_cli("test-event-pattern --event-pattern '{\"source\":[\"aws.module\"]}' "
 			  "--event '{\"source\":\"aws.module\"}'",
 			  out, sizeof(out), err, sizeof(err)),
 		  0);
 	CHECK_STR(out, "{\n    \"Result\": true\n}\n");
 	CHECK_STR(err, "");
-	CHECK_INT(run_cli("--event-pattern '{\"source\":[\"aws.module\"]}' "
+	CHECK_INT(run_cli("test-event-pattern --event-pattern '{\"source\":[\"aws.module\"]}' "
 			  "--event '{\"source\":\"aws.file\"}'",
 			  out, sizeof(out), err, sizeof(err)),
 		  0);
 	CHECK_STR(out, "{\n    \"Result\": false\n}\n");
-	CHECK_INT(run_cli("--event-pattern '{\"source\":\"aws.module\"}' --event '{}'", out,
-			  sizeof(out), err, sizeof(err)),
+	CHECK_INT(run_cli("test-event-pattern --event-pattern '{\"source\":\"aws.module\"}' "
+			  "--event '{}'",
+			  out, sizeof(out), err, sizeof(err)),
 		  2);
 	CHECK_STR(out, "");
 	CHECK_STR(err, "\nAn error occurred (InvalidEventPatternException) when calling the "
@@ -774,13 +774,77 @@ TEST(cli_test_event_pattern)
 	CHECK(fd >= 0);
 	CHECK(write(fd, "{\"a\":[{\"numeric\":[\">\",1]}]}", 27) == 27);
 	close(fd);
-	snprintf(args, sizeof(args), "--event-pattern file://%s --event '{\"a\":2}'", file);
+	snprintf(args, sizeof(args),
+		 "test-event-pattern --event-pattern file://%s --event '{\"a\":2}'", file);
 	CHECK_INT(run_cli(args, out, sizeof(out), err, sizeof(err)), 0);
 	CHECK_STR(out, "{\n    \"Result\": true\n}\n");
 	unlink(file);
 	CHECK_INT(run_cli(args, out, sizeof(out), err, sizeof(err)), 2);
 	CHECK(strstr(err, "failed to read --event-pattern") != NULL);
-	CHECK_INT(run_cli("--event-pattern '{\"a\":[1]}'", out, sizeof(out), err, sizeof(err)), 2);
+	CHECK_INT(run_cli("test-event-pattern --event-pattern '{\"a\":[1]}'", out, sizeof(out), err,
+			  sizeof(err)),
+		  2);
+}
+
+TEST(cli_list_and_describe_rules)
+{
+	static const char config[] =
+		"{\"accountId\":\"123456789012\",\"region\":\"web-1\",\"rules\":["
+		"{\"Name\":\"module-load\",\"Description\":\"a module is loaded\","
+		"\"EventPattern\":{\"source\":[\"aws.module\"]}},"
+		"{\"Name\":\"reads\",\"State\":\"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS\","
+		"\"EventPattern\":\"{\\\"source\\\":[\\\"aws.file\\\"]}\"}]}";
+	char out[4096], err[1024], file[] = "/tmp/hostrail-test-rules-XXXXXX", args[256];
+	int fd = mkstemp(file);
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, config, sizeof(config) - 1) == (ssize_t)(sizeof(config) - 1));
+	close(fd);
+	snprintf(args, sizeof(args), "list-rules --config %s", file);
+	CHECK_INT(run_cli(args, out, sizeof(out), err, sizeof(err)), 0);
+	CHECK_STR(out,
+		  "{\n"
+		  "    \"Rules\": [\n"
+		  "        {\n"
+		  "            \"Name\": \"module-load\",\n"
+		  "            \"Arn\": "
+		  "\"arn:hostrail:events:web-1:123456789012:rule/module-load\",\n"
+		  "            \"EventPattern\": \"{\\\"source\\\":[\\\"aws.module\\\"]}\",\n"
+		  "            \"State\": \"ENABLED\",\n"
+		  "            \"Description\": \"a module is loaded\",\n"
+		  "            \"EventBusName\": \"default\"\n"
+		  "        },\n"
+		  "        {\n"
+		  "            \"Name\": \"reads\",\n"
+		  "            \"Arn\": \"arn:hostrail:events:web-1:123456789012:rule/reads\",\n"
+		  "            \"EventPattern\": \"{\\\"source\\\":[\\\"aws.file\\\"]}\",\n"
+		  "            \"State\": \"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS\",\n"
+		  "            \"EventBusName\": \"default\"\n"
+		  "        }\n"
+		  "    ]\n"
+		  "}\n");
+	snprintf(args, sizeof(args), "list-rules --config %s --name-prefix zz", file);
+	CHECK_INT(run_cli(args, out, sizeof(out), err, sizeof(err)), 0);
+	CHECK_STR(out, "{\n    \"Rules\": []\n}\n");
+	snprintf(args, sizeof(args), "describe-rule --config %s --name module-load", file);
+	CHECK_INT(run_cli(args, out, sizeof(out), err, sizeof(err)), 0);
+	CHECK_STR(out, "{\n"
+		       "    \"Name\": \"module-load\",\n"
+		       "    \"Arn\": \"arn:hostrail:events:web-1:123456789012:rule/module-load\",\n"
+		       "    \"EventPattern\": \"{\\\"source\\\":[\\\"aws.module\\\"]}\",\n"
+		       "    \"State\": \"ENABLED\",\n"
+		       "    \"Description\": \"a module is loaded\",\n"
+		       "    \"EventBusName\": \"default\",\n"
+		       "    \"CreatedBy\": \"123456789012\"\n"
+		       "}\n");
+	snprintf(args, sizeof(args), "describe-rule --config %s --name nope", file);
+	CHECK_INT(run_cli(args, out, sizeof(out), err, sizeof(err)), 2);
+	CHECK_STR(err, "\nAn error occurred (ResourceNotFoundException) when calling the "
+		       "DescribeRule operation: Rule nope does not exist on EventBus default.\n");
+	unlink(file);
+	/* a file named with --config must be there */
+	CHECK_INT(run_cli(args, out, sizeof(out), err, sizeof(err)), 2);
+	CHECK(strstr(err, "refused configuration") != NULL);
 }
 
 int main(void)
@@ -816,5 +880,6 @@ int main(void)
 	RUN(examples_on_envelopes);
 	RUN(example_failed_setuid);
 	RUN(cli_test_event_pattern);
+	RUN(cli_list_and_describe_rules);
 	TEST_MAIN_END();
 }

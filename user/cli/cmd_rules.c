@@ -3,16 +3,22 @@
  * hostrail test-event-pattern - does an EventBridge pattern match an event?
  * aws-cli's `aws events test-event-pattern`: the same options, file:// for
  * either value, the same output and the same error line (rules/pattern.h).
+ *
+ * hostrail list-rules / describe-rule - the configuration's rules, read from
+ * the file (not the daemon: it does not run them yet), in the shape of
+ * `aws events list-rules` / `describe-rule`.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "cli/commands.h"
 #include "common/files.h"
+#include "config/config.h"
 #include "rules/pattern.h"
 
 /* aws-cli reads file://PATH itself and sends the contents. */
@@ -20,6 +26,8 @@
 #define MAX_ARG_FILE   (1u << 20)
 #define ERROR_PREFIX   "An error occurred (InvalidEventPatternException) when calling the "
 #define OPERATION_NAME "TestEventPattern"
+/* hostrail has one event bus, named as EventBridge names an account's own */
+#define EVENT_BUS "default"
 
 static void usage(FILE *out)
 {
@@ -122,5 +130,167 @@ int hr_cmd_test_event_pattern(int argc, char **argv)
 		rc = test_pattern(pattern, event);
 	free(pattern);
 	free(event);
+	return rc;
+}
+
+/* ---- list-rules, describe-rule ---- */
+
+/* As the agent: the default file if there is one, else the embedded
+ * default (no rules); a file named with --config must be there. */
+static int load_config(const char *cmd, const char *path, bool named, struct hr_config *c)
+{
+	char err[1024];
+
+	hr_config_default(c);
+	if ((named || access(path, F_OK) == 0) && hr_config_load_file(c, path, err, sizeof(err)))
+		goto refused;
+	if (hr_config_finish(c, err, sizeof(err)))
+		goto refused;
+	return 0;
+refused:
+	fprintf(stderr, "hostrail %s: refused configuration: %s\n", cmd, err);
+	hr_config_free(c);
+	return -1;
+}
+
+/* One rule in EventBridge's member order (botocore's Rule and
+ * DescribeRuleResponse shapes), which is the order aws-cli prints. */
+static json_t *rule_json(const struct hr_config *c, const struct hr_rule_config *r, bool describe)
+{
+	char arn[512];
+	json_t *o = json_object();
+
+	snprintf(arn, sizeof(arn), "arn:hostrail:events:%s:%s:rule/%s", c->region, c->account_id,
+		 r->name);
+	json_object_set_new(o, "Name", json_string(r->name));
+	json_object_set_new(o, "Arn", json_string(arn));
+	json_object_set_new(o, "EventPattern", json_string(r->event_pattern));
+	json_object_set_new(o, "State", json_string(hr_rule_state_name(r->state)));
+	if (r->description[0])
+		json_object_set_new(o, "Description", json_string(r->description));
+	json_object_set_new(o, "EventBusName", json_string(EVENT_BUS));
+	if (describe)
+		json_object_set_new(o, "CreatedBy", json_string(c->account_id));
+	return o;
+}
+
+/* aws-cli's JSON: 4-space indent, keys in order, UTF-8 as is. */
+static void print_json(json_t *v)
+{
+	char *s = json_dumps(v, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+
+	if (s)
+		printf("%s\n", s);
+	free(s);
+}
+
+static void rules_usage(FILE *out, const char *cmd)
+{
+	fprintf(out,
+		"usage: hostrail %s [--config FILE] %s\n\n"
+		"  --config FILE       the agent's configuration (default %s)\n"
+		"  --name-prefix P     list-rules: only rules whose Name starts with P\n"
+		"  --name NAME         describe-rule: the rule\n"
+		"  --event-bus-name B  accepted as aws-cli does; hostrail has only \"default\"\n\n"
+		"The configuration's \"rules\" as `aws events %s` prints them.\n",
+		cmd, strcmp(cmd, "list-rules") ? "--name NAME" : "[--name-prefix P]",
+		HR_DEFAULT_CONFIG_PATH, cmd);
+}
+
+static int list_rules(const struct hr_config *c, const char *prefix)
+{
+	json_t *out = json_object(), *list = json_array();
+
+	for (int i = 0; i < c->rules.n; i++) {
+		const struct hr_rule_config *r = &c->rules.rules[i];
+
+		if (!prefix || !strncmp(r->name, prefix, strlen(prefix)))
+			json_array_append_new(list, rule_json(c, r, false));
+	}
+	json_object_set_new(out, "Rules", list);
+	print_json(out);
+	json_decref(out);
+	return 0;
+}
+
+static int describe_rule(const struct hr_config *c, const char *name)
+{
+	const struct hr_rule_config *r = hr_rules_config_find(&c->rules, name);
+	json_t *out;
+
+	if (!r) {
+		fprintf(stderr,
+			"\nAn error occurred (ResourceNotFoundException) when calling the "
+			"DescribeRule operation: Rule %s does not exist on EventBus " EVENT_BUS
+			".\n",
+			name);
+		return 2;
+	}
+	out = rule_json(c, r, true);
+	print_json(out);
+	json_decref(out);
+	return 0;
+}
+
+int hr_cmd_rules(int argc, char **argv)
+{
+	enum { O_CONFIG = 256, O_PREFIX, O_NAME, O_BUS, O_HELP };
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, O_CONFIG},
+		{"name-prefix", required_argument, NULL, O_PREFIX},
+		{"name", required_argument, NULL, O_NAME},
+		{"event-bus-name", required_argument, NULL, O_BUS},
+		{"help", no_argument, NULL, O_HELP},
+		{0},
+	};
+	const char *cmd = argv[0], *config = HR_DEFAULT_CONFIG_PATH, *prefix = NULL, *name = NULL;
+	bool list = !strcmp(cmd, "list-rules"), named = false;
+	struct hr_config *c;
+	int opt, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case O_CONFIG:
+			config = optarg;
+			named = true;
+			break;
+		case O_PREFIX:
+			prefix = optarg;
+			break;
+		case O_NAME:
+			name = optarg;
+			break;
+		case O_BUS:
+			if (strcmp(optarg, EVENT_BUS)) {
+				fprintf(stderr,
+					"\nAn error occurred (ResourceNotFoundException) when "
+					"calling the %s operation: Event bus %s does not exist.\n",
+					list ? "ListRules" : "DescribeRule", optarg);
+				return 2;
+			}
+			break;
+		case O_HELP:
+			rules_usage(stdout, cmd);
+			return 0;
+		default:
+			fprintf(stderr, "hostrail %s: unknown option or missing value: %s\n", cmd,
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc || (list ? name != NULL : (!name || prefix))) {
+		rules_usage(stderr, cmd);
+		return 2;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || load_config(cmd, config, named, c)) {
+		free(c);
+		return 2;
+	}
+	rc = list ? list_rules(c, prefix) : describe_rule(c, name);
+	hr_config_free(c);
+	free(c);
 	return rc;
 }

@@ -178,6 +178,7 @@ static bool branch_put(struct hr_pt_branch *b, const char *path, struct hr_pt_le
 static bool blist_put(struct parse *ps, struct blist *l, const char *path, struct hr_pt_leaf *leaf)
 {
 	if (l->n == 0) {
+		free(l->b); /* an empty copy still has its array */
 		l->b = calloc(1, sizeof(*l->b));
 		if (!l->b)
 			return nomem(ps);

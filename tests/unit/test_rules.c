@@ -492,8 +492,25 @@ static const char *const fuzz_leaves[] = {
 	"[\"x\",{\"exists\":false}]",
 };
 static const char *const fuzz_paths[] = {"a", "b", "a.b", "a.c", "d.e.f"};
-static const char *const fuzz_values[] = {"\"x\"", "\"y\"",  "\"X\"", "1",	   "2", "null",
-					  "true",  "\"xy\"", "[]",    "[\"x\",1]", "{}"};
+static const char *const fuzz_values[] = {
+	"\"x\"",
+	"\"y\"",
+	"\"X\"",
+	"1",
+	"2",
+	"null",
+	"true",
+	"\"xy\"",
+	"[]",
+	"[\"x\",1]",
+	"{}",
+	"\"10.1.3.4\"",
+	"\"10.2.0.1\"",
+	"\"2001:db8::1\"",
+	"[\"yx\",\"11.0.0.1\"]",
+	"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabcd\"",
+	"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabd\"",
+};
 
 static unsigned fuzz_next(unsigned *seed)
 {
@@ -958,6 +975,59 @@ TEST(cli_list_and_describe_rules)
 	CHECK(strstr(err, "refused configuration") != NULL);
 }
 
+/* Prefix and cidr rules are filed by their leading bytes: each length,
+ * from none (prefix "", a /0 or /5 block) to past the 63 bytes kept. */
+TEST(rule_set_keyed_prefixes_and_blocks)
+{
+	static const char *const rules[] = {
+		"{\"p\":[{\"prefix\":\"\"}]}",
+		"{\"p\":[{\"prefix\":\"/etc/\"}]}",
+		"{\"p\":[{\"prefix\":"
+		"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaXY\"}]}",
+		"{\"ip\":[{\"cidr\":\"::/0\"}]}",
+		"{\"ip\":[{\"cidr\":\"8.0.0.0/5\"}]}",
+		"{\"ip\":[{\"cidr\":\"10.1.2.0/23\"}]}",
+		"{\"ip\":[{\"cidr\":\"10.1.2.3/32\"}]}",
+	};
+	static const struct {
+		const char *event;
+		size_t want[7];
+	} cases[] = {
+		{"{\"p\":\"\"}", {1, 0, 0, 0, 0, 0, 0}},
+		{"{\"p\":\"/etc/passwd\"}", {1, 1, 0, 0, 0, 0, 0}},
+		{"{\"p\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaXYZ\"}",
+		 {1, 0, 1, 0, 0, 0, 0}},
+		{"{\"p\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaXZ\"}",
+		 {1, 0, 0, 0, 0, 0, 0}},
+		{"{\"ip\":\"2001:db8::1\"}", {0, 0, 0, 1, 0, 0, 0}},
+		{"{\"ip\":\"12.0.0.1\"}", {0, 0, 0, 0, 1, 0, 0}},
+		{"{\"ip\":\"10.1.3.255\"}", {0, 0, 0, 0, 1, 1, 0}},
+		{"{\"ip\":\"10.1.2.3\"}", {0, 0, 0, 0, 1, 1, 1}},
+		{"{\"ip\":[\"16.0.0.1\",\"10.1.4.0\"]}", {0, 0, 0, 0, 1, 0, 0}},
+		{"{\"ip\":\"localhost\"}", {0, 0, 0, 0, 0, 0, 0}},
+	};
+	struct hr_rule_set *s = hr_rule_set_new();
+	char err[600];
+
+	for (size_t i = 0; i < 7; i++)
+		CHECK_INT(hr_rule_set_add(s, hr_pattern_compile(rules[i], err, sizeof(err))),
+			  (int)i);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		size_t hits[7] = {0};
+		json_t *ev = json_loads(cases[c].event, 0, NULL);
+
+		hr_rule_set_match(s, ev, count_hit, hits);
+		for (size_t i = 0; i < 7; i++)
+			if (hits[i] != cases[c].want[i]) {
+				fprintf(stderr, "event %s, rule %zu: %zu, want %zu\n",
+					cases[c].event, i, hits[i], cases[c].want[i]);
+				CHECK(0);
+			}
+		json_decref(ev);
+	}
+	hr_rule_set_free(s);
+}
+
 int main(void)
 {
 	/* build/hostrail for build/tests/test_rules (build-san/ alike) */
@@ -986,6 +1056,7 @@ int main(void)
 	RUN(rule_set_visits_only_candidates);
 	RUN(rule_set_or_and_arrays);
 	RUN(rule_set_agrees_with_one_by_one);
+	RUN(rule_set_keyed_prefixes_and_blocks);
 	RUN(envelope_fields);
 	RUN(envelope_mapping);
 	RUN(rule_states);

@@ -23,17 +23,22 @@
  *
  * A RULE SET answers "which of N rules match this event" without trying all
  * N. Each branch is filed in one of three places when it is added:
- *   1. under (path, value) of one of its fields whose matchers are all exact
- *      values: the branch can only match an event that has that value there;
+ *   1. under value keys of one of its fields whose matchers all have one:
+ *      (path, exact value), (path, a prefix's first bytes, at most 63) or
+ *      (path, a cidr block's whole bytes); the branch can only match an
+ *      event that has a leaf there giving that key;
  *   2. else under the path of a field that needs some value there (anything
  *      but exists:false needs one);
  *   3. else on a short "always try" list (a branch of exists:false only).
  * Of several fields the one whose postings are shortest at that moment is
  * taken, the deeper path on a tie (source and detail-type are shared by
- * many rules; detail.eventName rarely is). Matching walks the event's
- * leaves once, looks each (path, value) and path up in two hash tables and
- * fully evaluates only the branches found there; hr_rule_set_visits() counts
- * those evaluations, so a test can prove the rest were never looked at.
+ * many rules; detail.eventName or a path prefix rarely is). Matching walks
+ * the event's leaves once; a leaf's path is looked up first, and only the
+ * kinds of key filed under that path are built: its exact key, its leading
+ * bytes at each prefix length in use there, an address's leading bytes at
+ * each length (0..4 or 0..16). Only the branches found are fully evaluated;
+ * hr_rule_set_visits() counts those evaluations, so a test can prove the
+ * rest were never looked at (make bench: bench_rules, 10 against 1,000).
  */
 #ifndef HOSTRAIL_RULES_PATTERN_H
 #define HOSTRAIL_RULES_PATTERN_H

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include "rules/pattern.h"
 #include "rules/pattern_int.h"
 
@@ -21,6 +22,10 @@ struct posting {
 	size_t n, cap;
 	size_t *branches;
 	struct posting *next;
+	/* in by_path only: which value keys exist under this path, so an event
+	 * leaf builds only the keys that can hit */
+	bool has_exact, has_cidr;
+	uint64_t prefix_lens; /* bit L: a prefix filed by its first L bytes */
 };
 
 struct table {
@@ -167,10 +172,22 @@ unsigned long hr_rule_set_visits(const struct hr_rule_set *s)
 
 /* ---- choosing where a branch is filed ---- */
 
-static bool all_exact(const struct hr_pt_leaf *l)
+/* Prefixes are filed by at most this many leading bytes: a longer one is
+ * found through its start (a candidate more, never a miss). */
+#define MAX_PREFIX_KEY 63
+
+/* A test whose every match has a value key: exact, prefix, cidr. */
+static bool keyed_test(const struct hr_pt_test *t)
+{
+	if (t->negate || t->ignore_case)
+		return false;
+	return t->op == HR_PT_EXACT || t->op == HR_PT_PREFIX || t->op == HR_PT_CIDR;
+}
+
+static bool keyed_leaf(const struct hr_pt_leaf *l)
 {
 	for (size_t i = 0; i < l->n_tests; i++)
-		if (l->tests[i].op != HR_PT_EXACT || l->tests[i].negate || l->tests[i].ignore_case)
+		if (!keyed_test(&l->tests[i]))
 			return false;
 	return true;
 }
@@ -184,34 +201,65 @@ static bool needs_value(const struct hr_pt_leaf *l)
 	return true;
 }
 
-static int set_key(struct hr_rule_set *s, const char *path, const struct hr_pt_lit *l)
+static int path_key(struct hr_pt_buf *b, const char *path, size_t plen)
 {
-	s->key.len = 0;
-	if (hr_pt_buf_put(&s->key, path, strlen(path)))
+	b->len = 0;
+	return hr_pt_buf_put(b, path, plen);
+}
+
+static int cidr_key(struct hr_pt_buf *b, int family, const unsigned char *addr, size_t bytes)
+{
+	char fam = family == AF_INET ? '4' : '6';
+
+	if (hr_pt_buf_put(b, KEY_SEP "c", 2) || hr_pt_buf_put(b, &fam, 1))
 		return -ENOMEM;
-	if (!l)
-		return 0;
-	if (hr_pt_buf_put(&s->key, KEY_SEP, 1))
+	return hr_pt_buf_put(b, addr, bytes);
+}
+
+/* The value key of a keyed test, after path: exact value, prefix or block. */
+static int test_key(struct hr_pt_buf *b, const char *path, const struct hr_pt_test *t)
+{
+	const struct hr_pt_lit *l = &t->lits[0];
+	size_t n;
+
+	if (path_key(b, path, strlen(path)))
 		return -ENOMEM;
-	return hr_pt_lit_key(&s->key, l);
+	if (t->op == HR_PT_CIDR)
+		return cidr_key(b, t->family, t->net, (size_t)t->bits / 8);
+	if (t->op == HR_PT_PREFIX) {
+		n = l->len < MAX_PREFIX_KEY ? l->len : MAX_PREFIX_KEY;
+		if (hr_pt_buf_put(b, KEY_SEP "p", 2))
+			return -ENOMEM;
+		return hr_pt_buf_put(b, l->s, n);
+	}
+	if (hr_pt_buf_put(b, KEY_SEP, 1))
+		return -ENOMEM;
+	return hr_pt_lit_key(b, l);
+}
+
+static size_t posting_size(const struct table *t, const struct hr_pt_buf *key)
+{
+	struct posting *p = table_find(t, key->p, key->len, hash_bytes(key->p, key->len));
+
+	return p ? p->n : 0;
 }
 
 /* How many branches are filed under the field's keys now: the cost an
- * event with those values would pay. */
-static size_t field_cost(struct hr_rule_set *s, const struct hr_pt_path *f, bool by_value)
+ * event with those values would pay. SIZE_MAX: no memory. */
+static size_t field_cost(struct hr_rule_set *s, const struct hr_pt_path *f, bool keyed)
 {
 	const struct hr_pt_leaf *l = f->leaf;
-	size_t cost = 0, n = by_value ? l->n_tests : 1;
+	size_t cost = 0;
 
-	/* an all-exact leaf has one literal per test */
-	for (size_t i = 0; i < n; i++) {
-		struct posting *p;
-
-		if (set_key(s, f->path, by_value ? &l->tests[i].lits[0] : NULL))
+	if (!keyed) {
+		if (path_key(&s->key, f->path, strlen(f->path)))
 			return SIZE_MAX;
-		p = table_find(by_value ? &s->by_value : &s->by_path, s->key.p, s->key.len,
-			       hash_bytes(s->key.p, s->key.len));
-		cost += (p ? p->n : 0) + 1;
+		return posting_size(&s->by_path, &s->key) + 1;
+	}
+	for (size_t i = 0; i < l->n_tests; i++) {
+		if (test_key(&s->key, f->path, &l->tests[i]))
+			return SIZE_MAX;
+		cost += posting_size(&s->by_value, &s->key) + 1;
 	}
 	return cost;
 }
@@ -225,8 +273,8 @@ static size_t depth(const char *path)
 	return d;
 }
 
-/* The best field of b for the given table, or -1 if none qualifies. */
-static long pick_field(struct hr_rule_set *s, const struct hr_pt_branch *b, bool by_value)
+/* The best field of b, keyed or by path only, or -1 if none qualifies. */
+static long pick_field(struct hr_rule_set *s, const struct hr_pt_branch *b, bool keyed)
 {
 	long best = -1;
 	size_t best_cost = SIZE_MAX;
@@ -235,9 +283,9 @@ static long pick_field(struct hr_rule_set *s, const struct hr_pt_branch *b, bool
 		const struct hr_pt_path *f = &b->paths[i];
 		size_t cost;
 
-		if (by_value ? !all_exact(f->leaf) : !needs_value(f->leaf))
+		if (keyed ? !keyed_leaf(f->leaf) : !needs_value(f->leaf))
 			continue;
-		cost = field_cost(s, f, by_value);
+		cost = field_cost(s, f, keyed);
 		if (best < 0 || cost < best_cost ||
 		    (cost == best_cost && depth(f->path) > depth(b->paths[best].path))) {
 			best = (long)i;
@@ -247,27 +295,54 @@ static long pick_field(struct hr_rule_set *s, const struct hr_pt_branch *b, bool
 	return best;
 }
 
+/* Note on the path's entry which kind of value key to build for it. */
+static int mark_path(struct hr_rule_set *s, const char *path, const struct hr_pt_test *t)
+{
+	struct posting *p;
+	size_t n;
+
+	if (path_key(&s->key, path, strlen(path)))
+		return -ENOMEM;
+	p = table_get(&s->by_path, s->key.p, s->key.len);
+	if (!p)
+		return -ENOMEM;
+	if (t->op == HR_PT_EXACT)
+		p->has_exact = true;
+	else if (t->op == HR_PT_CIDR)
+		p->has_cidr = true;
+	else {
+		n = t->lits[0].len < MAX_PREFIX_KEY ? t->lits[0].len : MAX_PREFIX_KEY;
+		p->prefix_lens |= 1ULL << n;
+	}
+	return 0;
+}
+
+static int file_keyed(struct hr_rule_set *s, const struct hr_pt_path *f, size_t id)
+{
+	for (size_t i = 0; i < f->leaf->n_tests; i++) {
+		const struct hr_pt_test *t = &f->leaf->tests[i];
+		struct posting *p;
+
+		if (mark_path(s, f->path, t) || test_key(&s->key, f->path, t))
+			return -ENOMEM;
+		p = table_get(&s->by_value, s->key.p, s->key.len);
+		if (!p || posting_add(p, id))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int file_branch(struct hr_rule_set *s, const struct hr_pt_branch *b, size_t id)
 {
 	long f = pick_field(s, b, true);
 	struct posting *p;
 
-	if (f >= 0) {
-		const struct hr_pt_path *pf = &b->paths[f];
-
-		for (size_t i = 0; i < pf->leaf->n_tests; i++) {
-			if (set_key(s, pf->path, &pf->leaf->tests[i].lits[0]))
-				return -ENOMEM;
-			p = table_get(&s->by_value, s->key.p, s->key.len);
-			if (!p || posting_add(p, id))
-				return -ENOMEM;
-		}
-		return 0;
-	}
+	if (f >= 0)
+		return file_keyed(s, &b->paths[f], id);
 	f = pick_field(s, b, false);
 	if (f < 0)
 		return posting_add(&s->always, id);
-	if (set_key(s, b->paths[f].path, NULL))
+	if (path_key(&s->key, b->paths[f].path, strlen(b->paths[f].path)))
 		return -ENOMEM;
 	p = table_get(&s->by_path, s->key.p, s->key.len);
 	return p ? posting_add(p, id) : -ENOMEM;
@@ -364,16 +439,70 @@ static void lookup(struct walk *w, struct table *t, const char *key, size_t klen
 	try_posting(w, table_find(t, key, klen, hash_bytes(key, klen)));
 }
 
+/* path SEP tail..., looked up in by_value; the path stays in w->path. */
+static void lookup_value(struct walk *w, size_t plen,
+			 int (*put)(struct hr_pt_buf *, const void *, size_t, const void *),
+			 const void *a, size_t n, const void *b)
+{
+	w->path.len = plen;
+	if (put(&w->path, a, n, b)) {
+		w->rc = -ENOMEM;
+		return;
+	}
+	lookup(w, &w->s->by_value, w->path.p, w->path.len);
+}
+
+static int put_exact(struct hr_pt_buf *k, const void *v, size_t n, const void *unused)
+{
+	return hr_pt_buf_put(k, KEY_SEP, 1) || hr_pt_value_key(k, v) ? -ENOMEM : 0;
+}
+
+static int put_prefix(struct hr_pt_buf *k, const void *s, size_t n, const void *unused)
+{
+	return hr_pt_buf_put(k, KEY_SEP "p", 2) || hr_pt_buf_put(k, s, n) ? -ENOMEM : 0;
+}
+
+static int put_cidr(struct hr_pt_buf *k, const void *addr, size_t n, const void *family)
+{
+	return cidr_key(k, *(const int *)family, addr, n);
+}
+
+/* Every block length a cidr could be filed under: 0 to all bytes. */
+static void lookup_cidrs(struct walk *w, size_t plen, const char *ip)
+{
+	unsigned char addr[16];
+	int family = AF_INET;
+	size_t n = 4;
+
+	if (inet_pton(AF_INET, ip, addr) != 1) {
+		family = AF_INET6;
+		n = 16;
+		if (inet_pton(AF_INET6, ip, addr) != 1)
+			return;
+	}
+	for (size_t i = 0; i <= n; i++)
+		lookup_value(w, plen, put_cidr, addr, i, &family);
+}
+
 static void visit_leaf(struct walk *w, const json_t *v)
 {
 	size_t plen = w->path.len;
+	const struct posting *at;
+	const char *str = json_string_value(v);
+	size_t len = str ? json_string_length(v) : 0;
 
-	lookup(w, &w->s->by_path, w->path.p ? w->path.p : "", plen);
-	if (hr_pt_buf_put(&w->path, KEY_SEP, 1) || hr_pt_value_key(&w->path, v)) {
-		w->rc = -ENOMEM;
-	} else {
-		lookup(w, &w->s->by_value, w->path.p, w->path.len);
-	}
+	at = table_find(&w->s->by_path, w->path.p ? w->path.p : "", plen,
+			hash_bytes(w->path.p ? w->path.p : "", plen));
+	if (!at)
+		return; /* no rule names this path */
+	try_posting(w, at);
+	if (at->has_exact)
+		lookup_value(w, plen, put_exact, v, 0, NULL);
+	for (size_t n = 0; str && n <= MAX_PREFIX_KEY && n <= len && at->prefix_lens >> n; n++)
+		if (at->prefix_lens & (1ULL << n))
+			lookup_value(w, plen, put_prefix, str, n, NULL);
+	if (str && at->has_cidr)
+		lookup_cidrs(w, plen, str);
 	w->path.len = plen;
 }
 

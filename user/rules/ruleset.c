@@ -219,7 +219,7 @@ static int cidr_key(struct hr_pt_buf *b, int family, const unsigned char *addr, 
 /* The value key of a keyed test, after path: exact value, prefix or block. */
 static int test_key(struct hr_pt_buf *b, const char *path, const struct hr_pt_test *t)
 {
-	const struct hr_pt_lit *l = &t->lits[0];
+	const struct hr_pt_lit *l = t->lits; /* none for a cidr */
 	size_t n;
 
 	if (path_key(b, path, strlen(path)))

@@ -180,7 +180,7 @@ bench-compare: deps
 # with FUZZ=1. `make fuzz` runs each for FUZZ_SECONDS from its seed corpus
 # and fails on any crash, leak, hang (-timeout) or runaway memory
 # (-rss_limit_mb); FUZZ_JOBS targets run at a time. `make test` runs it with
-# 60 s per target, two at a time: 9 targets, ~4.5 min on 2 cores, plus
+# 60 s per target, two at a time: 11 targets, ~5.5 min on 2 cores, plus
 # ~2 min for the build (the whole make test addition: ~8 min), and with
 # FUZZ_SEED=1, so that what it finds on CI's machine a developer's run
 # with the same seed finds too; `make fuzz` alone draws a new seed each run.

@@ -223,6 +223,92 @@ TEST(trail_s3_fields)
 	}
 }
 
+/* "rules": EventBridge rules, each pattern compiled at load. */
+TEST(rules)
+{
+	struct hr_config c;
+	char err[1024];
+	const struct hr_rule_config *r;
+
+	CHECK_INT(load(&c,
+		       "{\"rules\":[{\"Name\":\"module-load\",\"Description\":\"modules\","
+		       "\"EventPattern\":{\"source\":[\"aws.module\"]}},"
+		       "{\"Name\":\"reads\",\"State\":\"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_"
+		       "EVENTS\","
+		       "\"EventPattern\":\"{\\\"source\\\": [\\\"aws.file\\\"]}\"},"
+		       "{\"Name\":\"off.1\",\"State\":\"DISABLED\",\"EventPattern\":{\"a\":[1]}}]}",
+		       err, sizeof(err)),
+		  0);
+	CHECK_STR(err, "");
+	CHECK_INT(c.rules.n, 3);
+	r = hr_rules_config_find(&c.rules, "module-load");
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_STR(r->event_pattern, "{\"source\":[\"aws.module\"]}");
+		CHECK_STR(r->description, "modules");
+		CHECK_INT(r->state, HR_RULE_ENABLED);
+	}
+	r = hr_rules_config_find(&c.rules, "reads");
+	CHECK(r != NULL);
+	if (r) {
+		/* a string is kept as written, as EventBridge keeps it */
+		CHECK_STR(r->event_pattern, "{\"source\": [\"aws.file\"]}");
+		CHECK_INT(r->state, HR_RULE_ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS);
+	}
+	CHECK(hr_rules_config_find(&c.rules, "nope") == NULL);
+	hr_config_free(&c);
+	CHECK_INT(c.rules.n, 0);
+}
+
+TEST(rule_refusals)
+{
+	static const struct {
+		const char *text, *want; /* want: after "FILE: " */
+	} t[] = {
+		{"{\"rules\":{}}", "$.rules: expected an array"},
+		{"{\"rules\":[1]}", "$.rules[0]: expected an object"},
+		{"{\"rules\":[{\"EventPattern\":{\"a\":[1]}}]}", "$.rules[0]: a rule needs a Name"},
+		{"{\"rules\":[{\"Name\":\"a b\",\"EventPattern\":{\"a\":[1]}}]}",
+		 "$.rules[0].Name: must be 1 to 64 letters, digits, '.', '-' and '_' "
+		 "(EventBridge's "
+		 "rule names)"},
+		{"{\"rules\":[{\"Name\":\"r\"}]}",
+		 "$.rules[0]: rule \"r\": a rule needs an EventPattern"},
+		{"{\"rules\":[{\"Name\":\"ok\",\"EventPattern\":{\"a\":[1]}},"
+		 "{\"Name\":\"bad-one\",\"EventPattern\":{\"source\":\"aws.module\"}}]}",
+		 "$.rules[1].EventPattern: rule \"bad-one\": Event pattern is not valid. Reason: "
+		 "\"source\" must be an object or an array"},
+		{"{\"rules\":[{\"Name\":\"w\",\"EventPattern\":\"{\\\"a\\\":[{\\\"wildcard\\\":"
+		 "\\\"x**\\\"}]}\"}]}",
+		 "$.rules[0].EventPattern: rule \"w\": Event pattern is not valid. Reason: "
+		 "Consecutive wildcard characters at pos 2"},
+		{"{\"rules\":[{\"Name\":\"r\",\"EventPattern\":[1]}]}",
+		 "$.rules[0].EventPattern: rule \"r\": expected the pattern as a JSON string (as "
+		 "PutRule takes it) or an object"},
+		{"{\"rules\":[{\"Name\":\"r\",\"EventPattern\":{\"a\":[1]},\"State\":\"enabled\"}]"
+		 "}",
+		 "$.rules[0].State: rule \"r\": expected \"ENABLED\", \"DISABLED\" or "
+		 "\"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS\""},
+		{"{\"rules\":[{\"Name\":\"r\",\"EventPattern\":{\"a\":[1]},\"Description\":1}]}",
+		 "$.rules[0].Description: rule \"r\": expected a string of at most 512 characters"},
+		{"{\"rules\":[{\"Name\":\"r\",\"EventPattern\":{\"a\":[1]},\"Targets\":[]}]}",
+		 "$.rules[0].Targets: rule \"r\": unknown field"},
+		{"{\"rules\":[{\"Name\":\"r\",\"EventPattern\":{\"a\":[1]}},"
+		 "{\"Name\":\"r\",\"EventPattern\":{\"a\":[2]}}]}",
+		 "$.rules[1].Name: rule \"r\": two rules have this name"},
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct hr_config c;
+		char err[1024], want[1200];
+
+		snprintf(want, sizeof(want), "%s: %s", file, t[i].want);
+		CHECK_INT(load(&c, t[i].text, err, sizeof(err)), -EINVAL);
+		CHECK_STR(err, want);
+		hr_config_free(&c);
+	}
+}
+
 int main(void)
 {
 	snprintf(file, sizeof(file), "/tmp/hostrail-test-config-%d.json", (int)getpid());
@@ -231,6 +317,8 @@ int main(void)
 	RUN(capture_hook);
 	RUN(each_refusal);
 	RUN(trail_s3_fields);
+	RUN(rules);
+	RUN(rule_refusals);
 	unlink(file);
 	TEST_MAIN_END();
 }

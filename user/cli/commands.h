@@ -21,6 +21,9 @@ int hr_cmd_list_public_keys(int argc, char **argv);
 int hr_cmd_rotate_key(int argc, char **argv);
 int hr_cmd_lookup_events(int argc, char **argv);
 int hr_cmd_rebuild_history(int argc, char **argv);
+int hr_cmd_test_event_pattern(int argc, char **argv);
+/* list-rules, describe-rule: argv[0] says which */
+int hr_cmd_rules(int argc, char **argv);
 /* describe-trails ... update-trail: one function, argv[0] says which */
 int hr_cmd_trail(int argc, char **argv);
 

@@ -25,6 +25,10 @@ static const struct hr_cli_command commands[] = {
 	{"start-logging", hr_cmd_trail, "--name N: resume recording"},
 	{"stop-logging", hr_cmd_trail, "--name N: stop recording (recorded)"},
 	{"update-trail", hr_cmd_trail, "--name N: change a trail (see docs)"},
+	{"test-event-pattern", hr_cmd_test_event_pattern,
+	 "does an EventBridge pattern match an event (aws-cli's shape)"},
+	{"list-rules", hr_cmd_rules, "the configuration's EventBridge rules (aws-cli's shape)"},
+	{"describe-rule", hr_cmd_rules, "--name N: one rule of the configuration"},
 };
 
 static void usage(FILE *out)

@@ -97,6 +97,7 @@ void hr_config_free(struct hr_config *c)
 	for (int i = 0; i < HR_MAX_TRAILS; i++)
 		trail_free(&c->trails[i]);
 	c->n_trails = 0;
+	hr_rules_config_free(&c->rules);
 }
 
 /* "outputs": ["journald", "history"], each at most once. */
@@ -314,6 +315,8 @@ int hr_config_load_file(struct hr_config *c, const char *file, char *err, size_t
 				if (rc)
 					break;
 			}
+		} else if (!strcmp(key, "rules")) {
+			rc = hr_rules_config_load(&c->rules, v, file, err, errlen);
 		} else {
 			rc = refuse(err, errlen, file, path, "unknown field");
 		}

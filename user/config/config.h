@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include "capture/probe.h"
 #include "select/select.h"
+#include "config/rules_conf.h"
 
 #define HR_DEFAULT_CONFIG_PATH	 "/etc/hostrail/hostrail.json"
 #define HR_DEFAULT_STATE_DIR	 "/var/lib/hostrail"
@@ -73,6 +74,8 @@ struct hr_config {
 	bool sandbox;
 	struct hr_trail_config trails[HR_MAX_TRAILS];
 	int n_trails;
+	/* "rules": checked and kept, not yet run by the agent (docs/rules.md) */
+	struct hr_rules_config rules;
 };
 
 /* The embedded default: one trail, everything under /var/lib/hostrail. */
@@ -86,7 +89,7 @@ int hr_config_load_file(struct hr_config *c, const char *path, char *err, size_t
  * digest period) and check every value. */
 int hr_config_finish(struct hr_config *c, char *err, size_t errlen);
 
-/* Release what load and finish allocated (selectors). NULL-safe. */
+/* Release what load and finish allocated (selectors, rules). NULL-safe. */
 void hr_config_free(struct hr_config *c);
 
 /* The host's short name as a region: lower-case, [a-z0-9-] only. */

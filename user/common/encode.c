@@ -20,6 +20,21 @@ void hr_hex(const void *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+void hr_uuid_text(const unsigned char b[16], char out[37])
+{
+	static const unsigned char cut[] = {0, 4, 6, 8, 10, 16};
+	char *o = out;
+
+	for (int k = 0; k < 5; k++) {
+		size_t n = (size_t)(cut[k + 1] - cut[k]);
+
+		if (k)
+			*o++ = '-';
+		hr_hex(b + cut[k], n, o);
+		o += 2 * n;
+	}
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

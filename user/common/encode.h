@@ -7,6 +7,9 @@
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void hr_hex(const void *p, size_t n, char *out);
+/* 16 bytes as a lower-case 8-4-4-4-12 UUID (the caller sets the version
+ * and variant bits) into out (37 bytes). */
+void hr_uuid_text(const unsigned char b[16], char out[37]);
 /* Decode exactly 2n hex digits (either case) into n bytes; 0 or -EINVAL. */
 int hr_unhex(const char *s, size_t slen, unsigned char *out, size_t *n);
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include "common/encode.h"
 #include "record.h"
 #include "record_int.h"
 #include "common/jsonw.h"
@@ -150,10 +151,8 @@ static int random_bytes(struct hr_rec *r, void *p, size_t n)
  */
 int hr_rec_uuid(struct hr_rec *r, char out[37])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint64_t ms = (uint64_t)hr_clock_ns(CLOCK_REALTIME) / 1000000;
 	unsigned char b[16];
-	int o = 0;
 
 	if (random_bytes(r, b, sizeof(b)))
 		return -EIO;
@@ -161,13 +160,7 @@ int hr_rec_uuid(struct hr_rec *r, char out[37])
 		b[i] = (unsigned char)(ms >> (40 - 8 * i));
 	b[6] = (b[6] & 0x0f) | 0x70;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[o] = '\0';
+	hr_uuid_text(b, out);
 	return 0;
 }
 

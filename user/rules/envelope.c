@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include "common/encode.h"
 #include "rules/envelope.h"
 
 static const struct {
@@ -48,21 +49,13 @@ int hr_envelope_source(const char *event_source, char *buf, size_t size)
  * record's eventID. */
 static int fresh_uuid(char out[37])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char b[16];
-	int o = 0;
 
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
 		return -EIO;
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[o] = '\0';
+	hr_uuid_text(b, out);
 	return 0;
 }
 

@@ -425,6 +425,7 @@ static int deliver_one(struct hr_batcher *b, struct spool *s, int64_t now)
 	log.n_records = (size_t)n;
 	log.uncompressed_bytes = p.in_bytes;
 	log.delivered_ns = now;
+	log.bucket_dir = b->bucket_dir;
 	if (b->on_delivered)
 		b->on_delivered(b->arg, &log);
 

@@ -13,21 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <jansson.h>
 
 #include "common/grow.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "history/history.h"
-#include "history/rows.h"
 #include "common/encode.h"
 #include "common/sort.h"
 #include "common/files.h"
-#include "common/gz.h"
 #include "deliver/logfile.h" /* HR_LOG_KEY_MAX */
-
-#define LOG_MAX_BYTES (1ULL << 31) /* inflated; a 5-minute batch is far smaller */
-#define BATCH	      512
 
 static void usage(FILE *out)
 {
@@ -106,64 +100,6 @@ static int collect(int bucket, const char *rel, int depth, struct keys *out)
 	return err;
 }
 
-struct batch {
-	struct hr_history_row rows[BATCH];
-	char *text[BATCH];
-	size_t n;
-};
-
-static void flush(struct hr_history *h, struct batch *b, uint64_t *stored, uint64_t *failed)
-{
-	size_t f = b->n ? hr_history_add(h, b->rows, b->n) : 0;
-
-	*failed += f;
-	*stored += b->n - f;
-	for (size_t i = 0; i < b->n; i++)
-		free(b->text[i]);
-	b->n = 0;
-}
-
-/* One log file's records into the batch. 0, or -errno / -EBADMSG. */
-static int restore_file(struct hr_history *h, int bucket, const char *key, struct batch *b,
-			uint64_t *stored, uint64_t *failed, uint64_t *bad_records)
-{
-	unsigned char *doc = NULL;
-	size_t len = 0, i;
-	json_error_t jerr;
-	json_t *root, *recs, *r;
-	int fd = hr_bucket_open(bucket, key), err;
-
-	if (fd < 0)
-		return fd;
-	err = hr_gz_inflate_fd_all(fd, LOG_MAX_BYTES, &doc, &len);
-	close(fd);
-	if (err)
-		return err;
-	root = json_loadb((const char *)doc, len, 0, &jerr);
-	free(doc);
-	recs = json_object_get(root, "Records");
-	if (!json_is_array(recs)) {
-		json_decref(root);
-		return -EBADMSG;
-	}
-	json_array_foreach(recs, i, r) {
-		char *text = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-		if (!text || hr_history_row_from_json(r, text, strlen(text), &b->rows[b->n])) {
-			free(text);
-			(*bad_records)++;
-			continue;
-		}
-		b->text[b->n++] = text;
-		if (b->n == BATCH)
-			flush(h, b, stored, failed);
-	}
-	/* rows point into root: store them before it goes */
-	flush(h, b, stored, failed);
-	json_decref(root);
-	return 0;
-}
-
 int hr_cmd_rebuild_history(int argc, char **argv)
 {
 	enum { O_STATE = 256, O_BUCKET, O_HELP };
@@ -174,8 +110,8 @@ int hr_cmd_rebuild_history(int argc, char **argv)
 		{0},
 	};
 	const char *state = HR_DEFAULT_STATE_DIR, *bucket_dir = HR_DEFAULT_BUCKET_DIR;
-	uint64_t stored = 0, failed = 0, bad_records = 0, unreadable = 0;
-	static struct batch b;
+	struct hr_history_restore st = {0};
+	uint64_t unreadable = 0;
 	struct keys keys = {0};
 	struct hr_history *h = NULL;
 	char err[PATH_MAX + 256];
@@ -226,13 +162,15 @@ int hr_cmd_rebuild_history(int argc, char **argv)
 		return 1;
 	}
 	for (size_t i = 0; i < keys.n; i++) {
-		rc = restore_file(h, bucket, keys.v[i], &b, &stored, &failed, &bad_records);
+		rc = hr_history_restore_log(h, bucket, keys.v[i], &st);
 		if (rc) {
 			char *p = hr_printable(keys.v[i]);
 
 			fprintf(stderr, "hostrail rebuild-history: cannot read %s: %s\n",
 				p ? p : "?",
-				rc == -EBADMSG ? "not a gzip CloudTrail log file" : strerror(-rc));
+				rc == -EBADMSG ? "not a whole gzip CloudTrail log file (the whole "
+						 "records before the damage are restored)" :
+						 strerror(-rc));
 			free(p);
 			unreadable++;
 		}
@@ -240,15 +178,15 @@ int hr_cmd_rebuild_history(int argc, char **argv)
 	}
 	free(keys.v);
 	printf("restored %llu records from %zu log files (%llu were already in the history)\n",
-	       (unsigned long long)(stored - hr_history_duplicates(h)), keys.n - unreadable,
-	       (unsigned long long)hr_history_duplicates(h));
-	if (failed || bad_records || unreadable)
+	       (unsigned long long)st.stored, keys.n - unreadable,
+	       (unsigned long long)st.duplicates);
+	if (st.failed || st.bad_records || unreadable)
 		fprintf(stderr,
 			"hostrail rebuild-history: %llu log files unreadable, %llu records "
 			"not CloudTrail records, %llu records not stored\n",
-			(unsigned long long)unreadable, (unsigned long long)bad_records,
-			(unsigned long long)failed);
+			(unsigned long long)unreadable, (unsigned long long)st.bad_records,
+			(unsigned long long)st.failed);
 	hr_history_close(h);
 	close(bucket);
-	return failed || bad_records || unreadable ? 1 : 0;
+	return st.failed || st.bad_records || unreadable ? 1 : 0;
 }

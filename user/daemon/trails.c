@@ -117,6 +117,14 @@ static int open_s3(struct hr_trails *ts, struct hr_trail *t, const struct hr_tra
 	return rc;
 }
 
+/* A listener of a trail's bucket: the outputs that trail feeds hear of it. */
+static void bucket_published(void *arg, const struct hr_delivered_log *log)
+{
+	struct hr_trail_bucket *b = arg;
+
+	hr_outputs_published(b->outputs, log, b->outputs_mask);
+}
+
 static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_trail_config *tc)
 {
 	struct hr_sel_ctx ctx = {ts->region, ts->account_id, "running configuration"};
@@ -188,8 +196,10 @@ static int trail_open(struct hr_trails *ts, struct hr_trail *t, const struct hr_
 		goto fail;
 	}
 	hr_listeners_add(&t->bucket->published, hr_signer_on_delivered, t->signer);
+	t->bucket->outputs = ts->outputs;
+	t->bucket->outputs_mask = hr_trail_outputs(tc);
 	if (ts->outputs)
-		hr_listeners_add(&t->bucket->published, hr_outputs_published, ts->outputs);
+		hr_listeners_add(&t->bucket->published, bucket_published, t->bucket);
 	if (t->s3)
 		hr_listeners_add(&t->bucket->published, hr_s3_on_log, t->s3);
 	bo.on_delivered = hr_listeners_published;

@@ -27,8 +27,10 @@ struct hr_trail_bucket {
 	struct hr_batcher *batch;
 	/* who hears of its log files: the signer, then the outputs */
 	struct hr_listeners published;
-	uint64_t spool_lost; /* the batcher's lost, as of the thread's last
+	uint64_t spool_lost;	    /* the batcher's lost, as of the thread's last
 					 * look (atomic: read by the loop) */
+	struct hr_outputs *outputs; /* the agent's, and which of them the trail feeds */
+	unsigned outputs_mask;
 };
 
 struct hr_trail {

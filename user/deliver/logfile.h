@@ -40,7 +40,8 @@ struct hr_delivered_log {
 	int64_t newest_event_ns;
 	size_t n_records;
 	uint64_t uncompressed_bytes;
-	int64_t delivered_ns; /* delivery time (wall clock); the key's time */
+	int64_t delivered_ns;	/* delivery time (wall clock); the key's time */
+	const char *bucket_dir; /* the folder key is under; valid during the call only */
 };
 
 /*

@@ -62,12 +62,10 @@ void hr_outputs_take(struct hr_outputs *s, struct hr_shared_record *sr, unsigned
 			s->o[i].ops->take(s->o[i].ctx, sr);
 }
 
-void hr_outputs_published(void *arg, const struct hr_delivered_log *log)
+void hr_outputs_published(struct hr_outputs *s, const struct hr_delivered_log *log, unsigned mask)
 {
-	struct hr_outputs *s = arg;
-
 	for (int i = 0; i < s->n; i++)
-		if (s->o[i].ops->published)
+		if (s->o[i].ops->published && wanted(&s->o[i], i, mask, NULL))
 			s->o[i].ops->published(s->o[i].ctx, log);
 }
 

@@ -38,6 +38,10 @@ enum hr_output_loss {
 struct hr_output_counters {
 	uint64_t taken;		   /* records handed to it */
 	uint64_t lost[HR_LOSS_NR]; /* totals since start, by reason */
+	/* an output that catches up from the bucket (the history) */
+	uint64_t behind;    /* deferred, not caught up yet */
+	uint64_t deferred;  /* total deferred: its queue was full */
+	uint64_t caught_up; /* total stored from delivered log files */
 };
 
 /* What an output may need at open. */
@@ -87,8 +91,8 @@ int hr_outputs_open(struct hr_outputs *s, const struct hr_output_env *env);
  * the one named not_to (NULL: none). sr NULL (no memory) is counted. */
 void hr_outputs_take(struct hr_outputs *s, struct hr_shared_record *sr, unsigned mask,
 		     const char *not_to);
-/* A listener (see hr_listeners) that tells every output. */
-void hr_outputs_published(void *outputs, const struct hr_delivered_log *log);
+/* A trail published log: tell the outputs whose bit is in the trail's mask. */
+void hr_outputs_published(struct hr_outputs *s, const struct hr_delivered_log *log, unsigned mask);
 /* Totals of one output; -ENOENT if there is none by that name. */
 int hr_outputs_counters(struct hr_outputs *s, const char *name, struct hr_output_counters *c);
 void hr_outputs_flush(struct hr_outputs *s);

@@ -424,6 +424,7 @@ int hr_history_open(const char *state_dir, enum hr_history_mode mode, unsigned r
 	if (!h)
 		return -ENOMEM;
 	h->mode = mode;
+	h->skip_stored = mode == HR_HISTORY_REBUILD;
 	h->retention_days = retention_days;
 	h->blk_id = -1;
 	if (snprintf(h->path, sizeof(h->path), "%s/%s", state_dir, HR_HISTORY_FILE) >=
@@ -581,7 +582,7 @@ static int add_block(struct hr_history *h, const struct hr_history_row *const *r
 		hr_postings_add(h->postings, rows[i], dir[i * HR_HISTORY_DIR_ENTRY + 12], blk, tmax,
 				i);
 	/* REBUILD looks eventIDs up in the database as it goes */
-	if (h->mode == HR_HISTORY_REBUILD && hr_postings_flush(h->postings, h->ins_posting))
+	if (h->skip_stored && hr_postings_flush(h->postings, h->ins_posting))
 		return -EIO;
 	return 0;
 }
@@ -640,8 +641,7 @@ static bool add_all(struct hr_history *h, const struct hr_history_row *rows, siz
 	for (size_t i = 0; i <= m; i++) {
 		const struct hr_history_row *r = i < m ? order[i] : NULL;
 
-		if (r && h->mode == HR_HISTORY_REBUILD &&
-		    (already_stored(h, r) || pending(blk, k, r->event_id))) {
+		if (r && h->skip_stored && (already_stored(h, r) || pending(blk, k, r->event_id))) {
 			h->duplicates++;
 			continue;
 		}
@@ -765,6 +765,12 @@ void hr_history_maybe_prune(void *arg)
 		return;
 	h->last_prune = now;
 	hr_history_prune(h, now);
+}
+
+void hr_history_skip_stored(struct hr_history *h, bool on)
+{
+	if (h)
+		h->skip_stored = on || h->mode == HR_HISTORY_REBUILD;
 }
 
 uint64_t hr_history_duplicates(const struct hr_history *h)

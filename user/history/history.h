@@ -34,8 +34,10 @@ enum hr_history_mode {
  */
 int hr_history_open(const char *state_dir, enum hr_history_mode mode, unsigned retention_days,
 		    struct hr_history **out, char *err, size_t errlen);
-/* REBUILD mode: records skipped because their eventID was already stored. */
+/* Records skipped because their eventID was already stored: always in
+ * REBUILD mode, in WRITE mode while skip_stored is on (a catch-up). */
 uint64_t hr_history_duplicates(const struct hr_history *h);
+void hr_history_skip_stored(struct hr_history *h, bool on);
 void hr_history_close(struct hr_history *h); /* NULL-safe */
 
 /* Store rows in one transaction (the worker hands over up to 4096: fewer
@@ -49,6 +51,24 @@ void hr_history_maybe_prune(void *h);
 int hr_history_prune(struct hr_history *h, int64_t now_sec);
 /* Rows stored (an exact count; a full scan on a large history). */
 int64_t hr_history_count(struct hr_history *h);
+
+/* ---- from delivered log files (restore.c) ---- */
+
+struct hr_history_restore {
+	uint64_t stored;      /* records put in */
+	uint64_t duplicates;  /* their eventID was held already */
+	uint64_t failed;      /* SQLite did not take them */
+	uint64_t bad_records; /* not a record the history can index */
+};
+
+/*
+ * The records of log file key (under the bucket folder bucket_fd) that the
+ * history does not hold yet, read as a stream; counts added to st. 0,
+ * -ENOENT, -EBADMSG (damaged or truncated: the whole records before the
+ * damage are stored) or -errno.
+ */
+int hr_history_restore_log(struct hr_history *h, int bucket_fd, const char *key,
+			   struct hr_history_restore *st);
 
 /* ---- LookupEvents (query.c) ---- */
 

@@ -4,6 +4,7 @@
 #define HOSTRAIL_HISTORY_INT_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <zstd.h>
 #include "history/history.h"
@@ -29,7 +30,8 @@ struct hr_history {
 	size_t blk_cap, blk_len;
 	int64_t blk_id; /* -1: none */
 	unsigned char token_key[32];
-	uint64_t duplicates;		       /* REBUILD: already present */
+	uint64_t duplicates; /* REBUILD: already present */
+	bool skip_stored;    /* this add skips stored eventIDs (REBUILD, a restore) */
 	char *page_buf[HR_LOOKUP_MAX_RESULTS]; /* the records of a page */
 	size_t page_cap[HR_LOOKUP_MAX_RESULTS];
 };

@@ -79,6 +79,9 @@ def test_stop_and_start_logging(tmp_path):
     assert status["IsLogging"] is True
     assert "StartLoggingTime" in status
     assert status["HostrailCounters"]["eventsRecorded"] >= 1
+    # a quiet agent's history is never behind the bucket
+    assert status["HostrailCounters"]["historyCatchUp"] == {
+        "behind": 0, "deferred": 0, "caughtUp": 0}
 
     r = cli(agent.state, "stop-logging", "--name", "main")
     assert r.stdout == ""

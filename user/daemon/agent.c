@@ -298,6 +298,21 @@ static void lost_counters(void *arg, void *obj)
 	}
 }
 
+/* The event history behind a burst (deliver/out_history.c): records its
+ * full queue deferred, how many it has read back from the bucket, and how
+ * many it still lacks (lookup-events lags by those, with no holes). */
+static void catch_up_counters(void *arg, void *obj)
+{
+	struct agent *a = arg;
+	struct hr_output_counters c;
+
+	if (hr_outputs_counters(&a->outputs, HR_OUTPUT_HISTORY, &c))
+		return;
+	json_object_set_new(obj, "behind", json_integer((json_int_t)c.behind));
+	json_object_set_new(obj, "deferred", json_integer((json_int_t)c.deferred));
+	json_object_set_new(obj, "caughtUp", json_integer((json_int_t)c.caught_up));
+}
+
 /* What the kernel's path filter kept out of the ring buffer (all trails). */
 static void filter_counters(void *arg, void *obj)
 {
@@ -448,6 +463,7 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 		.emit = emit_cb,
 		.selection_changed = selection_changed,
 		.lost_counters = lost_counters,
+		.catch_up_counters = catch_up_counters,
 		.filter_counters = filter_counters,
 		.capture_hooks = capture_hooks,
 	};

@@ -189,6 +189,12 @@ static json_t *cmd_status(struct hr_cmd_env *env, struct hr_trail *t)
 	if (env->lost_counters)
 		env->lost_counters(env->agent, lost);
 	json_object_set_new(counters, "eventsLost", lost);
+	if (env->catch_up_counters) {
+		json_t *c = json_object();
+
+		env->catch_up_counters(env->agent, c);
+		json_object_set_new(counters, "historyCatchUp", c);
+	}
 	if (env->filter_counters) {
 		json_t *f = json_object();
 

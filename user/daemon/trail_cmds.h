@@ -26,6 +26,8 @@ struct hr_cmd_env {
 	void (*lost_counters)(void *agent, void *json_obj);
 	/* the kernel's data event filter: fills a JSON object (json_t *) */
 	void (*filter_counters)(void *agent, void *json_obj);
+	/* the event history's catch-up from the bucket: behind, deferred, caughtUp */
+	void (*catch_up_counters)(void *agent, void *json_obj);
 	/* the hooks capture probed and chose: fills a JSON object (json_t *) */
 	void (*capture_hooks)(void *agent, void *json_obj);
 };

@@ -49,6 +49,9 @@ class Agent:
         self.state = state
         self.log_path = log_path
         self._notify = notify_sock
+        # its entries in a journal older than it: pid_max is 32768 here, so
+        # a pid alone also names journalds and agents of earlier tests
+        self.started = int(time.time()) - 1
 
     def log(self):
         return self.log_path.read_text(errors="replace")
@@ -220,10 +223,12 @@ def journald():
             proc.wait()
 
 
-def journal_entries(timeout=15, want=1, **fields):
-    """Entries matching FIELD=value (journalctl -o json), waiting until at
-    least `want` are there or the timeout passes."""
+def journal_entries(timeout=15, want=1, since=None, **fields):
+    """Entries matching FIELD=value (journalctl -o json), written at or after
+    `since` (epoch seconds) if given, waiting until at least `want` are there
+    or the timeout passes."""
     args = ["journalctl", "-o", "json", "--no-pager", "--all"] + \
+        ([f"--since=@{since}"] if since is not None else []) + \
         [f"{k}={v}" for k, v in fields.items()]
     deadline = time.monotonic() + timeout
     while True:

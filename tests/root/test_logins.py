@@ -297,7 +297,8 @@ def secret_places(agent):
                    if os.path.isfile(p)]
     recs = read_records(agent.bucket)
     want = len(not_to(recs, "journald"))
-    journal = journal_entries(want=want, _PID=str(agent.proc.pid))
+    journal = journal_entries(want=want, since=agent.started, _PID=str(agent.proc.pid),
+                              _COMM="hostraild")
     assert len(journal) == want, (len(journal), want)
     history = lookup_events(agent)
     assert len(history) == len(not_to(recs, "history")), (len(history), len(recs))

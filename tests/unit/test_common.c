@@ -126,9 +126,57 @@ TEST(test_bqueue)
 	hr_bq_fini(&q);
 }
 
+static struct timespec in_ms(long ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += ms * 1000000L;
+	t.tv_sec += t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
+/* A producer that may wait (the capture loop before the delivery thread):
+ * a queue far smaller than the burst loses nothing while its consumer
+ * runs, even one woken only per 64 items; with no consumer, the wait ends
+ * at its deadline with a refusal; an item over the whole bound is refused
+ * without waiting. */
+TEST(test_bqueue_push_wait)
+{
+	struct hr_bqueue q;
+	struct consumer c = {.q = &q};
+	struct timespec until;
+	pthread_t t;
+	long want = 0;
+
+	CHECK_INT(hr_bq_init(&q, 10, 64), 0);
+	until = in_ms(50);
+	for (int i = 0; i < 10; i++)
+		CHECK_INT(hr_bq_push_wait(&q, NULL, (void *)(intptr_t)(i + 1), 1, &until), 0);
+	CHECK_INT(hr_bq_push_wait(&q, NULL, (void *)11, 1, &until), -ENOBUFS); /* no consumer */
+	CHECK_INT(hr_bq_push_wait(&q, NULL, (void *)11, 11, NULL), -ENOBUFS);  /* never fits */
+	for (long i = 1; i <= 10; i++)
+		want += i;
+	CHECK_INT(pthread_create(&t, NULL, consume, &c), 0);
+	for (long i = 11; i <= 5000; i++) {
+		until = in_ms(10000); /* a deadline only a wedged consumer reaches */
+		CHECK_INT(hr_bq_push_wait(&q, NULL, (void *)(intptr_t)i, 1, &until), 0);
+		want += i;
+	}
+	hr_bq_drain(&q);
+	CHECK_INT(c.seen, 5000);
+	CHECK(c.sum == want && !c.out_of_order);
+	hr_bq_stop(&q);
+	CHECK_INT(hr_bq_push_wait(&q, NULL, (void *)1, 1, &until), -ENOBUFS); /* stopped */
+	CHECK_INT(pthread_join(t, NULL), 0);
+	hr_bq_fini(&q);
+}
+
 int main(void)
 {
 	RUN(test_setassoc);
 	RUN(test_bqueue);
+	RUN(test_bqueue_push_wait);
 	TEST_MAIN_END();
 }

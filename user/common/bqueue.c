@@ -16,6 +16,7 @@ int hr_bq_init(struct hr_bqueue *q, size_t max_bytes, size_t wake_at)
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->wake, NULL);
 	pthread_cond_init(&q->done, NULL);
+	pthread_cond_init(&q->room, NULL);
 	return 0;
 }
 
@@ -36,11 +37,30 @@ static int ring_grow(struct hr_bqueue *q)
 	return 0;
 }
 
-int hr_bq_push(struct hr_bqueue *q, void *target, void *obj, size_t bytes)
+static bool before(const struct timespec *until)
+{
+	struct timespec now;
+
+	if (!until)
+		return true;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return now.tv_sec < until->tv_sec ||
+	       (now.tv_sec == until->tv_sec && now.tv_nsec < until->tv_nsec);
+}
+
+int hr_bq_push_wait(struct hr_bqueue *q, void *target, void *obj, size_t bytes,
+		    const struct timespec *until)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&q->lock);
+	while (until && !q->stopping && bytes <= q->max_bytes && bytes > q->max_bytes - q->bytes &&
+	       before(until)) {
+		/* the consumer may be waiting for a whole batch: not now */
+		pthread_cond_signal(&q->wake);
+		q->waiting = true;
+		pthread_cond_timedwait(&q->room, &q->lock, until);
+	}
 	if (q->stopping || bytes > q->max_bytes - q->bytes ||
 	    (q->count == q->cap && ring_grow(q))) {
 		rc = -ENOBUFS;
@@ -56,15 +76,9 @@ int hr_bq_push(struct hr_bqueue *q, void *target, void *obj, size_t bytes)
 	return rc;
 }
 
-static bool before(const struct timespec *until)
+int hr_bq_push(struct hr_bqueue *q, void *target, void *obj, size_t bytes)
 {
-	struct timespec now;
-
-	if (!until)
-		return true;
-	clock_gettime(CLOCK_REALTIME, &now);
-	return now.tv_sec < until->tv_sec ||
-	       (now.tv_sec == until->tv_sec && now.tv_nsec < until->tv_nsec);
+	return hr_bq_push_wait(q, target, obj, bytes, NULL);
 }
 
 long hr_bq_take(struct hr_bqueue *q, struct hr_bq_item *got, size_t max,
@@ -90,6 +104,10 @@ long hr_bq_take(struct hr_bqueue *q, struct hr_bq_item *got, size_t max,
 		q->count--;
 		q->bytes -= got[n].bytes;
 		n++;
+	}
+	if (n && q->waiting) {
+		q->waiting = false;
+		pthread_cond_broadcast(&q->room);
 	}
 	q->busy = true;
 	pthread_mutex_unlock(&q->lock);
@@ -119,6 +137,7 @@ void hr_bq_stop(struct hr_bqueue *q)
 	pthread_mutex_lock(&q->lock);
 	q->stopping = true;
 	pthread_cond_signal(&q->wake);
+	pthread_cond_broadcast(&q->room);
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -144,6 +163,7 @@ void hr_bq_fini(struct hr_bqueue *q)
 		return;
 	pthread_cond_destroy(&q->wake);
 	pthread_cond_destroy(&q->done);
+	pthread_cond_destroy(&q->room);
 	pthread_mutex_destroy(&q->lock);
 	free(q->ring);
 	q->ring = NULL;

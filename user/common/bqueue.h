@@ -3,8 +3,11 @@
  * bqueue.h - a queue from one producer to one consumer thread, bounded by
  * the bytes its items hold (not their number: a burst of small records
  * fits, a flood of large ones cannot eat the host's memory). The ring of
- * items starts small and doubles as a burst fills it. A push never waits
- * for more than a mutex hand-over: an item over the bound is refused.
+ * items starts small and doubles as a burst fills it. hr_bq_push() never
+ * waits for more than a mutex hand-over: an item over the bound is refused;
+ * hr_bq_push_wait() waits a while for the consumer to make room, so that a
+ * producer with a buffer of its own behind it (the kernel's ring buffer)
+ * can slow down instead of losing records.
  *
  * The consumer takes a batch, works on it outside the lock and says when
  * it is done, so that hr_bq_drain() can wait until everything pushed so
@@ -28,12 +31,14 @@ struct hr_bqueue {
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* the consumer: items, or stop */
 	pthread_cond_t done; /* hr_bq_drain(): empty and not busy */
+	pthread_cond_t room; /* hr_bq_push_wait(): the consumer took items */
 	struct hr_bq_item *ring;
 	size_t cap, head, count;
 	size_t bytes, max_bytes;
 	size_t wake_at; /* the consumer is woken when this many wait */
 	bool busy;	/* the consumer holds a batch */
 	bool stopping;
+	bool waiting; /* a producer waits on room */
 };
 
 /* wake_at 1: wake the consumer for every first item; more: let small
@@ -41,6 +46,10 @@ struct hr_bqueue {
 int hr_bq_init(struct hr_bqueue *q, size_t max_bytes, size_t wake_at);
 /* 0, or -ENOBUFS: over the bound, out of memory, or stopping. */
 int hr_bq_push(struct hr_bqueue *q, void *target, void *obj, size_t bytes);
+/* The same, waiting until `until` (CLOCK_REALTIME) while the queue is too
+ * full for the item; -ENOBUFS when it still is then (or stopping). */
+int hr_bq_push_wait(struct hr_bqueue *q, void *target, void *obj, size_t bytes,
+		    const struct timespec *until);
 /*
  * The consumer: wait while the queue is empty, until `until` (CLOCK_REALTIME,
  * NULL: no deadline) or a stop; then take up to max items. Returns how many

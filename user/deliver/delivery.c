@@ -12,6 +12,11 @@
 
 #define TICK_NS (100 * 1000000LL)
 #define BATCH	1024 /* records added per hold of the lock */
+/* How long the loop waits for room before it counts a record lost. While
+ * it waits the kernel's ring buffer holds the burst (and counts what it
+ * cannot hold), so the queue can be small; a thread stuck for longer is
+ * not waited for again until it takes records. */
+#define PUSH_WAIT_S 1
 
 struct hr_delivery {
 	hr_delivery_add_fn add;
@@ -22,6 +27,7 @@ struct hr_delivery {
 
 	pthread_mutex_t work; /* the targets and what tick reaches */
 	struct hr_bqueue q;
+	bool stalled; /* the last push found no room in time (the loop's) */
 };
 
 static void *delivery_main(void *arg)
@@ -92,7 +98,16 @@ int hr_delivery_push(struct hr_delivery *d, void *target, struct hr_shared_recor
 	if (!d)
 		return -ENOBUFS; /* stopped */
 	hr_shared_record_get(rec);
-	rc = hr_bq_push(&d->q, target, rec, rec->bytes);
+	if (d->stalled) {
+		rc = hr_bq_push(&d->q, target, rec, rec->bytes);
+	} else {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += PUSH_WAIT_S;
+		rc = hr_bq_push_wait(&d->q, target, rec, rec->bytes, &until);
+	}
+	d->stalled = rc != 0;
 	if (rc)
 		hr_shared_record_put(rec);
 	return rc;

@@ -7,9 +7,12 @@
  * the capture loop must not (~0.2 s per 100,000 records would otherwise
  * be ring buffer it does not read). The loop hands each record over
  * through a bounded queue (bytes, like the sinks' queues); the thread
- * adds it to its target (a batcher), and ticks about every 100 ms. A
- * record the queue has no room for is refused (-ENOBUFS): the caller
- * counts it, and it becomes LostEvents.
+ * adds it to its target (a batcher), and ticks about every 100 ms. The
+ * queue is small: when it is full the loop waits for room, so a burst
+ * waits in the kernel's ring buffer (whose overflow the programs count)
+ * rather than in the agent's memory. A record still without room after
+ * the wait is refused (-ENOBUFS): the caller counts it, and it becomes
+ * LostEvents.
  *
  * Everything the thread touches (the targets, and whatever tick reaches)
  * is guarded by one lock: the loop takes it with hr_delivery_lock(), which
@@ -31,13 +34,17 @@
 struct hr_delivery;
 
 /* Runs on the thread, with the lock held. */
+/* The hand-off queue's default bound ("queueMiB": {"bucket": N}). */
+#define HR_DELIVERY_QUEUE_BYTES (4u << 20)
+
 typedef void (*hr_delivery_add_fn)(void *target, const struct hr_record *rec);
 typedef void (*hr_delivery_tick_fn)(void *ctx, int64_t now_ns);
 
 int hr_delivery_start(size_t max_bytes, hr_delivery_add_fn add, hr_delivery_tick_fn tick, void *ctx,
 		      struct hr_delivery **out);
-/* Queue rec (a reference is taken) for target. 0 or -ENOBUFS (full, or
- * d NULL: stopped). Never waits for more than a mutex hand-over. */
+/* Queue rec (a reference is taken) for target. 0 or -ENOBUFS (still full
+ * after PUSH_WAIT_S, or d NULL: stopped). A full queue makes the caller
+ * wait for room: the loop slows and the ring buffer takes the burst. */
 int hr_delivery_push(struct hr_delivery *d, void *target, struct hr_shared_record *rec);
 /* Wait until everything pushed is added, then hold the lock. NULL-safe. */
 void hr_delivery_lock(struct hr_delivery *d);

@@ -103,6 +103,26 @@ TEST(capture_hook)
 	}
 }
 
+/* "queueMiB": each named bound, the others left at 0 (the default). */
+TEST(queue_bounds)
+{
+	struct hr_config c;
+	char err[1024];
+	int history = hr_output_bit(HR_OUTPUT_HISTORY),
+	    journald = hr_output_bit(HR_OUTPUT_JOURNALD);
+
+	CHECK_INT(load(&c, "{}", err, sizeof(err)), 0);
+	CHECK(c.bucket_queue_bytes == 0 && c.output_queue_bytes[history] == 0 &&
+	      c.output_queue_bytes[journald] == 0);
+	hr_config_free(&c);
+	CHECK_INT(load(&c, "{\"queueMiB\":{\"bucket\":16,\"history\":1}}", err, sizeof(err)), 0);
+	CHECK_STR(err, "");
+	CHECK(c.bucket_queue_bytes == 16u << 20);
+	CHECK(c.output_queue_bytes[history] == 1u << 20);
+	CHECK(c.output_queue_bytes[journald] == 0);
+	hr_config_free(&c);
+}
+
 TEST(each_refusal)
 {
 	static const struct {
@@ -118,6 +138,14 @@ TEST(each_refusal)
 		{"{\"captureHook\":1}",
 		 "$.captureHook: expected \"auto\", \"tracepoint\" or \"exit-only\""},
 		{"{\"accountId\":\"12\"}", "$.accountId: must be 12 digits"},
+		{"{\"queueMiB\":8}", "$.queueMiB: expected an object of queue bounds in MiB by "
+				     "output name"},
+		{"{\"queueMiB\":{\"s3\":8}}",
+		 "$.queueMiB: unknown queue (known: \"bucket\", \"journald\", \"history\")"},
+		{"{\"queueMiB\":{\"journald\":0}}",
+		 "$.queueMiB: a queue bound is a whole number of MiB, 1 to 1024"},
+		{"{\"queueMiB\":{\"history\":2048}}",
+		 "$.queueMiB: a queue bound is a whole number of MiB, 1 to 1024"},
 		{"{\"region\":\"Web 1\"}", "$.region: only a-z, 0-9 and '-' are allowed"},
 		{"{\"trails\":[]}", "$.trails: expected a non-empty array"},
 		{"{\"trails\":[{\"name\":\"a\",\"bucketDir\":\"/b\",\"batchSeconds\":0}]}",
@@ -315,6 +343,7 @@ int main(void)
 	RUN(two_trails_with_selectors);
 	RUN(trail_outputs);
 	RUN(capture_hook);
+	RUN(queue_bounds);
 	RUN(each_refusal);
 	RUN(trail_s3_fields);
 	RUN(rules);

@@ -124,6 +124,38 @@ static int get_outputs(json_t *v, unsigned *off, const char *file, const char *p
 	return 0;
 }
 
+/* "queueMiB": {"bucket": 8, "journald": 8, "history": 8}, any of them. */
+static int get_queue_mib(json_t *v, struct hr_config *c, const char *file, const char *path,
+			 char *err, size_t errlen)
+{
+	const char *name;
+	json_t *n;
+
+	if (!json_is_object(v))
+		return refuse(err, errlen, file, path,
+			      "expected an object of queue bounds in MiB by output name");
+	json_object_foreach(v, name, n) {
+		bool bucket = !strcmp(name, HR_OUTPUT_BUCKET);
+		int bit = bucket ? 0 : hr_output_bit(name);
+		size_t bytes;
+
+		if (bit < 0)
+			return refuse(
+				err, errlen, file, path,
+				"unknown queue (known: \"bucket\", \"journald\", \"history\")");
+		if (!json_is_integer(n) || json_integer_value(n) < 1 ||
+		    json_integer_value(n) > 1024)
+			return refuse(err, errlen, file, path,
+				      "a queue bound is a whole number of MiB, 1 to 1024");
+		bytes = (size_t)json_integer_value(n) << 20;
+		if (bucket)
+			c->bucket_queue_bytes = bytes;
+		else
+			c->output_queue_bytes[bit] = bytes;
+	}
+	return 0;
+}
+
 /* The S3 delivery fields of a trail ("s3EndpointUrl", ...). */
 static int get_s3_field(const char *key, json_t *v, struct hr_trail_s3 *s3, const char *file,
 			const char *path, char *err, size_t errlen)
@@ -285,6 +317,8 @@ int hr_config_load_file(struct hr_config *c, const char *file, char *err, size_t
 					    "expected \"auto\", \"tracepoint\" or \"exit-only\"");
 		} else if (!strcmp(key, "sandbox")) {
 			rc = get_bool(v, &c->sandbox, file, path, err, errlen);
+		} else if (!strcmp(key, "queueMiB")) {
+			rc = get_queue_mib(v, c, file, path, err, errlen);
 		} else if (!strcmp(key, "historyRetentionDays")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 			    json_integer_value(v) > 3650)

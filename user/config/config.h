@@ -14,6 +14,7 @@
 #include "capture/probe.h"
 #include "select/select.h"
 #include "config/rules_conf.h"
+#include "deliver/output.h"
 
 #define HR_DEFAULT_CONFIG_PATH	 "/etc/hostrail/hostrail.json"
 #define HR_DEFAULT_STATE_DIR	 "/var/lib/hostrail"
@@ -72,6 +73,11 @@ struct hr_config {
 	/* "sandbox": drop to the running phase's capabilities and seccomp
 	 * filter once attached (common/sandbox.h); default true */
 	bool sandbox;
+	/* "queueMiB": {"bucket": N, "journald": N, "history": N}, the bounds
+	 * of the in-memory queues, 1 to 1024 MiB (0 here: each one's default,
+	 * docs/operations.md "Memory") */
+	size_t bucket_queue_bytes;
+	size_t output_queue_bytes[HR_OUTPUTS_MAX]; /* by hr_output_bit() */
 	struct hr_trail_config trails[HR_MAX_TRAILS];
 	int n_trails;
 	/* "rules": checked and kept, not yet run by the agent (docs/rules.md) */

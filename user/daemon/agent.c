@@ -443,9 +443,10 @@ static int agent_open(struct agent *a, const struct hr_config *cfg)
 	/* Every output runs even if no trail sends to it yet: a reload may
 	 * turn it on. An output that cannot open counts its losses. Before
 	 * the trails: their recovery publishes files the outputs hear of. */
-	err = hr_outputs_open(&a->outputs, &(struct hr_output_env){
-						   .state_dir = cfg->state_dir,
-						   .retention_days = cfg->history_retention_days});
+	err = hr_outputs_open(&a->outputs,
+			      &(struct hr_output_env){.state_dir = cfg->state_dir,
+						      .retention_days = cfg->history_retention_days,
+						      .queue_bytes_of = cfg->output_queue_bytes});
 	if (err)
 		return err;
 	err = hr_trails_open(&a->trails, cfg, &a->outputs);

@@ -260,8 +260,9 @@ int hr_trails_open(struct hr_trails *ts, const struct hr_config *cfg, struct hr_
 		if (rc)
 			return rc;
 	}
-	/* A queue as deep as the history's: a burst is taken whole. */
-	return hr_delivery_start(256u << 20, add_record, tick, ts, &ts->delivery);
+	/* Small: a burst waits in the ring buffer while the loop waits for room. */
+	return hr_delivery_start(cfg->bucket_queue_bytes ?: HR_DELIVERY_QUEUE_BYTES, add_record,
+				 tick, ts, &ts->delivery);
 }
 
 struct hr_trail *hr_trails_find(struct hr_trails *ts, const char *name)

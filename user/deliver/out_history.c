@@ -38,8 +38,9 @@
 #include "deliver/output.h"
 #include "history/history.h"
 
-/* A burst's first second or so; the rest is read back from the bucket. */
-#define HISTORY_QUEUE_BYTES (16u << 20)
+/* A burst's first moment; the rest is read back from the bucket, so the
+ * queue need not be deep (docs/operations.md "Memory"). */
+#define HISTORY_QUEUE_BYTES (2u << 20)
 #define HISTORY_BATCH	    4096
 #define MISSING_FILE_S	    120 /* a published key that never appears */
 /* Deferred records no log brought: a batch is delivered within five

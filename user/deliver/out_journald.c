@@ -6,8 +6,9 @@
 #include "deliver/output.h"
 
 /* journald throttles bursts itself (RateLimitBurst), so a deep queue would
- * only delay its refusals: 32 MiB, ~25,000 records. */
-#define JOURNALD_QUEUE_BYTES (32u << 20)
+ * mostly delay its refusals: 4 MiB, ~3,000 records, keeps the agent within
+ * its memory target (docs/operations.md "Memory"); "queueMiB" raises it. */
+#define JOURNALD_QUEUE_BYTES (4u << 20)
 
 static void journal_close(void *j)
 {

@@ -37,7 +37,12 @@ int hr_outputs_open(struct hr_outputs *s, const struct hr_output_env *env)
 {
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < N_OUTPUTS; i++) {
-		int rc = outputs[i]->open(env, &s->o[i].ctx);
+		struct hr_output_env e = *env;
+		int rc;
+
+		if (env->queue_bytes_of)
+			e.queue_bytes = env->queue_bytes_of[i];
+		rc = outputs[i]->open(&e, &s->o[i].ctx);
 
 		if (rc) {
 			hr_outputs_stop(s);

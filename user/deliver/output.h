@@ -49,6 +49,8 @@ struct hr_output_env {
 	const char *state_dir;
 	unsigned retention_days; /* historyRetentionDays */
 	size_t queue_bytes;	 /* bound of a queue; 0: the output's default */
+	/* hr_outputs_open(): each output's queue_bytes, by its bit */
+	const size_t *queue_bytes_of;
 };
 
 struct hr_output_ops {

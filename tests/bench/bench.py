@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -28,6 +29,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.environ.get("HOSTRAIL_BUILD", os.path.join(ROOT, "build"))
 BENCH = os.path.join(BUILD, "bench", "syscall_bench")
 HOSTRAILD = os.environ.get("HOSTRAILD", os.path.join(BUILD, "hostraild"))
+HOSTRAIL = os.path.join(BUILD, "hostrail")
+PRIVATE_TARGET_MIB = 32	# issue 16: peak private memory, the BPF maps apart
 ITER = {"getppid": 2_000_000, "setuid": 200_000, "openclose": 300_000}
 BURST = 100_000
 FLOOR = os.path.join(BUILD, "bench", "tp_floor")
@@ -92,6 +95,55 @@ def peak_rss_kib(pid):
     return 0
 
 
+def private_kib(pid):
+    """(private memory, of which BPF maps) in KiB now: Private_Clean +
+    Private_Dirty of smaps_rollup, and the same fields of the anon_inode:bpf-map
+    mappings in smaps (the ring buffer, shared with the kernel), so that the
+    agent's own memory can be told apart from the ring buffer it is given."""
+    def private(lines):
+        return sum(int(x.split()[1]) for x in lines
+                   if x.startswith(("Private_Clean:", "Private_Dirty:")))
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        total = private(f)
+    bpf, in_bpf = [], False
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split(None, 1)[0]
+            if "-" in head and not head.endswith(":"):	# a mapping's first line
+                in_bpf = line.rstrip().endswith("anon_inode:bpf-map")
+            elif in_bpf:
+                bpf.append(line)
+    return total, private(bpf), sum(int(x.split()[1]) for x in bpf if x.startswith("Rss:"))
+
+
+class MemoryPeak:
+    """Samples private_kib(pid) every 50 ms on its own thread: the peak of the
+    agent's private memory without the BPF maps, and the maps' peak apart."""
+
+    def __init__(self, pid):
+        self.pid, self.peak, self.bpf_private, self.bpf_rss = pid, 0, 0, 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                total, bpf, rss = private_kib(self.pid)
+            except (OSError, ValueError, IndexError):
+                return	# the agent exited
+            self.peak = max(self.peak, total - bpf)
+            self.bpf_private, self.bpf_rss = max(self.bpf_private, bpf), max(self.bpf_rss, rss)
+            self.samples += 1
+            self._stop.wait(0.05)
+
+    def stop(self):
+        self._stop.set()
+        self._t.join()
+        return self
+
+
 def records(bucket):
     recs = []
     for path in sorted(glob.glob(os.path.join(bucket, "AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz"))):
@@ -133,10 +185,18 @@ def wait_history(state, before, want, limit=120):
     return last, last_t - t0
 
 
+def catch_up_counters(state):
+    """get-trail-status's HostrailCounters.historyCatchUp of the running agent."""
+    r = subprocess.run([HOSTRAIL, "get-trail-status", "--state-dir", state, "--name", "hostrail"],
+                       capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)["HostrailCounters"]["historyCatchUp"]
+
+
 def bench_hostraild():
     tmp = tempfile.mkdtemp(prefix="hostrail-bench-")
     try:
         p = start_hostraild(tmp)
+        mem = MemoryPeak(p.pid)
         costs = run_workloads()
         state = os.path.join(tmp, "state")
         hist_before = history_count(state)
@@ -150,6 +210,21 @@ def bench_hostraild():
         p.send_signal(signal.SIGTERM)
         rc = p.wait(timeout=600)
         drain = time.monotonic() - t0
+        mem.stop()
+        # What the history deferred it reads back from the log files the stop
+        # published, at the next start: wait until it is no longer behind.
+        t0 = time.monotonic()
+        p = start_hostraild(tmp)
+        mem_next = MemoryPeak(p.pid)
+        while True:
+            cu = catch_up_counters(state)
+            if cu["behind"] == 0 or time.monotonic() - t0 > 600:
+                break
+            time.sleep(0.2)
+        catch_up_s = time.monotonic() - t0
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=600) or rc
+        mem_next.stop()
         recs = records(os.path.join(tmp, "bucket"))
         got = sum(1 for x in recs if x.get("eventName") == "Setuid"
                   and x["additionalEventData"]["process"]["pid"] == int(pid))
@@ -164,9 +239,13 @@ def bench_hostraild():
         bucket_setuid = sum(1 for x in recs if x.get("eventName") == "Setuid")
         return {"costs": costs, "rc": rc, "burst": int(n), "burst_s": float(secs),
                 "burst_records": got, "lost": lost, "rss_kib": rss,
+                "private_kib": mem.peak, "bpf_private_kib": mem.bpf_private,
+                "catch_up_private_kib": mem_next.peak,
+                "bpf_rss_kib": mem.bpf_rss, "mem_samples": mem.samples,
                 "total_records": len(recs), "drain_s": drain,
                 "hist_rows": hist_rows, "hist_wait_s": hist_wait,
                 "hist_final": history_count(state), "hist_before": hist_before,
+                "catch_up": cu, "catch_up_s": catch_up_s,
                 "bucket_setuid": bucket_setuid, "sink_lost": sink_lost}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -366,7 +445,8 @@ def figures(base, hr, coll, data, aud):
          "collector records/s of CPU": (coll["per_cpu"], +1),
          "collector records/s of wall": (coll["per_wall"], +1),
          "all outputs records/s": (hr["total_records"] / (hr["burst_s"] + hr["drain_s"]), +1),
-         "peak RSS MiB": (hr["rss_kib"] / 1024, -1)}
+         "peak RSS MiB": (hr["rss_kib"] / 1024, -1),
+         "peak private MiB": (hr["private_kib"] / 1024, -1)}
     if aud:
         f["setuid added / auditd's"] = ((hr["costs"]["setuid"] - base["setuid"]) /
                                         (aud["setuid"] - base["setuid"]), -1)
@@ -410,14 +490,23 @@ def main():
           f"delivered end to end (burst + drain of every output + final batch)")
     print_collector(coll)
     print(f"hostraild peak RSS: {hr['rss_kib'] / 1024:.1f} MiB; clean stop exit {hr['rc']}")
+    print(f"hostraild peak private memory (smaps_rollup, {hr['mem_samples']} samples through "
+          f"workloads, burst and stop, BPF maps apart): {hr['private_kib'] / 1024:.1f} MiB "
+          f"(target <= {PRIVATE_TARGET_MIB} MiB): "
+          f"{verdict(hr['private_kib'] <= PRIVATE_TARGET_MIB * 1024)}; BPF maps (the ring "
+          f"buffer): {hr['bpf_rss_kib'] / 1024:.1f} MiB resident, "
+          f"{hr['bpf_private_kib'] / 1024:.1f} MiB of it private; at the next start, through "
+          f"the history's catch-up: {hr['catch_up_private_kib'] / 1024:.1f} MiB "
+          f"{verdict(hr['catch_up_private_kib'] <= PRIVATE_TARGET_MIB * 1024)}")
     hl = hr["sink_lost"].get("history", 0)
     print(f"history (its own worker): {hr['hist_rows']} Setuid rows "
           f"{hr['burst_s'] + hr['hist_wait_s']:.2f}s after the burst began "
-          f"({hr['hist_rows'] / (hr['burst_s'] + hr['hist_wait_s']):.0f} records/s end to end); "
-          f"after the stop, over the whole run (workloads and burst): {hr['hist_final']} of "
-          f"the bucket's {hr['bucket_setuid']} Setuid records in the history, LostEvents sink "
-          f"history {hl}: rows + losses = records: "
-          f"{verdict(hr['hist_final'] + hl >= hr['bucket_setuid'])}")
+          f"({hr['hist_rows'] / (hr['burst_s'] + hr['hist_wait_s']):.0f} records/s end to end)")
+    print(f"history catch-up at the next start: behind {hr['catch_up']['behind']} after "
+          f"{hr['catch_up_s']:.1f}s, {hr['catch_up']['caughtUp']} records read back from the "
+          f"log files then; over the whole run: {hr['hist_final']} of the bucket's "
+          f"{hr['bucket_setuid']} Setuid records in the history, LostEvents sink history {hl}: "
+          f"{verdict(hr['hist_final'] == hr['bucket_setuid'] and hl == 0)}")
     print(f"journald: LostEvents sink journald {hr['sink_lost'].get('journald', 0)}")
     if out:
         with open(out, "w") as f:

@@ -36,18 +36,12 @@ MSGID_SIGNIN = "670890bbfc574d09b12bd8fd827dc097"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, package_build):
     require(shutil.which("qemu-system-x86_64"), "qemu-system-x86_64 (Debian: qemu-system-x86)")
     require(shutil.which("busybox"), "busybox (Debian: busybox-static)")
     require(shutil.which("debootstrap"), "debootstrap (Debian: debootstrap)")
-    require(shutil.which("dpkg-buildpackage") and shutil.which("dh"),
-            "dpkg-buildpackage and debhelper (Debian: build-essential debhelper)")
-    build = tmp_path_factory.mktemp("deb")
-    r = subprocess.run(["make", "-C", str(ROOT), "--no-print-directory", "deb",
-                        "BUILD=%s" % build], capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    build = package_build
     deb = build / "deb" / ("hostrail_%s_amd64.deb" % VERSION)
-    assert deb.exists(), r.stdout[-2000:]
     share = tmp_path_factory.mktemp("server") / "share"
     run = image.run(ROOT / "tests" / "vm" / "server-check", [deb], out=share)
     assert run.rc is not None, "no exit status came back; the console:\n" + run.console[-6000:]

@@ -74,7 +74,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
 .PHONY: all deps run deb test unit-test root-test check-layers format-check format test-kernels test-vm \
-	bench 	bench-compare clean fuzz fuzz-build fuzz-run
+	bench bench-compare clean fuzz fuzz-build fuzz-run
 
 all: $(BUILD)/hostraild $(BUILD)/hostrail
 

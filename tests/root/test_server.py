@@ -6,8 +6,8 @@ SIGKILLs the agent and restarts it. tests/vm/server-check does all of that
 in the guest and copies the bucket, the agent's journal and its public keys
 back out; every check is made here, on the host, on those copies.
 
-`make test-vm` runs it (docs/operations.md: what it costs, and why `make
-test` leaves it to CI's schedule)."""
+`make test-vm` runs it, and so does `make test` (docs/operations.md: what it
+costs)."""
 import datetime
 import gzip
 import json

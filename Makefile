@@ -7,6 +7,7 @@
 #   make fuzz     the libFuzzer targets of tests/fuzz/, FUZZ_SECONDS each
 #   make SAN=1 X  X built with ASan + UBSan into build-san/ (unit-test, test)
 #   make test-kernels  the representative root tests on every kernel of the matrix
+#   make test-vm  the package on a real server: Debian 12, systemd, sshd under qemu
 #   make check-layers  stages include only the stages before them (tests/check-layers)
 #   make format-check  every C file as .clang-format lays it out (make format fixes it)
 #   make bench    the benchmarks (docs/operations.md explains the figures)
@@ -72,8 +73,8 @@ BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps run deb test unit-test root-test check-layers format-check format test-kernels bench \
-	bench-compare clean fuzz fuzz-build fuzz-run
+.PHONY: all deps run deb test unit-test root-test check-layers format-check format test-kernels test-vm \
+	bench bench-compare clean fuzz fuzz-build fuzz-run
 
 all: $(BUILD)/hostraild $(BUILD)/hostrail
 
@@ -164,6 +165,14 @@ test-kernels: deps all
 	$(Q)tests/vm/representative
 	$(Q)HOSTRAIL_KERNELS=$(KERNELS) /usr/bin/python3 -m pytest -q -p no:cacheprovider \
 		tests/root/test_kernels.py
+
+# The real server: Debian 12 (debootstrap, cached in build/vm/) on its stock
+# kernel with systemd as PID 1 under qemu; the .deb installed, started with
+# systemctl, logged into over ssh, SIGKILLed and restarted by systemd
+# (tests/vm/image.py, tests/vm/server-check, tests/root/test_server.py).
+# make test runs it too, as part of tests/root.
+test-vm: deps all
+	$(Q)/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/root/test_server.py
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)

@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -31,6 +32,25 @@ def require(condition, what):
     if os.environ.get("CI") != "true" and os.environ.get("HOSTRAIL_ALLOW_SKIP") == "1":
         pytest.skip(f"{what} (HOSTRAIL_ALLOW_SKIP=1)")
     pytest.fail(f"required for this test: {what}")
+
+
+DEB_VERSION = re.match(r"hostrail \(([^)]+)\)",
+                       (ROOT / "packaging/debian/changelog").read_text()).group(1)
+
+
+@pytest.fixture(scope="session")
+def package_build(tmp_path_factory):
+    """A build directory holding this checkout's package (make deb BUILD=it):
+    deb/hostrail_<version>_amd64.deb, and the unpacked tree the package was
+    built in. Built once a session: test_package.py and test_server.py share it."""
+    require(shutil.which("dpkg-buildpackage") and shutil.which("dh"),
+            "dpkg-buildpackage and debhelper (Debian: build-essential debhelper)")
+    build = tmp_path_factory.mktemp("deb")
+    r = subprocess.run(["make", "-C", str(ROOT), "--no-print-directory", "deb",
+                        "BUILD=%s" % build], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    assert (build / "deb" / ("hostrail_%s_amd64.deb" % DEB_VERSION)).exists(), r.stdout[-2000:]
+    return build
 
 
 @pytest.fixture(autouse=True)

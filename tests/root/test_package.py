@@ -19,17 +19,11 @@ UNIT = "lib/systemd/system/hostraild.service"
 
 
 @pytest.fixture(scope="module")
-def deb(tmp_path_factory):
+def deb(package_build):
     """This checkout's package, and a 'previous build' of it: the same files
     at a lower version, as the last release would be."""
-    require(shutil.which("dpkg-buildpackage") and shutil.which("dh"),
-            "dpkg-buildpackage and debhelper (Debian: build-essential debhelper)")
-    build = tmp_path_factory.mktemp("deb")
-    r = subprocess.run(["make", "-C", str(ROOT), "--no-print-directory", "deb",
-                        "BUILD=%s" % build], capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    build = package_build
     new = build / "deb" / ("hostrail_%s_amd64.deb" % VERSION)
-    assert new.exists(), r.stdout[-2000:]
     tree = build / "prev"
     subprocess.run(["dpkg-deb", "-R", str(new), str(tree)], check=True)
     control = tree / "DEBIAN" / "control"

@@ -143,17 +143,20 @@ def decompressed(src, dst):
     dst.write_bytes(data)
 
 
-def initramfs(k):
-    """busybox, the modules BOOT_MODULES need (in load order) and /init."""
-    out = CACHE / k.name / "initramfs.cpio.gz"
-    init_src = ROOT / "tests" / "vm" / "initramfs-init"
-    if out.exists() and out.stat().st_mtime > init_src.stat().st_mtime:
+def initramfs(k, modules=None, init_src=None, name="initramfs.cpio.gz"):
+    """busybox, the modules (BOOT_MODULES by default) and their dependencies
+    in load order, and /init (tests/vm/initramfs-init by default)."""
+    out = CACHE / k.name / name
+    init_src = init_src or ROOT / "tests" / "vm" / "initramfs-init"
+    modules = modules or BOOT_MODULES[k.share_fs]
+    stamp = out.with_name(out.name + ".modules")
+    if out.exists() and out.stat().st_mtime > init_src.stat().st_mtime and \
+            stamp.exists() and stamp.read_text() == " ".join(modules):
         return out
     busybox = shutil.which("busybox")
     if not busybox:
         raise VMError("busybox is needed to build the initramfs (Debian: busybox-static)")
-    deps = sh(["modprobe", "-d", str(k.tree), "-S", k.kver, "--show-depends", "-a"] +
-              BOOT_MODULES[k.share_fs])
+    deps = sh(["modprobe", "-d", str(k.tree), "-S", k.kver, "--show-depends", "-a"] + modules)
     with tempfile.TemporaryDirectory() as d:
         d = pathlib.Path(d)
         for sub in ("bin", "dev", "proc", "sys", "lower", "upper", "newroot", "modules"):
@@ -175,7 +178,9 @@ def initramfs(k):
                                check=True).stdout
         cpio = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=d, input=files.encode(),
                               capture_output=True, check=True).stdout
-        subprocess.run(["gzip", "-1"], input=cpio, stdout=open(out, "wb"), check=True)
+        with open(out, "wb") as f:
+            subprocess.run(["gzip", "-1"], input=cpio, stdout=f, check=True)
+    stamp.write_text(" ".join(modules))
     return out
 
 
@@ -239,6 +244,27 @@ def share_args(fs, shares, memory_mb, rundir):
             (rundir.parent / ("%s-%s.sock" % (rundir.name, tag))).unlink(missing_ok=True)
 
 
+def qemu(base, fs, shares, memory_mb, outdir, timeout):
+    """Run qemu with base arguments and the shares until the guest powers off
+    (or timeout seconds pass), KVM first where there is one; the seconds it took.
+    The guest has run when outdir/rc exists."""
+    t0 = time.monotonic()
+    for accel in accelerators():
+        with share_args(fs, shares, memory_mb, outdir) as fs_args:
+            try:
+                r = subprocess.run(["qemu-system-x86_64", *accel, *base, *fs_args],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, timeout=timeout, check=False)
+            except subprocess.TimeoutExpired:
+                break
+        # A /dev/kvm that opens but cannot run this CPU model (nested,
+        # missing MSRs) fails at once: fall back to TCG.
+        if r.returncode == 0 or (outdir / "rc").exists():
+            break
+        _broken_accel.add(accel[1])
+    return time.monotonic() - t0
+
+
 class Result:
     def __init__(self, rc, output, console, seconds):
         self.rc, self.output, self.console, self.seconds = rc, output, console, seconds
@@ -279,21 +305,7 @@ def run(k, argv, timeout=1200, memory_mb=2048, env=None):
                 "-append", "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 loglevel=4 "
                            "hostrail.fs=%s "
                            "hostrail.repo=%s hostrail.modules=%s" % (k.share_fs, ROOT, k.modules)]
-        t0 = time.monotonic()
-        for accel in accelerators():
-            with share_args(k.share_fs, shares, memory_mb, outdir) as fs_args:
-                try:
-                    r = subprocess.run(["qemu-system-x86_64", *accel, *base, *fs_args],
-                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE, timeout=timeout, check=False)
-                except subprocess.TimeoutExpired:
-                    break
-            # A /dev/kvm that opens but cannot run this CPU model (nested,
-            # missing MSRs) fails at once: fall back to TCG.
-            if r.returncode == 0 or (outdir / "rc").exists():
-                break
-            _broken_accel.add(accel[1])
-        seconds = time.monotonic() - t0
+        seconds = qemu(base, k.share_fs, shares, memory_mb, outdir, timeout)
     finally:
         for d in binds:
             subprocess.run(["umount", str(d)], capture_output=True)

@@ -161,7 +161,8 @@ def test_systemd_restarts_the_killed_agent_and_the_chain_stays_one(server):
     for (prev_key, prev), (_key, d) in zip(ds, ds[1:]):
         assert d["previousDigestS3Object"] == prev_key, (prev_key, d)
         assert d["digestStartTime"] == prev["digestEndTime"]
-    # Every log file delivered is listed in exactly one digest.
+    # Every log file delivered is listed in exactly one digest (the copy was
+    # made after a clean stop, whose final digest lists the last ones).
     listed = [lf["s3Object"] for _k, d in ds for lf in d["logFiles"]]
     delivered = [os.path.relpath(p, server.bucket) for p in log_files(server.bucket)]
     assert sorted(listed) == sorted(set(listed))
@@ -185,3 +186,19 @@ def test_validate_logs_finds_the_chain_valid_in_the_guest_and_here(server):
                         "--verbose"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "INVALID" not in r.stdout + r.stderr, r.stdout + r.stderr
+
+
+def test_a_broken_conffile_fails_the_unit_with_one_line_naming_it(server):
+    f = server.facts
+    assert f["broken_result"] == "exit-code", f  # it exited non-zero before READY=1
+    entries = [json.loads(line) for line in
+               (server.share / "journal-broken.json").read_text().splitlines() if line.strip()]
+    # the agent's own lines, each failed start's (Restart= may try again)
+    starts = {}
+    for e in entries:
+        if e.get("_COMM") == "hostraild" and e.get("_PID") != f["pid_after"]:
+            starts.setdefault(e["_PID"], []).append(e["MESSAGE"])
+    assert starts, [e.get("MESSAGE") for e in entries]
+    for lines in starts.values():
+        assert lines == ["hostraild: refused configuration: /etc/hostrail/hostrail.json: "
+                         "line 3 column 17: string or '}' expected near ','"], starts

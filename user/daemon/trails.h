@@ -27,9 +27,11 @@ struct hr_trail_bucket {
 	struct hr_batcher *batch;
 	/* who hears of its log files: the signer, then the outputs */
 	struct hr_listeners published;
-	uint64_t spool_lost;	    /* the batcher's lost, as of the thread's last
-					 * look (atomic: read by the loop) */
-	struct hr_outputs *outputs; /* the agent's, and which of them the trail feeds */
+	/* the batcher's lost, as of the thread's last look (atomic: read by
+	 * the loop) */
+	uint64_t spool_lost;
+	/* the agent's outputs, and which of them the trail feeds */
+	struct hr_outputs *outputs;
 	unsigned outputs_mask;
 };
 

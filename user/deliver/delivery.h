@@ -33,10 +33,10 @@
 
 struct hr_delivery;
 
-/* Runs on the thread, with the lock held. */
 /* The hand-off queue's default bound ("queueMiB": {"bucket": N}). */
 #define HR_DELIVERY_QUEUE_BYTES (4u << 20)
 
+/* Runs on the thread, with the lock held. */
 typedef void (*hr_delivery_add_fn)(void *target, const struct hr_record *rec);
 typedef void (*hr_delivery_tick_fn)(void *ctx, int64_t now_ns);
 

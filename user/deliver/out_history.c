@@ -299,6 +299,11 @@ static void history_out_published(void *ctx, const struct hr_delivered_log *log)
 
 /* ---- a catch-up across a restart ---- */
 
+static void catch_up_path(const struct history_out *o, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", o->state_dir, CATCH_UP_FILE);
+}
+
 static void save_catch_up(struct history_out *o)
 {
 	char err[PATH_MAX + 128], *text;
@@ -307,7 +312,7 @@ static void save_catch_up(struct history_out *o)
 	if (!o->behind) {
 		char path[PATH_MAX + 32];
 
-		snprintf(path, sizeof(path), "%s/%s", o->state_dir, CATCH_UP_FILE);
+		catch_up_path(o, path, sizeof(path));
 		unlink(path);
 		return;
 	}
@@ -337,7 +342,7 @@ static void load_catch_up(struct history_out *o)
 	json_t *doc, *l;
 	size_t i;
 
-	snprintf(path, sizeof(path), "%s/%s", o->state_dir, CATCH_UP_FILE);
+	catch_up_path(o, path, sizeof(path));
 	doc = json_load_file(path, 0, NULL);
 	if (!doc)
 		return;

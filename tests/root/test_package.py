@@ -11,10 +11,9 @@ import time
 
 import pytest
 
-from conftest import ROOT, require
+from conftest import DEB_VERSION, require
 
-VERSION = re.match(r"hostrail \(([^)]+)\)",
-                   (ROOT / "packaging/debian/changelog").read_text()).group(1)
+VERSION = DEB_VERSION  # packaging/debian/changelog's
 UNIT = "lib/systemd/system/hostraild.service"
 
 

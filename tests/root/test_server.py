@@ -21,14 +21,13 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, log_files, read_records, records_where, require
+from conftest import DEB_VERSION, ROOT, log_files, read_records, records_where, require
 from test_journal import check_entry
 
 sys.path.insert(0, str(ROOT / "tests" / "vm"))
 import image  # noqa: E402
 
-VERSION = re.match(r"hostrail \(([^)]+)\)",
-                   (ROOT / "packaging/debian/changelog").read_text()).group(1)
+VERSION = DEB_VERSION  # packaging/debian/changelog's
 ACCOUNT = "000000000000"      # the packaged configuration's
 REGION = "hostrail-server"    # the guest's host name
 UNIT = "hostraild.service"

@@ -143,10 +143,6 @@ def build(log=print):
     return img
 
 
-class Run(vm.Result):
-    def __init__(self, rc, output, console, seconds, out):
-        super().__init__(rc, output, console, seconds)
-        self.out = out  # the output share, for what cmd.sh left there
 
 
 def run(script, files=(), out=None, timeout=1500, memory_mb=2048):
@@ -168,11 +164,9 @@ def run(script, files=(), out=None, timeout=1500, memory_mb=2048):
             "-kernel", str(k.vmlinuz), "-initrd", str(rd),
             "-append", "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 loglevel=4"]
     seconds = vm.qemu(base, "9p", [("out", out, False)], memory_mb, out, timeout)
-    rc = int((out / "rc").read_text().strip()) if (out / "rc").exists() else None
-    output = (out / "output.log").read_text(errors="replace") \
-        if (out / "output.log").exists() else ""
-    text = console.read_text(errors="replace") if console.exists() else ""
-    return Run(rc, output, text, seconds, out)
+    result = vm.read_result(out, console, seconds)
+    result.out = out  # the output share, for what cmd.sh left there
+    return result
 
 
 def main(argv):

@@ -270,6 +270,16 @@ class Result:
         self.rc, self.output, self.console, self.seconds = rc, output, console, seconds
 
 
+def read_result(outdir, console, seconds):
+    """What a guest left in the output share (rc: None if it never got that
+    far) and on its console."""
+    rcfile, log = outdir / "rc", outdir / "output.log"
+    rc = int(rcfile.read_text().strip()) if rcfile.exists() else None
+    output = log.read_text(errors="replace") if log.exists() else ""
+    text = console.read_text(errors="replace") if console.exists() else ""
+    return Result(rc, output, text, seconds)
+
+
 def run(k, argv, timeout=1200, memory_mb=2048, env=None):
     """Boot kernel k, run argv as root in the guest (cwd: this checkout), return its
     exit status, its output and the kernel's console. rc None: no status came back."""
@@ -310,12 +320,9 @@ def run(k, argv, timeout=1200, memory_mb=2048, env=None):
         for d in binds:
             subprocess.run(["umount", str(d)], capture_output=True)
             os.rmdir(d)
-    rcfile = outdir / "rc"
-    rc = int(rcfile.read_text().strip()) if rcfile.exists() else None
-    output = (outdir / "output.log").read_text(errors="replace") if (outdir / "output.log").exists() else ""
-    text = console.read_text(errors="replace") if console.exists() else ""
+    result = read_result(outdir, console, seconds)
     shutil.rmtree(outdir, ignore_errors=True)
-    return Result(rc, output, text, seconds)
+    return result
 
 
 def main(argv):
